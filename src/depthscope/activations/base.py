@@ -1,0 +1,271 @@
+"""The activation object: one closed-form definition, evaluated in torch or NumPy.
+
+An activation is a base definition ``phi0`` (value, first and second derivative written once,
+see :mod:`depthscope.activations.library`) under the affine transform of Martens et al.
+(2021, DKS) and Zhang et al. (2022, TAT)::
+
+    phi(x) = gain * (phi0(scale * x + shift) + offset)
+    phi'(x) = gain * scale * phi0'(scale * x + shift)
+    phi''(x) = gain * scale**2 * phi0''(scale * x + shift)
+
+so ``tanh(n x)`` is ``get("tanh", scale=n)`` and LeCun's ``1.7159 tanh(2x/3)`` is
+``get("tanh", scale=2/3, gain=1.7159)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+
+from depthscope.activations.ops import Array, NUMPY, Ops, ops_for
+
+Formula = Callable[[Array, Ops], Array]
+TailKind = Literal["zero", "constant", "gaussian", "exponential", "power"]
+
+
+@dataclass(frozen=True)
+class Tail:
+    """How ``|phi'(x)|`` behaves as ``x`` goes to one infinity.
+
+    ``zero``: identically 0; ``constant``: tends to a non-zero constant; ``gaussian``:
+    ``~exp(-rate x^2)``; ``exponential``: ``~exp(-rate |x|)``; ``power``:
+    ``~|x|^-exponent (log|x|)^-log_power`` (subexponential, the essay's "subgeometric").
+    """
+
+    kind: TailKind
+    rate: float | None = None
+    log_power: float = 0.0
+
+    def describe(self) -> str:
+        if self.kind == "power":
+            text = f"power |x|^-{self.rate:g}"
+            return text + (f" log^-{self.log_power:g}" if self.log_power else "")
+        if self.kind in ("exponential", "gaussian"):
+            return f"{self.kind} (rate {self.rate:g})"
+        return self.kind
+
+    def scaled(self, scale: float) -> Tail:
+        """The tail of ``phi0(scale x)``: rates grow by ``scale`` (``scale^2`` if Gaussian)."""
+        if self.kind == "exponential":
+            return Tail(self.kind, self.rate * scale)
+        if self.kind == "gaussian":
+            return Tail(self.kind, self.rate * scale**2)
+        return self
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A base activation ``phi0`` with its closed-form derivatives and exact facts.
+
+    Formulas receive the array and the namespace (:mod:`depthscope.activations.ops`). They
+    must be finite and correct for every finite input; the values at ``±inf`` come from
+    ``limits`` (pairs ``(at -inf, at +inf)`` for phi, phi', phi''), so no formula needs guards
+    against ``inf/inf``.
+    """
+
+    name: str
+    phi: Formula
+    dphi: Formula
+    d2phi: Formula
+    limits: tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
+    odd: bool
+    monotone: bool
+    tails: tuple[Tail, Tail]
+    kinks: tuple[float, ...] = ()  # points where phi' jumps
+    cusps: tuple[float, ...] = ()  # points where phi' is continuous but phi'' jumps
+    formula: str = ""
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Facts about an activation, for tables, theory and the report."""
+
+    bounded: bool
+    range: tuple[float, float]
+    odd: bool
+    monotone: bool
+    value_at_0: float
+    slope_at_0: float
+    max_slope: float
+    argmax_slope: float
+    tail_left: Tail
+    tail_right: Tail
+    kinks: tuple[float, ...]
+    cusps: tuple[float, ...]
+
+
+def _with_limits(f: Formula, lo: float, hi: float, u: Array, o: Ops) -> Array:
+    """``f(u)`` with its limits at ``±inf`` and ``nan`` propagated (also through masks)."""
+    out = f(u, o)
+    out = o.where(u == math.inf, hi, o.where(u == -math.inf, lo, out))
+    return o.where(u != u, u, out)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A registered activation with its parameters; call it on tensors or arrays.
+
+    ``act(x)`` / ``act.phi(x)``, ``act.dphi(x)`` and ``act.d2phi(x)`` accept a torch tensor
+    (plain autograd-friendly ops, any dtype/device) or anything NumPy takes (float64).
+    ``depthscope.functional`` provides the fused, custom-autograd torch entry points.
+    """
+
+    definition: Definition
+    params: Mapping[str, float] = field(default_factory=dict, hash=False, compare=False)
+    scale: float = 1.0
+    shift: float = 0.0
+    gain: float = 1.0
+    offset: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def is_affine_default(self) -> bool:
+        return (self.scale, self.shift, self.gain, self.offset) == (1.0, 0.0, 1.0, 0.0)
+
+    @property
+    def label(self) -> str:
+        """Name with non-default parameters, e.g. ``tanh(scale=2)``."""
+        parts = [f"{k}={v:g}" for k, v in self.params.items()]
+        for key, default in (("scale", 1.0), ("shift", 0.0), ("gain", 1.0), ("offset", 0.0)):
+            value = getattr(self, key)
+            if value != default:
+                parts.append(f"{key}={value:g}")
+        return f"{self.name}({', '.join(parts)})" if parts else self.name
+
+    def _inner(self, x: Array) -> Array:
+        if self.scale == 1.0 and self.shift == 0.0:
+            return x
+        return x * self.scale + self.shift
+
+    def phi(self, x: Array) -> Array:
+        """``gain * (phi0(scale x + shift) + offset)``."""
+        o = ops_for(x)
+        x = _as_float(x, o)
+        lo, hi = self.definition.limits[0]
+        y = _with_limits(self.definition.phi, lo, hi, self._inner(x), o)
+        if self.offset != 0.0:
+            y = y + self.offset
+        return y * self.gain if self.gain != 1.0 else y
+
+    def dphi(self, x: Array) -> Array:
+        """``gain * scale * phi0'(scale x + shift)``."""
+        o = ops_for(x)
+        x = _as_float(x, o)
+        lo, hi = self.definition.limits[1]
+        y = _with_limits(self.definition.dphi, lo, hi, self._inner(x), o)
+        factor = self.gain * self.scale
+        return y * factor if factor != 1.0 else y
+
+    def d2phi(self, x: Array) -> Array:
+        """``gain * scale^2 * phi0''(scale x + shift)``."""
+        o = ops_for(x)
+        x = _as_float(x, o)
+        lo, hi = self.definition.limits[2]
+        y = _with_limits(self.definition.d2phi, lo, hi, self._inner(x), o)
+        factor = self.gain * self.scale**2
+        return y * factor if factor != 1.0 else y
+
+    __call__ = phi
+
+    def with_transform(
+        self, *, scale: float = 1.0, shift: float = 0.0, gain: float = 1.0, offset: float = 0.0
+    ) -> Activation:
+        """``x -> gain * (self(scale x + shift) + offset)``, composed into one affine map."""
+        return Activation(
+            self.definition,
+            self.params,
+            scale=self.scale * scale,
+            shift=self.scale * shift + self.shift,
+            gain=self.gain * gain,
+            offset=self.offset + offset / self.gain,
+        )
+
+    @property
+    def kinks(self) -> tuple[float, ...]:
+        """Points where ``phi'`` jumps (in this activation's own ``x``)."""
+        return tuple(sorted((k - self.shift) / self.scale for k in self.definition.kinks))
+
+    @property
+    def cusps(self) -> tuple[float, ...]:
+        """Points where ``phi''`` jumps but ``phi'`` is continuous."""
+        return tuple(sorted((k - self.shift) / self.scale for k in self.definition.cusps))
+
+    @property
+    def breakpoints(self) -> tuple[float, ...]:
+        """Every non-smooth point (kinks and cusps): split integrals here."""
+        return tuple(sorted(set(self.kinks) | set(self.cusps)))
+
+    @cached_property
+    def meta(self) -> Metadata:
+        d = self.definition
+        (lo, hi) = tuple(self.gain * (v + self.offset) for v in d.limits[0])
+        argmax = _argmax_abs_slope(self)
+        return Metadata(
+            bounded=bool(math.isfinite(lo) and math.isfinite(hi)),
+            range=(lo, hi),
+            odd=d.odd and self.shift == 0.0 and self.offset == 0.0,
+            monotone=d.monotone,
+            value_at_0=float(self.phi(np.float64(0.0))),
+            slope_at_0=float(self.dphi(np.float64(0.0))),
+            max_slope=float(abs(self.dphi(np.float64(argmax)))),
+            argmax_slope=argmax,
+            tail_left=d.tails[0].scaled(self.scale),
+            tail_right=d.tails[1].scaled(self.scale),
+            kinks=self.kinks,
+            cusps=self.cusps,
+        )
+
+    def __repr__(self) -> str:
+        return f"Activation({self.label})"
+
+
+def _as_float(x: Array, o: Ops) -> Array:
+    if o is NUMPY:
+        return np.asarray(x, dtype=np.float64)
+    return x if x.is_floating_point() else x.to(_default_float())
+
+
+def _default_float():  # noqa: ANN202 - torch dtype
+    import torch
+
+    return torch.get_default_dtype()
+
+
+def _argmax_abs_slope(act: Activation) -> float:
+    """Where ``|phi'|`` is largest: a dense grid refined by bounded Brent search.
+
+    A flat maximum reached near 0 (relu, hard tanh) reports its point closest to 0; one only
+    approached in a tail (softplus) reports ``±inf``.
+    """
+    from scipy.optimize import minimize_scalar
+
+    grid = np.linspace(-60.0, 60.0, 240_001) / act.scale - act.shift / act.scale
+    with np.errstate(all="ignore"):
+        slopes = np.abs(act.dphi(grid))
+    best = int(np.nanargmax(slopes))
+    peak = slopes[best]
+    plateau = grid[slopes >= peak * (1 - 1e-12)]
+    if plateau.size > 1:
+        # A flat maximum: relu and hard tanh attain it near 0; softplus only at infinity.
+        inner = float(plateau[np.argmin(np.abs(plateau))])
+        if abs(inner * act.scale + act.shift) <= 2.0:
+            return inner
+        return math.copysign(math.inf, inner)
+    step = grid[1] - grid[0]
+    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
+    res = minimize_scalar(
+        lambda t: -abs(float(act.dphi(np.float64(t)))),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": step * 1e-9},
+    )
+    return float(res.x) if -res.fun >= peak else float(grid[best])

@@ -1,0 +1,149 @@
+"""The activation registry: names, aliases, presets and parameter validation.
+
+``get("tanh", scale=2)`` returns ``tanh(2x)``; every activation accepts the affine parameters
+``scale``, ``shift``, ``gain`` and ``offset`` (see :class:`~depthscope.activations.base.Activation`)
+plus its own (``leaky_relu(negative_slope)``, ``elu(alpha)``, ``softplus(ramp_beyond)``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from depthscope.activations.base import Activation, Definition
+from depthscope.errors import DepthscopeError
+
+AFFINE = ("scale", "shift", "gain", "offset")
+
+
+class ActivationError(DepthscopeError):
+    """An unknown activation name or an invalid parameter (message says how to fix it)."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A registered name: a factory of :class:`Definition` and its own parameter defaults."""
+
+    name: str
+    factory: Callable[..., Definition]
+    defaults: Mapping[str, float]
+    aliases: tuple[str, ...] = ()
+    presets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+
+_FAMILIES: dict[str, Family] = {}
+_NAMES: dict[str, tuple[str, Mapping[str, float]]] = {}  # any name -> (family, preset params)
+
+
+def register(
+    name: str,
+    *,
+    aliases: tuple[str, ...] = (),
+    presets: Mapping[str, Mapping[str, float]] | None = None,
+) -> Callable[[Callable[..., Definition]], Callable[..., Definition]]:
+    """Register a factory ``f(**family_params) -> Definition`` under ``name``.
+
+    ``presets`` adds names for fixed parameter sets, e.g. ``lecun_tanh`` = tanh with
+    ``scale=2/3, gain=1.7159``.
+    """
+
+    def decorate(factory: Callable[..., Definition]) -> Callable[..., Definition]:
+        defaults = {
+            p.name: p.default for p in inspect.signature(factory).parameters.values()
+        }
+        family = Family(name, factory, defaults, aliases, dict(presets or {}))
+        for key in (name, *aliases, *family.presets):
+            if key in _NAMES:
+                raise ValueError(f"activation name {key!r} is registered twice")
+        _FAMILIES[name] = family
+        _NAMES[name] = (name, {})
+        for alias in aliases:
+            _NAMES[alias] = (name, {})
+        for preset, params in family.presets.items():
+            _NAMES[preset] = (name, params)
+        return factory
+
+    return decorate
+
+
+def names(*, include_aliases: bool = False) -> list[str]:
+    """Registered activation names (families and presets; aliases on request)."""
+    primary = [n for n, (fam, preset) in _NAMES.items() if n == fam or preset]
+    return sorted(_NAMES) if include_aliases else sorted(primary)
+
+
+def family(name: str) -> Family:
+    """The :class:`Family` behind ``name`` (aliases and presets resolve to their family)."""
+    return _FAMILIES[_resolve(name)[0]]
+
+
+def _resolve(name: str) -> tuple[str, Mapping[str, float]]:
+    key = name.strip().lower().replace("-", "_")
+    if key not in _NAMES:
+        close = difflib.get_close_matches(key, list(_NAMES), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ActivationError(
+            f"unknown activation {name!r}; {hint + ' ' if hint else ''}"
+            f"run `depthscope activations` to list all"
+        )
+    return _NAMES[key]
+
+
+def get(name: str | Activation, **params: float) -> Activation:
+    """The activation called ``name`` with parameters, e.g. ``get("tanh", scale=2)``.
+
+    An :class:`Activation` passes through (with ``params`` applied as a further transform).
+    """
+    if isinstance(name, Activation):
+        return name.with_transform(**_affine(params, name.label)) if params else name
+    fam_name, preset = _resolve(name)
+    fam = _FAMILIES[fam_name]
+    merged = {**preset, **params}
+    unknown = sorted(set(merged) - set(fam.defaults) - set(AFFINE))
+    if unknown:
+        allowed = ", ".join([*fam.defaults, *AFFINE])
+        raise ActivationError(
+            f"{name}: unknown parameter(s) {', '.join(unknown)}; allowed: {allowed}"
+        )
+    own = {k: _number(name, k, v) for k, v in merged.items() if k in fam.defaults}
+    return _build(fam_name, tuple(sorted(own.items())), **_affine(merged, name))
+
+
+@lru_cache(maxsize=512)
+def _build(fam_name: str, own: tuple[tuple[str, float], ...], **affine: float) -> Activation:
+    fam = _FAMILIES[fam_name]
+    try:
+        definition = fam.factory(**dict(own))
+    except ValueError as err:
+        raise ActivationError(f"{fam_name}: {err}") from None
+    return Activation(definition, dict(own), **affine)
+
+
+def _number(name: str, key: str, value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ActivationError(f"{name}: {key} must be a number, got {value!r}") from None
+    if math.isnan(number):
+        raise ActivationError(f"{name}: {key} must be a number, got nan")
+    return number
+
+
+def _affine(params: Mapping[str, float], name: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key in AFFINE:
+        if key not in params:
+            continue
+        value = _number(name, key, params[key])
+        if not math.isfinite(value):
+            raise ActivationError(f"{name}: {key} must be finite, got {value}")
+        if key in ("scale", "gain") and value <= 0:
+            raise ActivationError(
+                f"{name}: {key} must be > 0, got {value:g} (e.g. {key}=2 for tanh(2x))"
+            )
+        out[key] = value
+    return out

@@ -1,0 +1,8 @@
+"""The one exception users see: a one-line message that says what was wrong and what to do."""
+
+
+class DepthscopeError(ValueError):
+    """Bad input to depthscope; the message is one line and names the fix.
+
+    The CLI prints it as ``error: <message>`` and exits with status 2 (no traceback).
+    """
