@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 
@@ -25,18 +24,10 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def run_app(app: Callable[..., Any]) -> None:
+def run_app(app: Callable[[], Any]) -> None:
     """Run a typer app; library input errors become one line and exit status 2."""
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as err:  # usage errors: click's own one-line message
-        err.show()
-        sys.exit(2)
+        app()
     except (DepthscopeError, FileNotFoundError, PermissionError) as err:
         err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
         sys.exit(2)

@@ -1,0 +1,49 @@
+"""``MLPSpec``: one description of a deep MLP, used by both theory and ``nets.build``.
+
+Convention (Poole et al. 2016): ``h^l = W^l phi(h^{l-1}) + b^l`` with
+``W_ij ~ N(0, sigma_w^2 / fan_in)`` and ``b_i ~ N(0, sigma_b^2)``; ``sigma_w`` and ``sigma_b``
+are standard deviations. ``depth`` counts hidden layers; the output layer is linear.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from depthscope.activations import Activation, get
+
+InitName = Literal[
+    "pytorch_default",  # nn.Linear's kaiming_uniform(a=sqrt(5)): sigma_w^2 = 1/3
+    "glorot_standard",  # U[-1/sqrt(n), 1/sqrt(n)] (Glorot & Bengio 2010, eq. 1)
+    "glorot_normalized",  # U[+-sqrt(6/(n_in + n_out))] (Xavier)
+    "he",  # N(0, 2/fan_in)
+    "lecun",  # N(0, 1/fan_in)
+    "orthogonal",  # sigma_w * orthogonal
+    "gaussian",  # N(0, sigma_w^2/fan_in), bias N(0, sigma_b^2)
+    "critical",  # gaussian at the edge of chaos: sigma_w = critical_sigma_w(act, sigma_b)
+    "critical_orthogonal",  # orthogonal at the edge of chaos
+    "lsuv",  # layer-sequential unit variance (Mishkin & Matas 2016)
+]
+
+
+class MLPSpec(BaseModel):
+    """A deep fully connected network: ``depth`` hidden layers of ``width`` units."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    depth: int = Field(ge=1, description="number of hidden layers")
+    width: int = Field(ge=1)
+    in_features: int = Field(ge=1)
+    out_features: int = Field(ge=1)
+    activation: str = "tanh"
+    activation_params: dict[str, float] = Field(default_factory=dict)
+    init: InitName = "pytorch_default"
+    sigma_w: float | None = Field(default=None, gt=0, description="None: the init's own value")
+    sigma_b: float = Field(default=0.0, ge=0)
+    bias: bool = True
+
+    @property
+    def act(self) -> Activation:
+        """The hidden-layer activation."""
+        return get(self.activation, **self.activation_params)
