@@ -1,0 +1,39 @@
+"""Package-level contracts: version, lazy imports, the console script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import depthscope
+
+HEAVY = ("matplotlib", "pandas", "ray", "tensorboard", "mlflow", "pyarrow", "sklearn")
+
+
+def test_version_is_pep440() -> None:
+    major, minor, patch = depthscope.__version__.split(".")
+    assert (int(major), int(minor), int(patch)) >= (0, 1, 0)
+
+
+def test_bare_import_pulls_no_heavy_optional_dependency() -> None:
+    code = (
+        "import sys, depthscope; "
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
+
+
+def test_cli_version_and_bad_option() -> None:
+    ok = subprocess.run(
+        [sys.executable, "-m", "depthscope", "--version"], capture_output=True, text=True
+    )
+    assert ok.returncode == 0
+    assert ok.stdout.strip() == f"depthscope {depthscope.__version__}"
+    bad = subprocess.run(
+        [sys.executable, "-m", "depthscope", "--no-such-option"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
