@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from depthscope.activations.ops import Array, NUMPY, Ops, ops_for
+from depthscope.activations.ops import NUMPY, Array, Ops, ops_for
 
 Formula = Callable[[Array, Ops], Array]
 TailKind = Literal["zero", "constant", "gaussian", "exponential", "power"]
@@ -234,7 +234,7 @@ def _as_float(x: Array, o: Ops) -> Array:
     return x if x.is_floating_point() else x.to(_default_float())
 
 
-def _default_float():  # noqa: ANN202 - torch dtype
+def _default_float():
     import torch
 
     return torch.get_default_dtype()

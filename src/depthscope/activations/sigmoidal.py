@@ -51,7 +51,9 @@ def sigmoid() -> Definition:
     )
 
 
-@register("tanh", aliases=("scaled_tanh",), presets={"lecun_tanh": {"scale": 2 / 3, "gain": 1.7159}})
+@register(
+    "tanh", aliases=("scaled_tanh",), presets={"lecun_tanh": {"scale": 2 / 3, "gain": 1.7159}}
+)
 def tanh() -> Definition:
     def t(x: Array, o: Ops) -> Array:
         return o.tanh(x)

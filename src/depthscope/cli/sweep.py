@@ -1,0 +1,72 @@
+"""``depthscope sweep SPEC``: train a grid of deep nets and print which ones trained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from depthscope.cli.common import console, err_console, print_json
+from depthscope.store.sqlite import DEFAULT_PATH
+from depthscope.sweep.summary import MARGIN
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _table(table: pd.DataFrame, margin: float) -> Table:
+    """Rows = activation, columns = depth, cell = trainable runs / runs (median best val)."""
+    out = Table(title=f"trainable runs per activation × depth (margin {margin:g} above chance)")
+    depths = sorted(table["depth"].unique())
+    out.add_column("activation")
+    for depth in depths:
+        out.add_column(f"depth {depth}", justify="center")
+    for label, rows in table.groupby("label", sort=True):
+        cells = dict.fromkeys(depths, "")
+        for row in rows.itertuples():
+            mark, colour = ("✓", "green") if row.fraction >= 0.5 else ("✗", "red")
+            cells[row.depth] = (f"[{colour}]{mark} {row.trainable}/{row.runs}[/] "
+                                f"({row.median_best_val:.2f})")
+        out.add_row(str(label), *cells.values())
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("sweep")
+    def sweep(
+        spec: Annotated[Path, typer.Argument(help="Sweep spec (.yaml, .yml or .toml).")],
+        ray: Annotated[bool, typer.Option(
+            "--ray", help="Run on a local Ray cluster bound to 127.0.0.1.")] = False,
+        ray_address: Annotated[str | None, typer.Option(
+            "--ray-address", help="Join an existing Ray cluster at this address.")] = None,
+        store: Annotated[Path, typer.Option("--store", help="SQLite results store.")]
+        = DEFAULT_PATH,
+        device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+        max_batch: Annotated[int, typer.Option(
+            "--max-batch", help="Most runs trained at once in one ensemble.")] = 32,
+        margin: Annotated[float, typer.Option(
+            "--margin", help="Trainable: best val acc ≥ chance + margin·(1 − chance).")]
+        = MARGIN,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+        = False,
+    ) -> None:
+        """Train every run of SPEC not yet in the store; print trainability per depth."""
+        from depthscope.sweep import run_sweep, trainability
+
+        try:
+            runs = run_sweep(spec, store=store, executor="ray" if ray or ray_address else "local",
+                             ray_address=ray_address, device=device, max_batch=max_batch)
+        except KeyboardInterrupt:
+            err_console.print(f"interrupted: finished batches are kept in {store}; "
+                              "run the same command again to resume")
+            raise typer.Exit(130) from None
+        table = trainability(runs, margin)
+        info = runs.attrs["sweep"] | {"store": str(store), "margin": margin}
+        if as_json:
+            print_json({"sweep": info, "trainability": table.to_dict(orient="records")})
+            return
+        console.print(f"{info['name']}: {info['runs']} runs ({info['skipped']} already stored, "
+                      f"{info['trained']} trained in {info['seconds']:.1f} s) → {store}")
+        console.print(_table(table, margin))

@@ -1,0 +1,54 @@
+"""``torch.nn`` modules for every registered activation: ``depthscope.nn.LogSig()``.
+
+``nn.Activation(name, **params)`` wraps any activation; one subclass per registered name
+(``nn.Tanh(scale=2)``, ``nn.LogSemisigmoid()``, ``nn.ReLU()``, ...; aliases only through
+``nn.Activation("ramp")``) fixes the name. Every
+module exposes ``.activation`` (the :class:`~depthscope.activations.Activation`), so tools
+such as the monitor or critical initialisation can read a layer's activation and its theory.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from depthscope.activations import Activation as ActivationFunction
+from depthscope.activations import get, names
+from depthscope.activations.autograd import apply
+
+_ACRONYMS = {"relu": "ReLU", "elu": "ELU", "selu": "SELU", "gelu": "GELU", "silu": "SiLU",
+             "logsig": "LogSig", "logmin": "LogMin", "lecun": "LeCun"}
+
+
+def camel_name(name: str) -> str:
+    """``log_semisigmoid`` -> ``LogSemisigmoid``, ``leaky_relu`` -> ``LeakyReLU``."""
+    return "".join(_ACRONYMS.get(part, part.capitalize()) for part in name.split("_"))
+
+
+class Activation(torch.nn.Module):
+    """``phi(x)`` elementwise for ``get(name, **params)``, with closed-form autograd."""
+
+    def __init__(self, name: str | ActivationFunction, **params: float) -> None:
+        super().__init__()
+        self.activation = get(name, **params)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # any shape -> same shape
+        return apply(self.activation, x)
+
+    def extra_repr(self) -> str:
+        return self.activation.label
+
+
+def _module(name: str) -> type[Activation]:
+    def __init__(self: Activation, **params: float) -> None:
+        Activation.__init__(self, name, **params)
+
+    doc = f"``{get(name).definition.formula}`` (``Activation({name!r}, **params)``)."
+    return type(camel_name(name), (Activation,), {
+        "__init__": __init__, "__doc__": doc, "__module__": __name__,
+    })
+
+
+_CLASSES = {camel_name(n): _module(n) for n in names()}
+globals().update(_CLASSES)
+
+__all__ = ["Activation", "camel_name", *_CLASSES]

@@ -1,0 +1,47 @@
+"""The context every claim check receives: profile, where results go, device, progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from depthscope.study.profiles import Profile
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    """Shared state of one study run.
+
+    ``cache`` lets claims share an experiment (claims 5 and 8-10 read one depth sweep);
+    ``progress`` turns on rich progress bars (on stderr). Bars are transient and never
+    nested, so a sweep inside a claim can show its own.
+    """
+
+    profile: Profile
+    out_dir: Path
+    store_path: Path
+    device: str = "cpu"
+    executor: Literal["local", "ray"] = "local"
+    progress: bool = False
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        """Iterate ``items`` with a progress bar (when a progress display is attached)."""
+        if not self.progress:
+            yield from items
+            return
+        from rich.console import Console
+        from rich.progress import track
+
+        yield from track(items, description=description, total=total, transient=True,
+                         console=Console(stderr=True))
+
+    def shared(self, key: str, build: Any) -> Any:
+        """``cache[key]``, computed by ``build()`` the first time."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]

@@ -1,0 +1,110 @@
+"""Study profiles: how big each experiment is (``test`` < ``quick`` < ``full``).
+
+``quick`` fits in about ten minutes on a 2-core laptop-class CPU; ``full`` is for a bigger
+machine or a Ray cluster; ``test`` is tiny and only exercises the code path.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from depthscope.errors import DepthscopeError
+
+
+class Profile(BaseModel):
+    """Sizes of every experiment of the study."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    # Trainable-depth experiments (claims 5, 8-10) ---------------------------------------
+    datasets: tuple[str, ...] = ("digits", "mnist1d")
+    data_size: int | None = Field(default=None, description="examples per data set (None: all)")
+    depths: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
+    width: int = 32
+    steps: int = 300
+    batch_size: int = 64
+    record_every: int = 25
+    lr: float = 0.05
+    seeds: tuple[int, ...] = (0, 1)
+    # Glorot & Bengio Table 1 (5 hidden layers) --------------------------------------------
+    glorot_datasets: tuple[str, ...] = ("shapeset", "digits")
+    glorot_width: int = 64
+    glorot_steps: int = 400
+    # Schoenholz et al. 2017 trainable depth over sigma_w^2 ---------------------------------
+    schoenholz_sigma_w2: tuple[float, ...] = (1.0, 1.5, 1.76, 2.0, 2.5, 3.0, 4.0)
+    schoenholz_depths: tuple[int, ...] = (4, 8, 16, 32, 64)
+    schoenholz_steps: int = 200
+    # Monte Carlo of gradient products (claims 3, 4) ---------------------------------------
+    mc_samples: int = 20_000
+    mc_depths: tuple[int, ...] = (1, 2, 5, 10, 20, 50)
+    mc_scales: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0)
+    mc_width: int = 64
+    mc_nets: int = 256
+    phase_grid: int = 12  # (sigma_w, sigma_b) grid points per axis for sampled nets
+    phase_depth: int = 30
+    # Benchmark (claim 13) -----------------------------------------------------------------
+    bench_size: int = 1 << 20
+
+
+PROFILES: dict[str, Profile] = {
+    "test": Profile(
+        name="test",
+        datasets=("digits",),
+        data_size=300,
+        depths=(1, 2, 4),
+        width=8,
+        steps=20,
+        batch_size=32,
+        record_every=5,
+        seeds=(0,),
+        glorot_datasets=("digits",),
+        glorot_width=8,
+        glorot_steps=10,
+        schoenholz_sigma_w2=(1.0, 2.0, 4.0),
+        schoenholz_depths=(2, 4),
+        schoenholz_steps=10,
+        mc_samples=500,
+        mc_depths=(1, 5, 10),
+        mc_scales=(1.0, 2.0),
+        mc_width=16,
+        mc_nets=16,
+        phase_grid=4,
+        phase_depth=5,
+        bench_size=1 << 12,
+    ),
+    "quick": Profile(name="quick"),
+    "full": Profile(
+        name="full",
+        datasets=("digits", "mnist1d", "shapeset"),
+        depths=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
+        width=128,
+        steps=3000,
+        batch_size=128,
+        record_every=50,
+        seeds=(0, 1, 2, 3, 4),
+        glorot_width=1000,
+        glorot_steps=20_000,
+        schoenholz_sigma_w2=tuple(round(1.0 + 0.25 * i, 2) for i in range(13)),
+        schoenholz_depths=(5, 10, 20, 40, 80, 120, 160, 200),
+        schoenholz_steps=2000,
+        mc_samples=200_000,
+        mc_depths=(1, 2, 5, 10, 20, 50, 100, 200),
+        mc_scales=(0.5, 1.0, 1.5, 2.0, 3.0, 4.0),
+        mc_width=256,
+        mc_nets=1024,
+        phase_grid=40,
+        phase_depth=100,
+        bench_size=1 << 24,
+    ),
+}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name`` (``test``, ``quick`` or ``full``)."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise DepthscopeError(
+            f"unknown study profile {name!r}; use one of {', '.join(PROFILES)}"
+        ) from None

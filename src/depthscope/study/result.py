@@ -1,0 +1,81 @@
+"""What a claim check returns: the claim, the method, the evidence and a verdict.
+
+Every number shown in the report lives in a :class:`Table` or in ``numbers``; the report
+formats them, it never types one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Verdict = Literal["holds", "holds with caveats", "does not hold", "not evaluated"]
+VERDICTS: tuple[Verdict, ...] = ("holds", "holds with caveats", "does not hold", "not evaluated")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One rendered figure: PNG bytes (embedded in the page) and SVG text (written beside)."""
+
+    name: str  # file stem, e.g. "claim03_products"
+    caption: str
+    png: bytes
+    svg: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small table of evidence; cells are numbers or short strings."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            if len(row) != len(self.columns):
+                raise ValueError(f"table {self.caption!r}: row {row!r} has the wrong width")
+
+
+@dataclass
+class ClaimResult:
+    """The outcome of checking one claim of the seeds."""
+
+    id: str  # "1" ... "13", "glorot", "schoenholz"
+    source: str  # which seed text the claim comes from
+    claim: str  # the claim, paraphrased
+    method: str  # how we checked it
+    verdict: Verdict
+    why: str  # the reason, with the numbers that decided it
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    numbers: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}; one of {VERDICTS}")
+
+    def to_json(self) -> dict[str, object]:
+        """The verdict record written to ``verdicts.json`` (figures by file name)."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "claim": self.claim,
+            "method": self.method,
+            "verdict": self.verdict,
+            "why": self.why,
+            "numbers": self.numbers,
+            "figures": [f.name for f in self.figures],
+            "tables": [
+                {"caption": t.caption, "columns": list(t.columns),
+                 "rows": [list(r) for r in t.rows]}
+                for t in self.tables
+            ],
+            "seconds": self.seconds,
+        }
+
+
+def not_evaluated(id: str, source: str, claim: str, method: str, reason: str) -> ClaimResult:
+    """A claim whose evidence could not be built: say why, show no number."""
+    return ClaimResult(id, source, claim, method, "not evaluated", reason)

@@ -1,0 +1,91 @@
+"""Run every claim check, never letting one failure hide the others, and write the report."""
+
+from __future__ import annotations
+
+import platform
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from depthscope import __version__
+from depthscope.study.claims import Claim, all_claims
+from depthscope.study.context import Context
+from depthscope.study.result import ClaimResult
+
+
+def _missing(err: BaseException) -> str:
+    if isinstance(err, ImportError):
+        name = getattr(err, "name", None) or str(err)
+        return f"it needs {name}, which is not available in this build."
+    last = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+    where = f" (at {Path(last.filename).name}:{last.lineno})" if last else ""
+    return f"building the evidence failed with {type(err).__name__}: {err}{where}."
+
+
+def check_claim(claim: Claim, ctx: Context) -> ClaimResult:
+    """One claim's result; an error while building evidence gives "not evaluated (reason)"."""
+    start = time.perf_counter()
+    try:
+        result = claim.check(ctx)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as err:  # reported in the page, never hidden
+        info = claim.info
+        result = info.result("not evaluated", _missing(err))
+    result.seconds = round(time.perf_counter() - start, 2)
+    return result
+
+
+def _announce(i: int, n: int, result: ClaimResult) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    colour = {"holds": "green", "holds with caveats": "yellow", "does not hold": "red"}.get(
+        result.verdict, "dim")
+    Console(stderr=True).print(
+        f"[{i}/{n}] claim {escape(result.id)}: [{colour}]{escape(result.verdict)}[/] "
+        f"({result.seconds:.1f} s)", highlight=False)
+
+
+def setup_table(ctx: Context, seconds: float) -> dict[str, object]:
+    """The run's set-up, shown at the top of the page and stored in ``verdicts.json``."""
+    from depthscope.provenance import git_sha
+
+    p = ctx.profile
+    return {
+        "profile": p.name,
+        "depthscope version": __version__,
+        "git commit": git_sha() or "unknown",
+        "device": ctx.device,
+        "executor": ctx.executor,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "CPU threads": torch.get_num_threads(),
+        "data sets (depth sweep)": ", ".join(p.datasets),
+        "depths (hidden layers)": ", ".join(str(d) for d in p.depths),
+        "width": p.width,
+        "training steps": p.steps,
+        "seeds": len(p.seeds),
+        "wall time (s)": round(seconds, 1),
+    }
+
+
+def run_study(ctx: Context, only: Sequence[str] | None = None) -> tuple[list[ClaimResult], dict]:
+    """Check every claim (or those in ``only``), write the report; return results and paths."""
+    from depthscope.report import write_report
+
+    start = time.perf_counter()
+    claims = [c for c in all_claims() if only is None or c.info.id in only]
+    results = []
+    for i, claim in enumerate(claims, 1):
+        result = check_claim(claim, ctx)
+        results.append(result)
+        if ctx.progress:
+            _announce(i, len(claims), result)
+    setup = setup_table(ctx, time.perf_counter() - start)
+    paths = write_report(results, ctx.out_dir, title="depthscope study: the seeds' claims, checked",
+                         setup=setup)
+    return results, {"setup": setup, **paths}

@@ -1,0 +1,93 @@
+"""Ray executor: one Ray task per batch, results streamed back as tasks finish.
+
+``RayExecutor()`` starts a private local cluster bound to loopback (127.0.0.1, no dashboard)
+and stops it afterwards; ``RayExecutor(address=...)`` joins a running cluster; if Ray is
+already initialised in this process it is used as is. A task whose worker dies (or that
+raises anything but a :class:`DepthscopeError`) is retried up to ``max_retries`` times; the
+driver receives each batch once and the store writes it keyed by ``run_id``, so a retried
+batch is never duplicated. Ray is imported only when this executor runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from depthscope.errors import DepthscopeError
+from depthscope.sweep.executors import BatchOutcome, Trainer, run_batch
+from depthscope.sweep.planner import Batch
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise DepthscopeError("the Ray executor needs ray; pip install 'depthscope[ray]' "
+                              "or drop --ray") from None
+    return ray
+
+
+def _remote_batch(batch: Batch, trainer: Trainer) -> BatchOutcome | DepthscopeError:
+    """Task body: user errors come back as values, so Ray does not retry them."""
+    try:
+        return run_batch(batch, trainer)
+    except DepthscopeError as err:
+        return DepthscopeError(str(err))
+
+
+class RayExecutor:
+    """Runs each batch as a Ray task (1 CPU, or 1 GPU on ``cuda``)."""
+
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None,
+                 max_retries: int = 3) -> None:
+        self.address = address
+        self.num_cpus = num_cpus
+        self.max_retries = max_retries
+
+    def _init(self, ray: Any) -> bool:
+        """Connect or start a cluster; True if this call started it (and must stop it)."""
+        if ray.is_initialized():
+            return False
+        common = {"log_to_driver": False, "logging_level": logging.WARNING}
+        try:
+            if self.address:
+                ray.init(address=self.address, **common)
+            else:
+                ray.init(address="local", num_cpus=self.num_cpus, include_dashboard=False,
+                         _node_ip_address="127.0.0.1", **common)
+        except ConnectionError as err:
+            raise DepthscopeError(f"cannot reach the Ray cluster at {self.address}: {err}; "
+                                  "check --ray-address") from None
+        return True
+
+    def run(self, batches: Sequence[Batch], trainer: Trainer) -> Iterator[BatchOutcome]:
+        if not batches:
+            return
+        ray = _import_ray()
+        started = self._init(ray)
+        gpus = 1 if trainer.device.startswith("cuda") else 0
+        task = ray.remote(_remote_batch).options(
+            num_cpus=1, num_gpus=gpus, max_retries=self.max_retries, retry_exceptions=True)
+        pending = {task.remote(batch, trainer): batch for batch in batches}
+        try:
+            while pending:
+                ready, _ = ray.wait(list(pending), num_returns=1)
+                batch = pending.pop(ready[0])
+                try:
+                    outcome = ray.get(ready[0])
+                except ray.exceptions.RayTaskError:
+                    raise
+                except ray.exceptions.RayError as err:
+                    raise DepthscopeError(
+                        f"batch {batch.batch_id} ({len(batch)} runs) failed on Ray after "
+                        f"{self.max_retries} retries: {err}; stored batches are kept, rerun "
+                        "to resume") from None
+                if isinstance(outcome, DepthscopeError):
+                    raise outcome
+                yield outcome
+        finally:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            if started:
+                ray.shutdown()

@@ -1,0 +1,134 @@
+"""``run_sweep``: expand a spec, skip what the store already has, train the rest, store it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import torch
+
+from depthscope.errors import DepthscopeError
+from depthscope.store.frames import load
+from depthscope.store.sqlite import DEFAULT_PATH, Store
+from depthscope.sweep.executors import Executor, LoadFn, LocalExecutor, Trainer, TrainFn
+from depthscope.sweep.planner import plan
+from depthscope.sweep.spec import load_spec, parse_spec
+from depthscope.train.config import RunConfig
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SpecLike = Any  # SweepSpec | str | Path | Mapping | Sequence[RunConfig]
+
+
+def resolve(spec_or_configs: SpecLike) -> tuple[str, list[RunConfig]]:
+    """(sweep name, runs) from a spec object, a spec file, a spec mapping or a list of runs."""
+    if isinstance(spec_or_configs, str | Path):
+        spec_or_configs = load_spec(spec_or_configs)
+    elif isinstance(spec_or_configs, Mapping):
+        spec_or_configs = parse_spec(spec_or_configs)
+    if hasattr(spec_or_configs, "configs"):
+        return spec_or_configs.name, spec_or_configs.configs()
+    configs = list(spec_or_configs)
+    if not all(isinstance(c, RunConfig) for c in configs):
+        raise DepthscopeError("run_sweep takes a spec (file, mapping or SweepSpec) or a list "
+                              "of RunConfig")
+    return "sweep", configs
+
+
+def make_executor(executor: str | Executor, ray_address: str | None = None) -> Executor:
+    """``"local"``, ``"ray"`` or an executor object."""
+    if executor == "local":
+        return LocalExecutor()
+    if executor == "ray":
+        from depthscope.sweep.ray_executor import RayExecutor
+
+        return RayExecutor(ray_address)
+    if isinstance(executor, str):
+        raise DepthscopeError(f"unknown executor {executor!r}; use 'local' or 'ray'")
+    return executor
+
+
+def check_device(device: str, executor: object = "local") -> None:
+    """Fail early on an unknown device or on CUDA without a GPU (for local training)."""
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise DepthscopeError(f"unknown device {device!r}; use cpu or cuda") from None
+    if kind == "cuda" and executor == "local" and not torch.cuda.is_available():
+        raise DepthscopeError("device cuda asked for but no CUDA GPU is visible; use cpu")
+
+
+@contextmanager
+def _progress(enabled: bool, name: str, total: int, done: int) -> Iterator[Any]:
+    """A rich progress bar on stderr (runs done, elapsed, ETA), or a no-op."""
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("runs"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(name, total=total, completed=done)
+        yield lambda n: bar.advance(task, n)
+
+
+def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PATH,
+              executor: Literal["local", "ray"] | Executor = "local", *, progress: bool = True,
+              max_batch: int = 32, device: str = "cpu", dtype: torch.dtype = torch.float32,
+              ray_address: str | None = None, train_fn: TrainFn | None = None,
+              load_fn: LoadFn | None = None) -> pd.DataFrame:
+    """Train every run of a sweep that the store does not hold yet, and return all its runs.
+
+    Runs already stored as ``finished`` or ``diverged`` are skipped (resume). The rest are
+    planned into batches of at most ``max_batch`` same-shape runs, trained by the executor
+    and written to the store one batch per transaction.
+
+    Args:
+        spec_or_configs: a spec file (.yaml/.toml), a spec mapping, a ``SweepSpec``, or a
+            list of :class:`RunConfig`.
+        store: the SQLite store path (default ``./depthscope-results/results.sqlite``).
+        executor: ``"local"`` (in process), ``"ray"`` (local cluster, or ``ray_address``).
+        train_fn, load_fn: trainer and data loader (default ``depthscope.train.train_ensemble``
+            and ``depthscope.data.load``).
+
+    Returns:
+        The sweep's runs as :func:`depthscope.store.load` gives them, in spec order;
+        ``.attrs["sweep"]`` holds ``name, runs, skipped, trained, batches, seconds``.
+    """
+    check_device(device, executor)
+    name, configs = resolve(spec_or_configs)
+    owned = not isinstance(store, Store)
+    db = Store(store) if owned else store
+    try:
+        ids = [c.run_id for c in configs]
+        stored = db.done(ids)
+        batches = plan([c for c in configs if c.run_id not in stored], max_batch)
+        trainer = Trainer(train_fn, load_fn, device, dtype)
+        start = time.perf_counter()
+        with _progress(progress, name, len(configs), len(stored)) as advance:
+            for outcome in make_executor(executor, ray_address).run(batches, trainer):
+                db.write(outcome.results, outcome.provenance, started_at=outcome.started_at)
+                advance(len(outcome.results))
+        seconds = time.perf_counter() - start
+    finally:
+        if owned:
+            db.close()
+    runs = load(db.path, run_ids=ids, series=False).runs
+    runs = runs.set_index("run_id").reindex(ids).reset_index()
+    runs.attrs["sweep"] = {"name": name, "runs": len(configs), "skipped": len(stored),
+                           "trained": len(configs) - len(stored), "batches": len(batches),
+                           "seconds": seconds}
+    return runs

@@ -1,0 +1,215 @@
+"""Sweep specification: a YAML or TOML file that names a grid of training runs.
+
+A spec sets any :class:`~depthscope.train.config.RunConfig` field once at the top level
+(``steps: 200``) and sweeps fields under ``grid`` by their plural names (``depths: [2, 5]``);
+the runs are the Cartesian product of the grid axes. Field types and bounds come from
+``RunConfig`` itself, so a spec accepts exactly what a run accepts. Every mistake in a file
+is reported at once, each with its path (``spec.yaml: grid.depths[2]: must be ≥ 1``).
+
+Example::
+
+    name: quick
+    dataset: digits
+    steps: 100
+    grid:
+      activations: [tanh, {name: tanh, scale: 2}, relu]
+      depths: [2, 8]
+      seeds: [0, 1]
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+
+from depthscope.activations import get as get_activation
+from depthscope.errors import DepthscopeError
+from depthscope.train.config import RunConfig
+
+#: grid axis (plural, as written under ``grid``) -> the RunConfig field it sweeps
+AXES: dict[str, str] = {
+    "datasets": "dataset",
+    "activations": "activation",
+    "depths": "depth",
+    "widths": "width",
+    "inits": "init",
+    "sigma_ws": "sigma_w",
+    "sigma_bs": "sigma_b",
+    "optimizers": "optimizer",
+    "lrs": "lr",
+    "momenta": "momentum",
+    "batch_sizes": "batch_size",
+    "steps": "steps",
+    "seeds": "seed",
+}
+
+
+class SpecError(DepthscopeError):
+    """A sweep spec with mistakes; ``problems`` lists each as ``file: path: message``."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = problems
+        head = f"{source}: {len(problems)} mistake(s) in the sweep spec; fix them and rerun:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
+
+
+class ActivationChoice(BaseModel):
+    """An activation by name with optional transform parameters: ``tanh`` or
+    ``{name: tanh, scale: 2}`` (any parameter :func:`depthscope.activations.get` takes)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    params: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"name": value}
+        if isinstance(value, Mapping) and "params" not in value:
+            return {"name": value.get("name"),
+                    "params": {k: v for k, v in value.items() if k != "name"}}
+        return value
+
+    @model_validator(mode="after")
+    def _exists(self) -> ActivationChoice:
+        get_activation(self.name, **self.params)  # raises ActivationError (a ValueError)
+        return self
+
+
+def _as_list(value: Any) -> Any:
+    return value if isinstance(value, list | tuple) else [value]
+
+
+def _item_type(field: str) -> Any:
+    """The type (with bounds) of one value of a RunConfig field."""
+    if field == "activation":
+        return ActivationChoice
+    info = RunConfig.model_fields[field]
+    return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+
+
+def _axis_type(field: str) -> Any:
+    return Annotated[list[_item_type(field)], BeforeValidator(_as_list), Field(min_length=1)]
+
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+Grid = create_model(  # one optional list per axis; None = not swept
+    "Grid", __config__=_FROZEN,
+    **{axis: (_axis_type(field) | None, None) for axis, field in AXES.items()},
+)
+
+
+class _SpecBase(BaseModel):
+    model_config = _FROZEN
+
+    def configs(self) -> list[RunConfig]:
+        """The runs of this sweep: the Cartesian product of the grid axes (in ``AXES`` order,
+        so seeds vary fastest), each combined with the fixed top-level values; duplicates
+        (equal ``run_id``) are dropped."""
+        fixed = {f: getattr(self, f) for f in _FIXED}
+        grid = self.grid  # type: ignore[attr-defined]
+        axes = [(f, getattr(grid, a)) for a, f in AXES.items() if getattr(grid, a) is not None]
+        runs: dict[str, RunConfig] = {}
+        for combo in itertools.product(*(values for _, values in axes)):
+            values = fixed | dict(zip((f for f, _ in axes), combo, strict=True))
+            act: ActivationChoice = values.pop("activation")
+            config = RunConfig(**values, activation=act.name, activation_params=act.params)
+            runs.setdefault(config.run_id, config)
+        return list(runs.values())
+
+
+_FIXED = [f for f in RunConfig.model_fields if f != "activation_params"]
+
+SweepSpec = create_model(
+    "SweepSpec", __base__=_SpecBase,
+    name=(str, "sweep"),
+    grid=(Grid, Grid()),
+    activation=(ActivationChoice, ActivationChoice(name=RunConfig().activation)),
+    **{f: (RunConfig.model_fields[f].annotation, RunConfig.model_fields[f])
+       for f in _FIXED if f != "activation"},
+)
+SweepSpec.__doc__ = "A validated sweep: fixed RunConfig values plus ``grid`` axes."
+
+_KNOWN_KEYS = sorted({"name", "grid", "params", *AXES, *_FIXED})
+
+
+def _path(loc: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    kind, ctx = err["type"], err.get("ctx", {})
+    bounds = {"greater_than_equal": ("≥", "ge"), "greater_than": (">", "gt"),
+              "less_than": ("<", "lt"), "less_than_equal": ("≤", "le")}
+    if kind in bounds:
+        symbol, key = bounds[kind]
+        return f"must be {symbol} {ctx[key]}"
+    if kind == "missing":
+        return "required"
+    if kind == "too_short":
+        return f"must have at least {ctx['min_length']} value(s)"
+    if kind == "extra_forbidden":
+        key = str(err["loc"][-1])
+        close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+        return "unknown key" + (f"; did you mean '{close[0]}'?" if close else "")
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return msg.replace("Input should be", "must be")
+
+
+def _conflicts(data: Mapping[str, Any]) -> list[str]:
+    grid = data.get("grid")
+    if not isinstance(grid, Mapping):
+        return []
+    return [f"grid.{axis}: '{field}' is also set at the top level; keep one"
+            for axis, field in AXES.items() if axis in grid and field in data]
+
+
+def parse_spec(data: Any, source: str = "spec") -> Any:
+    """Validate a spec mapping; raise one :class:`SpecError` listing every mistake."""
+    if not isinstance(data, Mapping):
+        raise SpecError(source, ["the spec must be a mapping of keys to values"])
+    problems = _conflicts(data)
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as err:
+        problems += [f"{_path(e['loc']) or '(top level)'}: {_message(e)}" for e in err.errors()]
+    if problems:
+        raise SpecError(source, [f"{source}: {p}" for p in problems])
+    return spec
+
+
+def load_spec(path: str | Path) -> Any:
+    """Read and validate a ``.yaml``/``.yml`` or ``.toml`` sweep spec."""
+    path = Path(path)
+    if not path.is_file():
+        raise DepthscopeError(f"{path}: no such spec file; give the path to a .yaml or .toml")
+    text = path.read_text()
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text)
+        elif path.suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            raise DepthscopeError(f"{path}: unknown spec format; use .yaml, .yml or .toml")
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
+        detail = " ".join(str(err).split())
+        raise DepthscopeError(f"{path.name}: not valid {path.suffix[1:]}: {detail}") from None
+    return parse_spec(data, path.name)

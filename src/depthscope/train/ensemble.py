@@ -1,0 +1,313 @@
+"""Train M deep MLPs of one shape at once: stacked weights, batched matmuls, hand-written backprop.
+
+Member ``m`` computes ``h^l = W^l a^{l-1} + b^l``, ``a^l = phi_m(h^l)`` (l < L), logits
+``h^L``, loss = mean softmax cross-entropy. All members' weights are stacked as
+``W^l`` (M, out, in) and the layer is one ``torch.baddbmm``. Backprop is written out
+(micrograd style, derivative next to the forward): with ``delta^L = (softmax - onehot)/B``,
+
+    dL/dW^l = delta^l^T a^{l-1},   dL/db^l = sum_batch delta^l,
+    delta^{l-1} = (delta^l W^l) * phi'(h^{l-1})          (phi' = Activation.dphi)
+
+Members may differ in activation (members are sorted so each activation is one contiguous
+slice), init, sigma_w/b, optimizer, learning rate, momentum and seed; they share depth, width,
+batch size, steps and recording (``RunConfig.shape_key``). Each member has its own minibatch
+order, drawn from its seed (:func:`batch_schedule`), so members are independent runs.
+
+Recorded every ``record_every`` steps and at the last step (series rows
+``(step, layer, metric, value)``; layer -1 = whole network; layer L = the read-out):
+
+* ``train_loss``, ``train_accuracy`` (the step's minibatch), ``val_loss``, ``val_accuracy``;
+* ``grad_w_norm``: ``||dL/dW^l||_F``; ``grad_h_norm``: ``||dL/dh^l||_F`` over the batch
+  (the back-propagated gradient w.r.t. pre-activations);
+* hidden layers: ``act_mean``, ``act_std`` of ``a^l`` and ``preact_std`` of ``h^l`` over
+  batch × units;
+* ``saturated`` (bounded activations only): fraction of batch × units with
+  ``|phi'(h)| < 0.1 · max|phi'|`` (tanh: ``|tanh h| > 0.949``; Glorot & Bengio 2010);
+* ``dead`` (activations with a zero-slope tail: relu, logmin, hardtanh): fraction of units
+  with ``phi'(h) = 0`` for every example of the minibatch.
+
+Divergence: a member whose loss or gradient is nan/inf at a step is frozen there (no more
+updates, no more records) and reported ``diverged`` with that step; the others go on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from depthscope.activations import Activation
+from depthscope.data import Dataset, Split
+from depthscope.errors import DepthscopeError
+from depthscope.nets import build
+from depthscope.train.config import RunConfig, RunResult
+
+ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
+SATURATION = 0.1  # saturated: |phi'| < SATURATION * max |phi'|
+LAYER_METRICS = ("grad_w_norm", "grad_h_norm", "act_mean", "act_std", "preact_std",
+                 "saturated", "dead")
+NET_METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+EVAL_CHUNK = 2048
+BATCH_SEED_OFFSET = 0x9E3779B9  # batch order and init draw from different streams
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Members ``sl`` share the activation ``act``."""
+
+    act: Activation
+    sl: slice
+
+    @property
+    def bounded(self) -> bool:
+        return self.act.meta.bounded
+
+    @property
+    def can_die(self) -> bool:
+        return "zero" in (self.act.meta.tail_left.kind, self.act.meta.tail_right.kind)
+
+
+def batch_schedule(seeds: Sequence[int], n: int, batch_size: int) -> Iterator[torch.Tensor]:
+    """Minibatch indices (M, B) per step: member m reshuffles ``range(n)`` every epoch with
+    its own generator (seeded ``seeds[m] + BATCH_SEED_OFFSET``) and drops the last partial
+    batch."""
+    gens = [torch.Generator().manual_seed(s + BATCH_SEED_OFFSET) for s in seeds]
+    while True:
+        perms = torch.stack([torch.randperm(n, generator=g) for g in gens])  # (M, n)
+        for start in range(0, n - batch_size + 1, batch_size):
+            yield perms[:, start : start + batch_size]  # (M, B)
+
+
+def _elementwise(groups: list[_Group], fn: str, h: torch.Tensor) -> torch.Tensor:
+    """``phi`` or ``dphi`` of each group's activation on its slice of ``h`` (M, B, n)."""
+    if len(groups) == 1:
+        return getattr(groups[0].act, fn)(h)
+    return torch.cat([getattr(g.act, fn)(h[g.sl]) for g in groups])
+
+
+class _Ensemble:
+    """Stacked parameters and optimizer state of M members (sorted by activation)."""
+
+    def __init__(self, configs: list[RunConfig], data: Dataset, device: str | torch.device,
+                 dtype: torch.dtype) -> None:
+        self.configs = configs
+        m = len(configs)
+        groups: dict[str, list[int]] = {}
+        for i, c in enumerate(configs):
+            key = c.mlp_spec(1, 1).act.label
+            groups.setdefault(key, []).append(i)
+        self.groups = [
+            _Group(configs[idx[0]].mlp_spec(1, 1).act, slice(idx[0], idx[-1] + 1))
+            for idx in groups.values()
+        ]
+        probe = data.train.X[:256]
+        nets = [build(c.mlp_spec(data.in_features, data.num_classes), seed=c.seed,
+                      device=device, dtype=dtype, data=probe) for c in configs]
+        linears = [[layer for layer in net if isinstance(layer, torch.nn.Linear)] for net in nets]
+        self.W = [torch.stack([ls[l].weight.detach() for ls in linears])  # (M, out, in)
+                  for l in range(len(linears[0]))]
+        self.b = [torch.stack([ls[l].bias.detach() for ls in linears])[:, None, :]  # (M, 1, out)
+                  for l in range(len(linears[0]))]
+
+        def col(values: list[float]) -> torch.Tensor:
+            return torch.tensor(values, device=device, dtype=dtype).view(m, 1, 1)
+
+        self.lr = col([c.lr for c in configs])
+        self.momentum = col([c.momentum if c.optimizer == "momentum" else 0.0 for c in configs])
+        self.is_adam = torch.tensor([c.optimizer == "adam" for c in configs],
+                                    device=device).view(m, 1, 1)
+        self.any_adam, self.all_adam = bool(self.is_adam.any()), bool(self.is_adam.all())
+        params = self.W + self.b
+        self.buf = [torch.zeros_like(p) for p in params] if not self.all_adam else []
+        self.adam_m = [torch.zeros_like(p) for p in params] if self.any_adam else []
+        self.adam_v = [torch.zeros_like(p) for p in params] if self.any_adam else []
+
+    @property
+    def depth(self) -> int:
+        return len(self.W) - 1
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """Logits (M, B, C), pre-activations ``h^l`` and activations ``a^l`` (a^{-1} = x)."""
+        a, pres, acts = x, [], [x]  # x: (M, B, in)
+        for l in range(self.depth + 1):
+            h = torch.baddbmm(self.b[l], a, self.W[l].transpose(1, 2))  # (M, B, out)
+            if l == self.depth:
+                return h, pres, acts
+            a = _elementwise(self.groups, "phi", h)  # (M, B, width)
+            pres.append(h)
+            acts.append(a)
+        raise AssertionError("unreachable")
+
+    def evaluate(self, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean loss and accuracy (M,) of every member on a whole split, in chunks."""
+        m = len(self.configs)
+        loss_sum = torch.zeros(m, device=split.X.device, dtype=split.X.dtype)
+        hits = torch.zeros_like(loss_sum)
+        for s in range(0, len(split), EVAL_CHUNK):
+            x, y = split.X[s : s + EVAL_CHUNK], split.y[s : s + EVAL_CHUNK]
+            logits = self.forward(x.expand(m, -1, -1))[0]  # (M, n, C)
+            loss, acc, _ = _cross_entropy(logits, y.expand(m, -1))
+            loss_sum += loss * len(y)
+            hits += acc * len(y)
+        return loss_sum / len(split), hits / len(split)
+
+    def step(self, grads: list[torch.Tensor], t: int, alive: torch.Tensor) -> None:
+        """One optimizer step on members with ``alive`` (M, 1, 1); the others stay frozen.
+
+        SGD/momentum (torch.optim.SGD): ``v = mu v + g; p -= lr v`` (``mu = 0`` for SGD).
+        Adam (Kingma & Ba 2015, torch.optim.Adam): ``m = lerp(m, g, 1-b1); v = b2 v +
+        (1-b2) g^2; p -= lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps)``.
+        """
+        b1, b2 = ADAM_BETAS
+        for i, (p, g) in enumerate(zip(self.W + self.b, grads, strict=True)):
+            update = None
+            if not self.all_adam:
+                update = self.lr * self.buf[i].mul_(self.momentum).add_(g)
+            if self.any_adam:
+                m = self.adam_m[i].lerp_(g, 1 - b1)
+                v = self.adam_v[i].mul_(b2).addcmul_(g, g, value=1 - b2)
+                denom = (v.sqrt() / math.sqrt(1 - b2**t)).add_(ADAM_EPS)
+                adam = (self.lr / (1 - b1**t)) * m / denom
+                update = adam if update is None else torch.where(self.is_adam, adam, update)
+            p.sub_(torch.where(alive, update, torch.zeros((), dtype=p.dtype, device=p.device)))
+
+
+def _cross_entropy(logits: torch.Tensor, y: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Mean loss (M,), accuracy (M,) and ``dL/dlogits = (softmax - onehot)/B`` (M, B, C)."""
+    logp = torch.log_softmax(logits, dim=-1)  # (M, B, C)
+    loss = -logp.gather(2, y[..., None]).squeeze(2).mean(1)  # (M,)
+    acc = (logits.argmax(-1) == y).to(logits.dtype).mean(1)  # (M,)
+    delta = logp.exp()
+    delta.scatter_add_(2, y[..., None], -torch.ones_like(delta[..., :1]))
+    return loss, acc, delta / y.shape[1]
+
+
+def _layer_stats(groups: list[_Group], h: torch.Tensor, a: torch.Tensor, dphi: torch.Tensor
+                 ) -> list[torch.Tensor]:
+    """``act_mean, act_std, preact_std, saturated, dead`` (M,) each for one hidden layer."""
+    sat = torch.full_like(a[:, 0, 0], math.nan)  # (M,)
+    dead = torch.full_like(sat, math.nan)
+    for g in groups:
+        if g.bounded:
+            sat[g.sl] = (dphi[g.sl].abs() < SATURATION * g.act.meta.max_slope).mean(
+                (1, 2), dtype=a.dtype)
+        if g.can_die:
+            dead[g.sl] = (dphi[g.sl] == 0).all(1).to(a.dtype).mean(1)
+    return [a.mean((1, 2)), a.std((1, 2), correction=0), h.std((1, 2), correction=0), sat, dead]
+
+
+def train_ensemble(
+    configs: Sequence[RunConfig],
+    dataset: Dataset,
+    *,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float32,
+    progress: Callable[[int], None] | None = None,
+) -> list[RunResult]:
+    """Train every config on ``dataset`` at once; results in the order of ``configs``.
+
+    ``progress(k)`` is called after every step with the number of steps done so far.
+    """
+    if not configs:
+        return []
+    if len({c.shape_key() for c in configs}) > 1:
+        raise DepthscopeError(
+            "train_ensemble needs configs of one shape (dataset, depth, width, batch_size, "
+            "steps, record_every); group them with RunConfig.shape_key()"
+        )
+    first = configs[0]
+    if first.batch_size > len(dataset.train):
+        raise DepthscopeError(
+            f"batch_size={first.batch_size} exceeds the {len(dataset.train)} training examples"
+        )
+    order = sorted(range(len(configs)), key=lambda i: configs[i].mlp_spec(1, 1).act.label)
+    cfgs = [configs[i] for i in order]
+    data = dataset.to(device, dtype)
+    net = _Ensemble(cfgs, data, device, dtype)
+    m, depth, steps = len(cfgs), net.depth, first.steps
+    alive = torch.ones(m, dtype=torch.bool, device=device)
+    diverged_at = torch.full((m,), -1, dtype=torch.long, device=device)
+    records: list[tuple[int, torch.Tensor, torch.Tensor]] = []  # (step, values, alive)
+    batches = batch_schedule([c.seed for c in cfgs], len(data.train), first.batch_size)
+
+    for step in range(steps):
+        idx = next(batches).to(device)  # (M, B)
+        x, y = data.train.X[idx], data.train.y[idx]  # (M, B, in), (M, B)
+        logits, pres, acts = net.forward(x)
+        loss, acc, delta = _cross_entropy(logits, y)  # (M,), (M,), (M, B, C)
+        record = step % first.record_every == 0 or step == steps - 1
+        gW: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
+        gb: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
+        layer_rows: list[list[torch.Tensor]] = [[] for _ in range(depth + 1)]
+        for l in reversed(range(depth + 1)):
+            gW[l] = torch.bmm(delta.transpose(1, 2), acts[l])  # (M, out, in)
+            gb[l] = delta.sum(1, keepdim=True)  # (M, 1, out)
+            if record:
+                layer_rows[l] = [torch.linalg.vector_norm(gW[l], dim=(1, 2)),
+                                 torch.linalg.vector_norm(delta, dim=(1, 2)), *layer_rows[l]]
+            if l > 0:
+                dphi = _elementwise(net.groups, "dphi", pres[l - 1])  # (M, B, width)
+                delta = torch.bmm(delta, net.W[l]) * dphi  # (M, B, width)
+                if record:
+                    layer_rows[l - 1] += _layer_stats(net.groups, pres[l - 1], acts[l], dphi)
+
+        ok = torch.isfinite(loss) & torch.isfinite(gW[0].sum((1, 2)))  # (M,)
+        diverged_at = torch.where(alive & ~ok, step, diverged_at)
+        alive = alive & ok
+        if record:
+            val_loss, val_acc = net.evaluate(data.val)
+            nan = torch.full_like(loss, math.nan)
+            per_layer = torch.stack([torch.stack(r + [nan] * (len(LAYER_METRICS) - len(r)))
+                                     for r in layer_rows])  # (L+1, metrics, M)
+            network = torch.stack([loss, acc, val_loss, val_acc])  # (4, M)
+            records.append((step, torch.cat([network, per_layer.reshape(-1, m)]).cpu(),
+                            alive.cpu()))
+        net.step(gW + gb, step + 1, alive.view(m, 1, 1))
+        if progress is not None:
+            progress(step + 1)
+
+    results = _results(net, data, cfgs, records, diverged_at.cpu(), alive.cpu())
+    out: list[RunResult] = [None] * m  # type: ignore[list-item]
+    for j, i in enumerate(order):
+        out[i] = results[j]
+    return out
+
+
+def _results(net: _Ensemble, data: Dataset, cfgs: list[RunConfig],
+             records: list[tuple[int, torch.Tensor, torch.Tensor]],
+             diverged_at: torch.Tensor, alive: torch.Tensor) -> list[RunResult]:
+    """Final full-split evaluation, summaries and series rows per member."""
+    finals = {name: net.evaluate(split) for name, split in
+              (("train", data.train), ("val", data.val), ("test", data.test))}
+    finals_cpu = {k: (v[0].cpu(), v[1].cpu()) for k, v in finals.items()}
+    depth = net.depth
+    results = []
+    for i, cfg in enumerate(cfgs):
+        series: list[tuple[int, int, str, float]] = []
+        best = -math.inf
+        for step, values, alive_then in records:
+            if not alive_then[i]:
+                continue
+            column = values[:, i].tolist()
+            for k, name in enumerate(NET_METRICS):
+                series.append((step, -1, name, column[k]))
+            best = max(best, column[3])
+            for l in range(depth + 1):
+                for k, name in enumerate(LAYER_METRICS):
+                    value = column[len(NET_METRICS) + l * len(LAYER_METRICS) + k]
+                    if not math.isnan(value):
+                        series.append((step, l, name, value))
+        summary = {f"{split}_{kind}": float(finals_cpu[split][j][i])
+                   for split in ("train", "val", "test") for j, kind in enumerate(("loss", "accuracy"))}
+        finished = bool(alive[i])
+        if finished:
+            best = max(best, summary["val_accuracy"])
+        summary["best_val_accuracy"] = best if math.isfinite(best) else math.nan
+        step_div = int(diverged_at[i])
+        summary["steps_run"] = float(cfg.steps if finished else step_div)
+        results.append(RunResult(cfg, "finished" if finished else "diverged",
+                                 None if finished else step_div, summary, series))
+    return results

@@ -1,0 +1,151 @@
+"""The batched ensemble trainer equals a plain per-model loop (nn.Linear + torch.optim)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from depthscope.data import Dataset, load
+from depthscope.errors import DepthscopeError
+from depthscope.nets import build
+from depthscope.train import RunConfig, batch_schedule, train_ensemble
+
+F64 = torch.float64
+
+
+@pytest.fixture(scope="module")
+def data() -> Dataset:
+    return load("gaussian", n=300, features=10, classes=4, seed=3)
+
+
+def reference(cfg: RunConfig, ds: Dataset) -> dict[str, list[float]]:
+    """Straightforward sequential training of one config in float64."""
+    net = build(cfg.mlp_spec(ds.in_features, ds.num_classes), seed=cfg.seed, dtype=F64,
+                data=ds.train.X[:256])
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    if cfg.optimizer == "adam":
+        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    else:
+        momentum = cfg.momentum if cfg.optimizer == "momentum" else 0.0
+        opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=momentum)
+    X, Y = ds.train.X.to(F64), ds.train.y
+    batches = batch_schedule([cfg.seed], len(Y), cfg.batch_size)
+    out: dict[str, list[float]] = {"loss": [], "grad_w_norm": []}
+    for _ in range(cfg.steps):
+        idx = next(batches)[0]
+        loss = F.cross_entropy(net(X[idx]), Y[idx])
+        opt.zero_grad()
+        loss.backward()
+        out["loss"].append(loss.item())
+        out["grad_w_norm"].append([lin.weight.grad.norm().item() for lin in linears])
+        if not all(math.isfinite(v) for v in [loss.item(), *out["grad_w_norm"][-1]]):
+            break
+        opt.step()
+    with torch.no_grad():
+        out["final_train_loss"] = [F.cross_entropy(net(X), Y).item()]
+    return out
+
+
+def rows(result, metric: str, layer: int) -> list[float]:
+    return [v for (s, l, m, v) in result.series if m == metric and l == layer]
+
+
+CONFIGS = [
+    RunConfig(activation="tanh", optimizer="sgd", lr=0.1, seed=1, init="gaussian", sigma_w=1.5,
+              sigma_b=0.1),
+    RunConfig(activation="relu", optimizer="momentum", lr=0.02, seed=2, init="he"),
+    RunConfig(activation="softsign", optimizer="adam", lr=3e-3, seed=3, init="glorot_normalized"),
+    RunConfig(activation="tanh", optimizer="adam", lr=1e-2, seed=4, init="orthogonal", sigma_w=1.2),
+    RunConfig(activation="logsig", optimizer="sgd", lr=0.05, seed=5, init="pytorch_default"),
+    RunConfig(activation="elu", optimizer="momentum", lr=0.01, momentum=0.5, seed=6, init="lsuv"),
+]
+
+
+def test_batched_equals_sequential_float64(data: Dataset) -> None:
+    configs = [c.model_copy(update=dict(depth=4, width=16, batch_size=32, steps=25,
+                                        record_every=1)) for c in CONFIGS]
+    results = train_ensemble(configs, data, dtype=F64)
+    for cfg, res in zip(configs, results, strict=True):
+        assert res.config == cfg and res.status == "finished"
+        ref = reference(cfg, data)
+        assert rows(res, "train_loss", -1) == pytest.approx(ref["loss"], abs=1e-10, rel=0)
+        for layer in range(cfg.depth + 1):
+            ours = rows(res, "grad_w_norm", layer)
+            theirs = [g[layer] for g in ref["grad_w_norm"]]
+            assert ours == pytest.approx(theirs, abs=1e-10, rel=0)
+        assert res.summary["train_loss"] == pytest.approx(ref["final_train_loss"][0], abs=1e-10)
+        assert ref["loss"][-1] < ref["loss"][0]  # it learns something
+
+
+def test_backpropagated_gradient_matches_autograd(data: Dataset) -> None:
+    """grad_h_norm at step 0 equals ||dL/dh^l|| from autograd on the same minibatch."""
+    cfg = RunConfig(activation="tanh", depth=3, width=8, batch_size=16, steps=1, seed=7,
+                    init="gaussian", sigma_w=2.0)
+    (res,) = train_ensemble([cfg], data, dtype=F64)
+    net = build(cfg.mlp_spec(data.in_features, data.num_classes), seed=7, dtype=F64)
+    idx = next(batch_schedule([7], len(data.train), 16))[0]
+    pre, h = [], data.train.X[idx].to(F64)
+    for module in net:
+        h = module(h)
+        if isinstance(module, torch.nn.Linear):
+            h.retain_grad()
+            pre.append(h)
+    F.cross_entropy(h, data.train.y[idx]).backward()
+    for layer, p in enumerate(pre):
+        assert rows(res, "grad_h_norm", layer) == pytest.approx([p.grad.norm().item()], rel=1e-12)
+    acts = [torch.tanh(p) for p in pre[:-1]]
+    assert rows(res, "act_std", 1) == pytest.approx([acts[1].std(correction=0).item()], rel=1e-12)
+    sat = (1 - acts[2] ** 2 < 0.1).double().mean().item()  # tanh: |phi'| < 0.1 max slope
+    assert rows(res, "saturated", 2) == pytest.approx([sat], abs=1e-12)
+    assert rows(res, "dead", 0) == []  # tanh units cannot die
+
+
+def test_diverging_member_is_frozen_and_others_unaffected(data: Dataset) -> None:
+    base = dict(activation="relu", depth=6, width=16, batch_size=32, steps=20, record_every=1,
+                init="he")
+    good = RunConfig(lr=0.05, seed=1, **base)
+    bad = RunConfig(lr=1e4, seed=2, **base)
+    alone = train_ensemble([good], data, dtype=F64)[0]
+    together = train_ensemble([bad, good], data, dtype=F64)
+    assert together[1].status == "finished"
+    assert [r[:3] for r in together[1].series] == [r[:3] for r in alone.series]
+    assert [r[3] for r in together[1].series] == pytest.approx([r[3] for r in alone.series],
+                                                               rel=1e-10)
+    res = together[0]
+    assert res.status == "diverged"
+    ref = reference(bad, data)  # stops at its first non-finite loss or gradient
+    assert res.diverged_step == len(ref["loss"]) - 1
+    assert max(s for s, *_ in res.series) == res.diverged_step - 1
+    assert res.summary["steps_run"] == res.diverged_step
+
+
+def test_dead_units_are_recorded_for_relu(data: Dataset) -> None:
+    cfg = RunConfig(activation="relu", depth=3, width=8, batch_size=16, steps=1, init="gaussian",
+                    sigma_w=1.0, sigma_b=3.0, seed=0)  # bias N(0, 9): many units never fire
+    (res,) = train_ensemble([cfg], data, dtype=F64)
+    dead = rows(res, "dead", 1)
+    assert len(dead) == 1 and 0 < dead[0] < 1
+    assert rows(res, "saturated", 1) == []  # relu is unbounded
+
+
+def test_records_at_every_record_step_and_the_last(data: Dataset) -> None:
+    cfg = RunConfig(depth=2, width=8, batch_size=16, steps=7, record_every=3)
+    (res,) = train_ensemble([cfg], data)
+    assert sorted({s for s, *_ in res.series}) == [0, 3, 6]
+    assert set(res.summary) >= {"train_loss", "val_accuracy", "test_accuracy",
+                                "best_val_accuracy"}
+
+
+def test_progress_and_errors(data: Dataset) -> None:
+    seen: list[int] = []
+    train_ensemble([RunConfig(depth=1, width=4, batch_size=8, steps=3)], data,
+                   progress=seen.append)
+    assert seen == [1, 2, 3]
+    with pytest.raises(DepthscopeError, match="one shape"):
+        train_ensemble([RunConfig(depth=2), RunConfig(depth=3)], data)
+    with pytest.raises(DepthscopeError, match="batch_size"):
+        train_ensemble([RunConfig(batch_size=10_000)], data)
+    assert train_ensemble([], data) == []
