@@ -43,7 +43,8 @@ def fake_train(configs: Sequence[RunConfig], dataset: object, *, device: str = "
                dtype: torch.dtype = torch.float32, progress: object = None,
                log: str | None = None, sleep: float = 0.0, crash_once: str | None = None,
                raise_once: str | None = None) -> list[RunResult]:
-    """The fake trainer. ``log``: append one line of run ids per call; ``sleep``: seconds
+    """The fake trainer. ``progress(k)`` is called after each of the
+    ``steps`` fake steps. ``log``: append one line of run ids per call; ``sleep``: seconds
     per call; ``crash_once``/``raise_once``: marker file; the first call that finds it
     missing creates it and then SIGKILLs its own process / raises RuntimeError."""
     assert len({c.shape_key() for c in configs}) == 1, "one shape per batch"
@@ -57,6 +58,9 @@ def fake_train(configs: Sequence[RunConfig], dataset: object, *, device: str = "
                 os.kill(os.getpid(), signal.SIGKILL)
             raise RuntimeError("injected failure")
     time.sleep(sleep)
+    if progress is not None:
+        for k in range(1, configs[0].steps + 1):
+            progress(k)
     results = []
     for c in configs:
         if c.dataset == "broken":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import signal
 import sqlite3
@@ -14,13 +15,25 @@ from pathlib import Path
 
 import pytest
 import sweep_fakes
+import torch
 from sweep_fakes import calls, fake_load, fake_train
 from typer.testing import CliRunner
 
+import depthscope
 from depthscope.cli import app
 from depthscope.errors import DepthscopeError
 from depthscope.store import Store, load
-from depthscope.sweep import SpecError, parse_spec, run_sweep, trainability, trainable
+from depthscope.sweep import (
+    SpecError,
+    Trainer,
+    load_spec,
+    parse_spec,
+    plan,
+    run_batch,
+    run_sweep,
+    trainability,
+    trainable,
+)
 
 SPEC = {"name": "t", "steps": 4, "record_every": 2, "width": 8,
         "grid": {"activations": ["tanh", "relu"], "depths": [2, 6], "seeds": [0, 1, 2]}}
@@ -28,7 +41,8 @@ SPEC = {"name": "t", "steps": 4, "record_every": 2, "width": 8,
 
 def sweep(store: Path, log: Path | None = None, spec: object = SPEC, **kw: object):
     train = functools.partial(fake_train, log=str(log) if log else None)
-    return run_sweep(spec, store=store, progress=False, train_fn=train, load_fn=fake_load, **kw)
+    return run_sweep(spec, store=store, train_fn=train, load_fn=fake_load,
+                     **{"progress": False} | kw)
 
 
 def test_local_sweep_stores_every_run(tmp_path: Path) -> None:
@@ -67,9 +81,18 @@ def test_rerun_skips_finished_runs_and_extends(tmp_path: Path) -> None:
         assert db.count() == (12, rows)
 
 
+def test_run_batch_reports_progress_in_runs() -> None:
+    (batch,) = plan(parse_spec(SPEC | {"grid": {"seeds": [0, 1, 2]}}).configs(), max_batch=3)
+    seen: list[float] = []
+    outcome = run_batch(batch, Trainer(fake_train, fake_load), seen.append)
+    assert seen == pytest.approx([3 * k / 4 for k in range(1, 5)])  # 3 runs, 4 steps
+    assert [r.config for r in outcome.results] == list(batch.configs)
+    assert outcome.provenance["batch_runs"] == 3
+
+
 def test_trainability_table(tmp_path: Path) -> None:
     spec = SPEC | {"grid": SPEC["grid"] | {"lrs": [0.1, 2.0]}}  # lr 2 diverges (fake rule)
-    runs = sweep(tmp_path / "r.sqlite", spec=spec)
+    runs = sweep(tmp_path / "r.sqlite", spec=spec, progress=True)
     # fake rule: relu or depth <= 4 reaches 0.95 >= 0.1 + 0.5 * 0.9 = 0.55, else 0.12
     expected = ((runs.label == "relu") | (runs.depth <= 4)) & (runs.lr < 1)
     assert trainable(runs).tolist() == expected.tolist()
@@ -89,6 +112,9 @@ def test_user_errors_surface(tmp_path: Path) -> None:
         sweep(tmp_path / "r.sqlite", executor="dask")
     with pytest.raises(DepthscopeError, match="unknown device"):
         sweep(tmp_path / "r.sqlite", device="tpu9")
+    if not torch.cuda.is_available():
+        with pytest.raises(DepthscopeError, match="no CUDA GPU"):
+            sweep(tmp_path / "r.sqlite", device="cuda")
 
 
 CHILD = """
@@ -145,3 +171,48 @@ def test_cli_reports_every_spec_mistake(tmp_path: Path) -> None:
     assert out.exception.problems[1].startswith("bad.yaml: grid.inits[0]: must be")
     assert not (tmp_path / "r.sqlite").exists()
     assert out.stdout == ""
+
+
+TINY = """
+name: tiny
+dataset: digits
+width: 8
+batch_size: 32
+optimizer: adam
+lr: 0.01
+steps: 12
+record_every: 6
+grid:
+  activations: [tanh, relu]
+  depths: [1, 3]
+"""
+
+
+def test_end_to_end_with_the_real_trainer(tmp_path: Path) -> None:
+    from depthscope.data import load as load_data
+
+    spec, store = tmp_path / "tiny.yaml", tmp_path / "r.sqlite"
+    spec.write_text(TINY)
+    out = CliRunner().invoke(app, ["sweep", str(spec), "--store", str(store), "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["sweep"]["trained"] == 4
+    assert {(r["label"], r["depth"]) for r in doc["trainability"]} == {
+        ("tanh", 1), ("tanh", 3), ("relu", 1), ("relu", 3)}
+    runs, series = load(store)
+    assert (runs["status"] == "finished").all()
+    val = load_data("digits").val.y
+    assert runs["chance_accuracy"].tolist() == [val.bincount().max().item() / len(val)] * 4
+    assert runs["best_val_accuracy"].between(0, 1).all()
+    assert (runs["version"] == depthscope.__version__).all()
+    deep = runs[runs.depth == 3].run_id.iloc[0]
+    layers = series[(series.run_id == deep) & (series.metric == "grad_w_norm")]
+    assert sorted(layers.layer.unique()) == [0, 1, 2, 3]  # 3 hidden layers + read-out
+    assert sorted(layers.step.unique()) == [0, 6, 11]
+    again = CliRunner().invoke(app, ["sweep", str(spec), "--store", str(store), "--json"])
+    assert json.loads(again.stdout)["sweep"]["skipped"] == 4
+
+
+def test_example_spec_is_valid() -> None:
+    spec = load_spec(Path(__file__).parents[2] / "examples" / "sweep_quick.yaml")
+    assert len(spec.configs()) == 4 * 2 * 2

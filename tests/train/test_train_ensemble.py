@@ -16,6 +16,15 @@ from depthscope.train import RunConfig, batch_schedule, train_ensemble
 F64 = torch.float64
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny tensors: a second OpenMP thread only adds barrier waits (badly so on a busy box)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def data() -> Dataset:
     return load("gaussian", n=300, features=10, classes=4, seed=3)
@@ -41,7 +50,8 @@ def reference(cfg: RunConfig, ds: Dataset) -> dict[str, list[float]]:
         loss.backward()
         out["loss"].append(loss.item())
         out["grad_w_norm"].append([lin.weight.grad.norm().item() for lin in linears])
-        if not all(math.isfinite(v) for v in [loss.item(), *out["grad_w_norm"][-1]]):
+        grads_finite = all(bool(p.grad.isfinite().all()) for p in net.parameters())
+        if not (math.isfinite(loss.item()) and grads_finite):
             break
         opt.step()
     with torch.no_grad():
@@ -107,7 +117,7 @@ def test_diverging_member_is_frozen_and_others_unaffected(data: Dataset) -> None
     base = dict(activation="relu", depth=6, width=16, batch_size=32, steps=20, record_every=1,
                 init="he")
     good = RunConfig(lr=0.05, seed=1, **base)
-    bad = RunConfig(lr=1e4, seed=2, **base)
+    bad = RunConfig(lr=1e6, seed=2, **base)
     alone = train_ensemble([good], data, dtype=F64)[0]
     together = train_ensemble([bad, good], data, dtype=F64)
     assert together[1].status == "finished"

@@ -101,8 +101,16 @@ class Metadata:
 
 
 def _with_limits(f: Formula, lo: float, hi: float, u: Array, o: Ops) -> Array:
-    """``f(u)`` with its limits at ``±inf`` and ``nan`` propagated (also through masks)."""
-    out = f(u, o)
+    """``f(u)`` with its limits at ``±inf`` and ``nan`` propagated (also through masks).
+
+    NumPy may warn inside ``f`` at ``±inf`` (``inf/inf``); those entries are replaced by the
+    limits, so the warnings are silenced.
+    """
+    if o is NUMPY:
+        with np.errstate(all="ignore"):
+            out = f(u, o)
+    else:
+        out = f(u, o)
     out = o.where(u == math.inf, hi, o.where(u == -math.inf, lo, out))
     return o.where(u != u, u, out)
 
@@ -207,16 +215,16 @@ class Activation:
     @cached_property
     def meta(self) -> Metadata:
         d = self.definition
-        (lo, hi) = tuple(self.gain * (v + self.offset) for v in d.limits[0])
-        argmax = _argmax_abs_slope(self)
+        lo, hi = _range(self)
+        argmax, sup = _argmax_abs_slope(self)
         return Metadata(
             bounded=bool(math.isfinite(lo) and math.isfinite(hi)),
             range=(lo, hi),
             odd=d.odd and self.shift == 0.0 and self.offset == 0.0,
             monotone=d.monotone,
-            value_at_0=float(self.phi(np.float64(0.0))),
+            value_at_0=float(self.phi(np.float64(0.0))) + 0.0,  # no -0.0
             slope_at_0=float(self.dphi(np.float64(0.0))),
-            max_slope=float(abs(self.dphi(np.float64(argmax)))),
+            max_slope=sup,
             argmax_slope=argmax,
             tail_left=d.tails[0].scaled(self.scale),
             tail_right=d.tails[1].scaled(self.scale),
@@ -226,6 +234,28 @@ class Activation:
 
     def __repr__(self) -> str:
         return f"Activation({self.label})"
+
+
+def _range(act: Activation) -> tuple[float, float]:
+    """``(inf phi, sup phi)``: the limits at ``±inf``, or an interior extremum (gelu, silu)."""
+    d = act.definition
+    lo, hi = (act.gain * (v + act.offset) for v in d.limits[0])
+    if d.monotone:
+        return lo, hi
+    from scipy.optimize import minimize_scalar
+
+    grid = np.linspace(-60.0, 60.0, 120_001) / act.scale - act.shift / act.scale
+    values = act.phi(grid)
+    for sign in (1.0, -1.0):  # minimum, then maximum
+        best = int(np.argmin(sign * values))
+        bounds = (grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)])
+        res = minimize_scalar(lambda t, s=sign: s * float(act.phi(np.float64(t))),
+                              bounds=bounds, method="bounded", options={"xatol": 1e-12})
+        if sign > 0:
+            lo = min(lo, float(res.fun))
+        else:
+            hi = max(hi, -float(res.fun))
+    return lo, hi
 
 
 def _as_float(x: Array, o: Ops) -> Array:
@@ -240,15 +270,18 @@ def _default_float():
     return torch.get_default_dtype()
 
 
-def _argmax_abs_slope(act: Activation) -> float:
-    """Where ``|phi'|`` is largest: a dense grid refined by bounded Brent search.
+def _argmax_abs_slope(act: Activation) -> tuple[float, float]:
+    """``(x, sup |phi'|)``: where ``|phi'|`` is largest, by a grid refined with Brent search.
 
     A flat maximum reached near 0 (relu, hard tanh) reports its point closest to 0; one only
-    approached in a tail (softplus) reports ``±inf``.
+    approached in a tail (softplus) reports ``±inf``. A result within one grid step of 0 or
+    of a breakpoint where ``|phi'|`` (or its one-sided limit) attains the maximum snaps to
+    that point, so ``tanh`` reports 0 and ``relu``/``logmin`` their kink 0, not ``1e-13``.
     """
     from scipy.optimize import minimize_scalar
 
     grid = np.linspace(-60.0, 60.0, 240_001) / act.scale - act.shift / act.scale
+    step = grid[1] - grid[0]
     with np.errstate(all="ignore"):
         slopes = np.abs(act.dphi(grid))
     best = int(np.nanargmax(slopes))
@@ -257,15 +290,23 @@ def _argmax_abs_slope(act: Activation) -> float:
     if plateau.size > 1:
         # A flat maximum: relu and hard tanh attain it near 0; softplus only at infinity.
         inner = float(plateau[np.argmin(np.abs(plateau))])
-        if abs(inner * act.scale + act.shift) <= 2.0:
-            return inner
-        return math.copysign(math.inf, inner)
-    step = grid[1] - grid[0]
-    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
-    res = minimize_scalar(
-        lambda t: -abs(float(act.dphi(np.float64(t)))),
-        bounds=(lo, hi),
-        method="bounded",
-        options={"xatol": step * 1e-9},
-    )
-    return float(res.x) if -res.fun >= peak else float(grid[best])
+        if abs(inner * act.scale + act.shift) > 2.0:
+            where = math.copysign(math.inf, inner)
+            return where, abs(float(act.dphi(np.float64(where))))
+        found = inner
+    else:
+        lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
+        res = minimize_scalar(
+            lambda t: -abs(float(act.dphi(np.float64(t)))),
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": step * 1e-9},
+        )
+        found = float(res.x) if -res.fun >= peak else float(grid[best])
+    value = abs(float(act.dphi(np.float64(found))))
+    for point in (-act.shift / act.scale, *act.breakpoints):
+        near = (np.nextafter(point, -math.inf), point, np.nextafter(point, math.inf))
+        limit = max(abs(float(act.dphi(np.float64(p)))) for p in near)
+        if abs(found - point) <= step and limit >= value * (1 - 1e-9):
+            return float(point) + 0.0, limit  # + 0.0: no -0.0
+    return found, value

@@ -14,6 +14,7 @@ import math
 from depthscope.activations.base import Definition, Tail
 from depthscope.activations.ops import SQRT_2PI, Array, Ops
 from depthscope.activations.registry import register
+from depthscope.activations.sigmoidal import logistic_parts
 
 INF = math.inf
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -86,8 +87,8 @@ def softplus(ramp_beyond: float = INF) -> Definition:
         return o.where(x > t, 1.0, o.where(x < -t, 0.0, s))
 
     def d2f(x: Array, o: Ops) -> Array:
-        s = o.sigmoid(x) * o.sigmoid(-x)
-        return s if math.isinf(t) else o.where(o.abs(x) > t, 0.0, s)
+        p, q = logistic_parts(x, o)
+        return p * q if math.isinf(t) else o.where(o.abs(x) > t, 0.0, p * q)
 
     return Definition(
         "softplus", f, df, d2f,
@@ -150,12 +151,11 @@ def gelu() -> Definition:
 @register("silu", aliases=("swish",))
 def silu() -> Definition:
     def df(x: Array, o: Ops) -> Array:
-        s = o.sigmoid(x)
-        return s * (1.0 + x * o.sigmoid(-x))
+        s, q = logistic_parts(x, o)
+        return s * (1.0 + x * q)
 
     def d2f(x: Array, o: Ops) -> Array:
-        s = o.sigmoid(x)
-        q = o.sigmoid(-x)
+        s, q = logistic_parts(x, o)
         return s * q * (2.0 + x * (q - s))
 
     return Definition(

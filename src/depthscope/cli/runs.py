@@ -12,9 +12,8 @@ from rich.table import Table
 from depthscope.cli.common import console, print_json
 from depthscope.store.sqlite import DEFAULT_PATH
 
-_COLUMNS = {"run_id": "run", "status": "status", "dataset": "data", "label": "activation",
-            "depth": "depth", "width": "width", "init": "init", "lr": "lr", "seed": "seed",
-            "best_val_accuracy": "best val"}
+_CONFIG = ("dataset", "label", "depth", "width", "init", "sigma_w", "sigma_b", "optimizer", "lr",
+           "batch_size", "steps", "seed")
 TABLE_LIMIT = 50
 
 
@@ -49,11 +48,17 @@ def register(app: typer.Typer) -> None:
             records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
             print_json({"store": str(store), "total": total, "runs": records})
             return
-        table = Table(title=f"{total} runs in {store}", box=box.SIMPLE_HEAD)
-        shown = [c for c in _COLUMNS if c in frame.columns]
+        # config columns that vary are shown; the constant ones go in the caption
+        config = [c for c in _CONFIG if c in frame.columns]
+        varying = [c for c in config if frame[c].astype(str).nunique() > 1]
+        fixed = ", ".join(f"{c}={_cell(frame[c].iloc[0]) or 'default'}" for c in config
+                          if c not in varying)
+        shown = ["run_id", "status", *varying, "best_val_accuracy"]
+        table = Table(title=f"{total} runs in {store}", caption=fixed or None,
+                      box=box.SIMPLE_HEAD)
         for column in shown:
-            table.add_column(_COLUMNS[column], overflow="fold")
-        for row in frame[shown].itertuples(index=False):
+            table.add_column(column, overflow="fold")
+        for row in frame.reindex(columns=shown).itertuples(index=False):
             table.add_row(*map(_cell, row))
         console.print(table)
         if len(frame) < total:

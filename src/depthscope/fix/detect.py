@@ -132,18 +132,20 @@ def _function_step(name: str, target: object, args: tuple, kwargs: dict) -> Step
 
 
 class _Tracer(torch.fx.Tracer):
-    """Keeps weight layers, activation modules and elementwise modules as single nodes."""
+    """Keeps weight layers and activation modules (``keep``: their ids) as single nodes."""
+
+    def __init__(self, keep: set[int]) -> None:
+        super().__init__()
+        self.keep = keep
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        if isinstance(m, WEIGHT_LAYERS) or activation_of(m) is not None:
-            return True
-        leaf = next(m.children(), None) is None
-        return super().is_leaf_module(m, qualname) or (leaf and is_elementwise(m))
+        return id(m) in self.keep or super().is_leaf_module(m, qualname)
 
 
 def _traced(model: nn.Module) -> list[Step] | None:
+    keep = {id(m) for name, m in model.named_modules() if _module_step(name, m) is not None}
     try:
-        graph = _Tracer().trace(model)
+        graph = _Tracer(keep).trace(model)
     except Exception:  # noqa: BLE001 - untraceable models fall back to module order
         return None
     modules = dict(model.named_modules())

@@ -41,7 +41,14 @@ class Context:
                          console=Console(stderr=True))
 
     def shared(self, key: str, build: Any) -> Any:
-        """``cache[key]``, computed by ``build()`` the first time."""
+        """``cache[key]``, computed by ``build()`` the first time; a failure is remembered
+        and raised again, so claims sharing an experiment do not retry it."""
         if key not in self.cache:
-            self.cache[key] = build()
-        return self.cache[key]
+            try:
+                self.cache[key] = build()
+            except Exception as err:
+                self.cache[key] = err
+        value = self.cache[key]
+        if isinstance(value, Exception):
+            raise value
+        return value

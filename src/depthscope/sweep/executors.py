@@ -74,13 +74,19 @@ def chance_accuracy(dataset: Any) -> float:
     return float(torch.bincount(labels).max()) / len(labels)
 
 
-def run_batch(batch: Batch, trainer: Trainer) -> BatchOutcome:
+OnStep = Callable[[float], None]  # called with the runs' worth trained in the current batch
+
+
+def run_batch(batch: Batch, trainer: Trainer, on_step: OnStep | None = None) -> BatchOutcome:
     """Train one batch; each summary gains ``chance_accuracy`` of the dataset."""
     started_at, start = utcnow(), time.perf_counter()
     train_fn, load_fn = trainer.resolved()
     configs: list[RunConfig] = list(batch.configs)
     dataset = _dataset(load_fn, configs[0].dataset)
-    results = train_fn(configs, dataset, device=trainer.device, dtype=trainer.dtype)
+    share = len(configs) / configs[0].steps  # runs' worth per trainer step
+    progress = None if on_step is None else (lambda k: on_step(k * share))
+    results = train_fn(configs, dataset, device=trainer.device, dtype=trainer.dtype,
+                       progress=progress)
     if [r.config.run_id for r in results] != batch.run_ids:
         raise RuntimeError(f"trainer returned runs {[r.config.run_id for r in results]} "
                            f"for batch {batch.run_ids}")
@@ -94,14 +100,17 @@ def run_batch(batch: Batch, trainer: Trainer) -> BatchOutcome:
 
 
 class Executor(Protocol):
-    """Runs batches, yielding each :class:`BatchOutcome` once, in completion order."""
+    """Runs batches, yielding each :class:`BatchOutcome` once, in completion order;
+    ``on_step`` (if the executor supports it) reports progress within a batch."""
 
-    def run(self, batches: Sequence[Batch], trainer: Trainer) -> Iterator[BatchOutcome]: ...
+    def run(self, batches: Sequence[Batch], trainer: Trainer,
+            on_step: OnStep | None = None) -> Iterator[BatchOutcome]: ...
 
 
 class LocalExecutor:
     """Trains batches one after another in this process."""
 
-    def run(self, batches: Sequence[Batch], trainer: Trainer) -> Iterator[BatchOutcome]:
+    def run(self, batches: Sequence[Batch], trainer: Trainer,
+            on_step: OnStep | None = None) -> Iterator[BatchOutcome]:
         for batch in batches:
-            yield run_batch(batch, trainer)
+            yield run_batch(batch, trainer, on_step)

@@ -10,21 +10,35 @@ batch is never duplicated. Ray is imported only when this executor runs.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from depthscope.errors import DepthscopeError
-from depthscope.sweep.executors import BatchOutcome, Trainer, run_batch
+from depthscope.sweep.executors import BatchOutcome, OnStep, Trainer, run_batch
 from depthscope.sweep.planner import Batch
 
+_LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": Ray's local-only (loopback) mode
 
-def _import_ray() -> Any:
+
+def _import_ray(local: bool) -> Any:
+    """Import Ray; for a private local cluster first switch Ray to loopback-only addresses.
+
+    Ray resolves ``127.0.0.1`` to the host's public IP unless clustering is off, which it
+    reads from ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER`` when imported (workers inherit it).
+    """
+    if local:
+        os.environ.setdefault(_LOOPBACK_ENV, "0")
     try:
         import ray
     except ImportError:
         raise DepthscopeError("the Ray executor needs ray; pip install 'depthscope[ray]' "
                               "or drop --ray") from None
+    if local and os.environ[_LOOPBACK_ENV] == "0":
+        constants = importlib.import_module("ray._private.ray_constants")
+        constants.ENABLE_RAY_CLUSTER = False  # in case ray was imported before the variable
     return ray
 
 
@@ -61,10 +75,12 @@ class RayExecutor:
                                   "check --ray-address") from None
         return True
 
-    def run(self, batches: Sequence[Batch], trainer: Trainer) -> Iterator[BatchOutcome]:
+    def run(self, batches: Sequence[Batch], trainer: Trainer,
+            on_step: OnStep | None = None) -> Iterator[BatchOutcome]:
+        """Yield outcomes as tasks finish (``on_step`` is ignored: progress is per batch)."""
         if not batches:
             return
-        ray = _import_ray()
+        ray = _import_ray(local=self.address is None)
         started = self._init(ray)
         gpus = 1 if trainer.device.startswith("cuda") else 0
         task = ray.remote(_remote_batch).options(

@@ -62,11 +62,25 @@ def check_device(device: str, executor: object = "local") -> None:
         raise DepthscopeError("device cuda asked for but no CUDA GPU is visible; use cpu")
 
 
+class _Bar:
+    """Runs done: whole batches plus the trained share of the batch in progress."""
+
+    def __init__(self, update: Any, done: int) -> None:
+        self.update, self.done = update, done
+
+    def on_step(self, runs: float) -> None:
+        self.update(self.done + runs)
+
+    def batch_done(self, n: int) -> None:
+        self.done += n
+        self.update(self.done)
+
+
 @contextmanager
-def _progress(enabled: bool, name: str, total: int, done: int) -> Iterator[Any]:
+def _progress(enabled: bool, name: str, total: int, done: int) -> Iterator[_Bar]:
     """A rich progress bar on stderr (runs done, elapsed, ETA), or a no-op."""
     if not enabled:
-        yield lambda n: None
+        yield _Bar(lambda completed: None, done)
         return
     from rich.console import Console
     from rich.progress import (
@@ -82,7 +96,7 @@ def _progress(enabled: bool, name: str, total: int, done: int) -> Iterator[Any]:
                TextColumn("runs"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True)) as bar:
         task = bar.add_task(name, total=total, completed=done)
-        yield lambda n: bar.advance(task, n)
+        yield _Bar(lambda completed: bar.update(task, completed=completed), done)
 
 
 def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PATH,
@@ -118,10 +132,11 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
         batches = plan([c for c in configs if c.run_id not in stored], max_batch)
         trainer = Trainer(train_fn, load_fn, device, dtype)
         start = time.perf_counter()
-        with _progress(progress, name, len(configs), len(stored)) as advance:
-            for outcome in make_executor(executor, ray_address).run(batches, trainer):
+        with _progress(progress, name, len(configs), len(stored)) as bar:
+            run = make_executor(executor, ray_address).run(batches, trainer, bar.on_step)
+            for outcome in run:
                 db.write(outcome.results, outcome.provenance, started_at=outcome.started_at)
-                advance(len(outcome.results))
+                bar.batch_done(len(outcome.results))
         seconds = time.perf_counter() - start
     finally:
         if owned:

@@ -23,6 +23,7 @@ from depthscope.activations import Activation
 
 Z_MAX = 10.0
 Z_EDGES = np.array([-6.0, -3.5, -2.0, -1.0, 1.0, 2.0, 3.5, 6.0])  # fixed panel edges in z
+_NEAR = np.array([-4.0, -1.0, 1.0, 4.0])
 TINY_Q = 1e-200  # q = 0 is evaluated as this, so that E[phi'^2] -> its limit (relu: 1/2)
 Fn = Callable[[np.ndarray], np.ndarray]
 
@@ -33,11 +34,14 @@ def _legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
     return t, w
 
 
-def x_points(act: Activation) -> np.ndarray:
-    """Points (in x) where the integrand changes character: breakpoints, centre, ±4^k widths."""
+def x_points(act: Activation, lean: bool = False) -> np.ndarray:
+    """Points (in x) where the integrand changes character: breakpoints, centre, ±4^k widths.
+
+    ``lean``: only ``centre ± 1, ± 4`` widths (for the 2-D rule, where nodes are costly).
+    """
     centre = -act.shift / act.scale
     width = 1.0 / abs(act.scale)
-    steps = 4.0 ** np.arange(-1, 4)
+    steps = np.array([1.0, 4.0]) if lean else 4.0 ** np.arange(-1, 4)
     extra = centre + width * np.concatenate([-steps, [0.0], steps])
     return np.unique(np.concatenate([np.asarray(act.breakpoints, float), extra]))
 
@@ -60,16 +64,21 @@ def _panels(points_z: np.ndarray) -> np.ndarray:
     return np.sort(np.concatenate([fixed, inner], axis=-1), axis=-1)
 
 
-def normal_rule(act: Activation, q: np.ndarray, n: int = 16) -> tuple[np.ndarray, np.ndarray]:
+def _gauss_nodes(points_z: np.ndarray, root: np.ndarray, n: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    z, w = _rule(_panels(points_z), n)  # (P, M)
+    return root[..., None] * z, w * np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+
+
+def normal_rule(
+    act: Activation, q: np.ndarray, n: int = 16, lean: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Nodes ``u = sqrt(q) z`` and weights ``w`` with ``sum(w f(u)) = E f(sqrt(q) z)``.
 
     ``q`` (P,) -> nodes and weights (P, M), split at ``act``'s special points.
     """
     root = np.sqrt(np.maximum(np.asarray(q, float), TINY_Q))  # (P,)
-    points = x_points(act)[None, :] / root[..., None]  # (P, k)
-    z, w = _rule(_panels(points), n)  # (P, M)
-    w = w * np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
-    return root[..., None] * z, w
+    return _gauss_nodes(x_points(act, lean)[None, :] / root[..., None], root, n)
 
 
 def expect(act: Activation, f: Fn, q: np.ndarray, n: int = 16) -> np.ndarray:
@@ -79,30 +88,48 @@ def expect(act: Activation, f: Fn, q: np.ndarray, n: int = 16) -> np.ndarray:
     return np.sum(w * f(u), axis=-1).reshape(q.shape)
 
 
+def bivariate_rule(
+    act: Activation, q: np.ndarray, c: np.ndarray, n: int = 6
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes and weights for ``E[f(u1) g(u2)] = sum_i w1_i f(u1_i) sum_j w2_ij g(u2_ij)``.
+
+    ``u1 = sqrt(q) z1``, ``u2 = sqrt(q)(c z1 + s z2)``, ``s = sqrt(1 - c^2)``; flat ``q``, ``c``
+    (P,) -> ``u1, w1`` (P, M1) and ``u2, w2`` (P, M1, M2). Both integrals are split at the
+    breakpoints, the centre and ``centre ± 1/scale`` (for the inner one they sit at
+    ``z2 = (p/sqrt(q) - c z1)/s``) and at the fixed ``Z_EDGES``. Requires ``c < 1``.
+    """
+    r = np.sqrt(np.maximum(q, TINY_Q))  # (P,)
+    s = np.sqrt(np.maximum(1.0 - c * c, 1e-300))[:, None, None]  # (P, 1, 1)
+    special = np.array([*act.breakpoints, -act.shift / act.scale])  # (b,)
+    # the inner mean smooths phi over a width s in z1 around each special point
+    around = (special[None, :, None] / r[:, None, None] + s * _NEAR).reshape(r.size, -1)
+    u1, w1 = _gauss_nodes(
+        np.concatenate([x_points(act, lean=True)[None, :] / r[:, None], around], axis=1), r, n
+    )  # (P, M1)
+    root = r[:, None, None]  # (P, 1, 1)
+    mean = c[:, None, None] * u1[..., None] / root  # (P, M1, 1)  c z1
+    points = (x_points(act, lean=True)[None, None, :] / root - mean) / s  # (P, M1, k)
+    z2, w2 = _rule(_panels(points), n)  # (P, M1, M2)
+    w2 = w2 * np.exp(-0.5 * z2 * z2) / np.sqrt(2.0 * np.pi)
+    return u1, w1, root * (mean + s * z2), w2
+
+
 def expect2(
-    act: Activation, f: Fn, g: Fn, q: np.ndarray, c: np.ndarray, n: int = 8
+    act: Activation, f: Fn, g: Fn, q: np.ndarray, c: np.ndarray, n: int = 6
 ) -> np.ndarray:
     """``E[f(u1) g(u2)]``, ``Var u_i = q``, ``corr(u1, u2) = c`` (arrays broadcast).
 
-    Outer integral over ``z1`` and inner over ``z2`` are both split at ``act``'s special
-    points (for the inner one they sit at ``z2 = (p/sqrt(q) - c z1)/s``, ``s = sqrt(1-c^2)``).
     ``c = 1`` reduces to ``expect(f g)``.
     """
     q, c = np.broadcast_arrays(np.asarray(q, float), np.clip(np.asarray(c, float), -1, 1))
     shape = q.shape
     q, c = q.ravel(), c.ravel()
-    u1, w1 = normal_rule(act, q, n)  # (P, M1)
-    root = np.sqrt(np.maximum(q, TINY_Q))[:, None, None]  # (P, 1, 1)
-    s = np.sqrt(np.maximum(1.0 - c * c, 0.0))[:, None, None]  # (P, 1, 1)
-    mean = c[:, None, None] * u1[..., None] / root  # (P, M1, 1)  c z1
-    safe = np.where(s > 0, s, 1.0)
-    points = (x_points(act)[None, None, :] / root - mean) / safe  # (P, M1, k)
-    z2, w2 = _rule(_panels(points), n)  # (P, M1, M2)
-    w2 = w2 * np.exp(-0.5 * z2 * z2) / np.sqrt(2.0 * np.pi)
-    u2 = root * (mean + s * z2)  # (P, M1, M2)
-    inner = np.sum(w2 * g(u2), axis=-1)  # (P, M1)
-    out = np.sum(w1 * f(u1) * inner, axis=-1)  # (P,)
-    at_one = s[:, 0, 0] == 0
+    out = np.empty(q.shape)
+    at_one = c >= 1.0
+    if np.any(~at_one):
+        u1, w1, u2, w2 = bivariate_rule(act, q[~at_one], c[~at_one], n)
+        inner = np.sum(w2 * g(u2), axis=-1)  # (P, M1)
+        out[~at_one] = np.sum(w1 * f(u1) * inner, axis=-1)
     if np.any(at_one):
         out[at_one] = expect(act, lambda u: f(u) * g(u), q[at_one])
     return out.reshape(shape)

@@ -254,7 +254,8 @@ def train_ensemble(
                 if record:
                     layer_rows[l - 1] += _layer_stats(net.groups, pres[l - 1], acts[l], dphi)
 
-        ok = torch.isfinite(loss) & torch.isfinite(gW[0].sum((1, 2)))  # (M,)
+        # nan/inf anywhere in the gradients reaches the first layer's, so check only that
+        ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # (M,)
         diverged_at = torch.where(alive & ~ok, step, diverged_at)
         alive = alive & ok
         if record:

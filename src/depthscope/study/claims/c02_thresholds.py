@@ -1,13 +1,66 @@
-"""Placeholder while the evidence is being built."""
+"""Claim 2: the Q&A's thresholds 0.658, 9.0 and 0.441, and that n = 2 is the best scale."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from depthscope.report.figures import plot
 from depthscope.study.claims import QA, ClaimInfo
 from depthscope.study.context import Context
-from depthscope.study.result import ClaimResult
+from depthscope.study.result import ClaimResult, Table
 
-INFO = ClaimInfo("c02_thresholds", QA, "pending", "pending")
+INFO = ClaimInfo(
+    "2", QA,
+    "For tanh(n·x): the slope is ≥ 1/n only on [−0.658, 0.658] at n = 2; one x beyond ±9.0 "
+    "cancels 49 maximal slopes (K = 50, n = 2); the slope exceeds 1 only on [−0.441, 0.441] "
+    "at n = 2; n = 2 gives the widest good interval, and a continuous n slightly wider.",
+    "Theory's threshold analysis (depthscope.theory.thresholds): each interval found by "
+    "root finding on the closed-form slope, the best n by maximising the interval width over "
+    "integers 1..20 and over real n; each printed number compared at the precision printed.",
+)
+
+
+def decide(checks: list[tuple[str, float, float, bool]]) -> tuple[str, str]:
+    """Holds if every printed number is reproduced; with caveats if all but one are."""
+    failed = [c for c in checks if not c[3]]
+    if not checks:
+        return "not evaluated", "theory returned no check of the Q&A's numbers."
+    if not failed:
+        return "holds", f"all {len(checks)} printed numbers and formulas are reproduced."
+    text = "; ".join(f"{c[0]}: Q&A {c[1]:g}, computed {c[2]:.6g}" for c in failed)
+    if len(failed) == 1:
+        return "holds with caveats", f"{len(checks) - 1} of {len(checks)} reproduced; not: {text}."
+    return "does not hold", f"{len(failed)} of {len(checks)} not reproduced: {text}."
 
 
 def check(ctx: Context) -> ClaimResult:
-    raise NotImplementedError("c02_thresholds")
+    from depthscope.theory import thresholds
+
+    result = thresholds("tanh", scale=2.0, depth=50)
+    checks = [(c.claim, c.qa_value, c.value, c.holds) for c in result.qa_checks]
+    verdict, why = decide(checks)
+    best = result.best_scale
+    scales = np.linspace(1.05, 6.0, 100)
+    good = [thresholds("tanh", scale=float(n), depth=50).good_interval[1] for n in scales]
+    explode = [thresholds("tanh", scale=float(n), depth=50).explode_interval[1] for n in scales]
+
+    def draw(axes: np.ndarray) -> None:
+        ax = axes[0, 0]
+        ax.plot(scales, good, label="t1(n): slope ≥ 1/n inside")
+        ax.plot(scales, -np.asarray(good), color="C0")
+        ax.plot(scales, explode, label="slope > 1 inside", color="C1")
+        ax.plot(scales, -np.asarray(explode), color="C1")
+        if best is not None:
+            ax.axvline(best.continuous, color="k", ls=":", label="best continuous n")
+        ax.set(xlabel="n", ylabel="x", title="thresholds of tanh(n·x)")
+        ax.legend(fontsize=8)
+
+    fig = plot("claim02_thresholds", "The Q&A's thresholds t1(n), t2(n) = −t1(n) and the "
+               "exploding interval against a continuous n.", draw)
+    table = Table("The Q&A's numbers recomputed", ("claim", "Q&A", "computed", "reproduced"),
+                  tuple(checks))
+    numbers = {} if best is None else {"best integer n": best.integer,
+                                       "best continuous n": best.continuous,
+                                       "widest interval width (continuous n)":
+                                       best.continuous_width}
+    return INFO.result(verdict, why, figures=[fig], tables=[table], numbers=numbers)

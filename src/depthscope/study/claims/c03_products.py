@@ -57,7 +57,7 @@ def decide(p_vanish_deep: dict[float, float], p_explode_deep: dict[float, float]
 
 def check(ctx: Context) -> ClaimResult:
     p = ctx.profile
-    ks, deep = p.mc_depths, max(p.mc_depths)
+    ks = p.mc_depths
     rows, iid, net = [], {}, {}
     for n in ctx.track(p.mc_scales, "claim 3: Monte Carlo of g"):
         act = get("tanh", scale=n)

@@ -1,13 +1,97 @@
-"""Placeholder while the evidence is being built."""
+"""Claim 13: logsig's "particularly ugly derivative" makes it too slow for practical use."""
 
 from __future__ import annotations
 
-from depthscope.study.claims import QA, ClaimInfo
-from depthscope.study.context import Context
-from depthscope.study.result import ClaimResult
+import statistics
+import time
+from collections.abc import Callable
 
-INFO = ClaimInfo("c13_speed", QA, "pending", "pending")
+import numpy as np
+import torch
+
+from depthscope.report.figures import plot
+from depthscope.study.claims import ESSAY, ClaimInfo
+from depthscope.study.context import Context
+from depthscope.study.result import ClaimResult, Table
+
+INFO = ClaimInfo(
+    "13", ESSAY,
+    "logsig has a particularly ugly derivative that slows down training.",
+    "Time forward + backward of each activation relative to torch.relu on the same float32 "
+    "tensor in one process, interleaved (median of the per-repetition ratios, as in the "
+    "activation benchmark): depthscope's fused closed-form kernels, and a naive autograd "
+    "composition of the formula for comparison. Sizes are the profile's (the full benchmark, "
+    "`make bench`, uses 2^24 values).",
+)
+ACTIVATIONS = ("tanh", "sigmoid", "softsign", "logsig", "softplus")
+SLOW = 1.3  # the project's target: at most 1.3x relu
+
+
+def decide(fused: dict[str, float], naive: dict[str, float]) -> tuple[str, str]:
+    """Does not hold if depthscope's logsig is within ``SLOW`` x relu (it need not be slow)."""
+    f, n = fused["logsig"], naive["logsig"]
+    if f <= SLOW:
+        return "does not hold", (
+            f"with fused closed-form kernels logsig's forward + backward takes {f:.2f}× the "
+            f"time of ReLU (naive autograd: {n:.2f}×); the derivative is cheap once written "
+            "in closed form.")
+    if f <= 2 * SLOW:
+        return "holds with caveats", (
+            f"logsig takes {f:.2f}× ReLU here even fused (naive {n:.2f}×); slower, though "
+            "not by much.")
+    return "holds", f"logsig takes {f:.2f}× ReLU fused and {n:.2f}× naive."
+
+
+def ratios(candidates: dict[str, Callable[[], object]], baseline: Callable[[], object],
+           reps: int) -> dict[str, float]:
+    """Median over ``reps`` of ``time(candidate) / time(baseline)``, interleaved, after one
+    warm-up call each (the method of ``benchmarks/activations.py``, which is not installed
+    with the package)."""
+    for fn in (baseline, *candidates.values()):
+        fn()
+    out: dict[str, list[float]] = {k: [] for k in candidates}
+    for _ in range(reps):
+        for key, fn in candidates.items():
+            t0 = time.perf_counter()
+            baseline()
+            t1 = time.perf_counter()
+            fn()
+            out[key].append((time.perf_counter() - t1) / (t1 - t0))
+    return {k: statistics.median(v) for k, v in out.items()}
 
 
 def check(ctx: Context) -> ClaimResult:
-    raise NotImplementedError("c13_speed")
+    import depthscope.functional as F
+    from depthscope.activations import get
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(ctx.profile.bench_size, generator=gen, requires_grad=True)  # (N,)
+    g = torch.randn(ctx.profile.bench_size, generator=gen)  # (N,)
+
+    def step(fn: object) -> object:
+        return lambda: torch.autograd.grad(fn(x), x, g)
+
+    fused, naive, rows = {}, {}, []
+    for name in ctx.track(ACTIVATIONS, "claim 13: timing activations"):
+        act = get(name)
+        r = ratios({"fused": step(lambda t, a=act: F.activation(t, a)),
+                    "naive": step(act.phi)}, step(torch.relu), reps=5)
+        fused[name], naive[name] = r["fused"], r["naive"]
+        rows.append((name, fused[name], naive[name]))
+    verdict, why = decide(fused, naive)
+
+    def draw(axes: np.ndarray) -> None:
+        pos = np.arange(len(ACTIVATIONS))
+        axes[0, 0].bar(pos - 0.2, [fused[a] for a in ACTIVATIONS], 0.4, label="fused")
+        axes[0, 0].bar(pos + 0.2, [naive[a] for a in ACTIVATIONS], 0.4, label="naive autograd")
+        axes[0, 0].axhline(1.0, color="k", lw=0.8)
+        axes[0, 0].set_xticks(pos, ACTIVATIONS)
+        axes[0, 0].set(ylabel="time / relu", title="forward + backward cost")
+        axes[0, 0].legend()
+
+    fig = plot("claim13_speed", "Forward + backward time relative to torch.relu (1 = as fast "
+               "as ReLU); measured side by side in this process.", draw)
+    table = Table(f"Time relative to relu, {ctx.profile.bench_size} float32 values, "
+                  f"{torch.get_num_threads()} threads",
+                  ("activation", "fused / relu", "naive / relu"), tuple(rows))
+    return INFO.result(verdict, why, figures=[fig], tables=[table])

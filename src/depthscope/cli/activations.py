@@ -1,0 +1,89 @@
+"""``depthscope activations [NAME] [--param k=v] [--plot out.png] [--json]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from depthscope.activations import Activation, get, names
+from depthscope.activations.registry import family
+from depthscope.cli.common import console, fail, print_json
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--param wants key=value, got {pair!r} (e.g. --param scale=2)")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _describe(act: Activation) -> dict[str, Any]:
+    from depthscope.activations.essay import printed_derivative
+
+    m = act.meta
+    printed = printed_derivative(act)
+    return {
+        "name": act.label,
+        "aliases": list(family(act.name).aliases) if act.is_affine_default else [],
+        "formula": act.definition.formula,
+        "bounded": m.bounded, "range": m.range, "odd": m.odd, "monotone": m.monotone,
+        "value_at_0": m.value_at_0, "slope_at_0": m.slope_at_0,
+        "max_slope": m.max_slope, "argmax_slope": m.argmax_slope,
+        "tail_left": m.tail_left.describe(), "tail_right": m.tail_right.describe(),
+        "kinks": m.kinks, "cusps": m.cusps,
+        "essay_derivative": None if printed is None else {
+            "printed": printed.printed, "correct": printed.correct, "note": printed.note,
+        },
+        "reference": act.definition.reference,
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="depthscope activations", show_lines=False)
+    for col in ("name", "bounded", "odd", "monotone", "phi(0)", "phi'(0)", "max |phi'|",
+                "at x", "tail of phi' (left)", "tail of phi' (right)", "non-smooth at"):
+        table.add_column(col, justify="left" if col.startswith(("name", "tail")) else "right")
+    yes = {True: "yes", False: "no"}
+    for r in rows:
+        table.add_row(
+            r["name"], yes[r["bounded"]], yes[r["odd"]], yes[r["monotone"]],
+            f"{r['value_at_0']:.4g}", f"{r['slope_at_0']:.4g}", f"{r['max_slope']:.6g}",
+            f"{r['argmax_slope']:.6g}", r["tail_left"], r["tail_right"],
+            ", ".join(f"{p:g}" for p in (*r["kinks"], *r["cusps"])) or "-",
+        )
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("activations")
+    def activations(
+        name: str | None = typer.Argument(None, help="One activation (default: list all)."),
+        param: list[str] = typer.Option(  # noqa: B008 - typer idiom
+            [], "--param", "-p", help="Parameter key=value, e.g. --param scale=2 (repeatable)."
+        ),
+        plot: str | None = typer.Option(None, "--plot", help="Draw phi and phi' to this file."),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """List every activation with its metadata, or describe and plot one."""
+        if name is None:
+            if param or plot:
+                fail("--param and --plot need an activation NAME (e.g. activations logsig)")
+            rows = [_describe(get(n)) for n in names()]
+        else:
+            act = get(name, **_params(param))
+            rows = [_describe(act)]
+            if plot:
+                from depthscope.activations.plot import plot_activation
+
+                written = plot_activation(act, plot)
+                if not json_out:
+                    console.print(f"wrote {written}")
+        if json_out:
+            print_json(rows if name is None else rows[0])
+        else:
+            console.print(_table(rows))

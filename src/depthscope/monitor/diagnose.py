@@ -1,0 +1,262 @@
+"""Findings from a :class:`~depthscope.monitor.record.Record`, each with a fix from theory.
+
+Depth profile: for each recorded step, a least-squares line through ``log10 norm_l`` over
+the weight layers ``l = 0..m-1`` (input to output) gives a per-layer factor ``10^-slope``
+and an input/output ratio ``10^(-slope (m-1))``. Mean-field theory predicts
+``||grad W^l||^2 ∝ chi_1^(L-l)`` (Schoenholz et al. 2017), so the factor estimates
+``sqrt(chi_1)``; the cure is ``chi_1 = 1``: the critical ``sigma_w`` of the activation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+
+from depthscope.activations import Activation
+from depthscope.errors import DepthscopeError
+from depthscope.monitor.record import Record
+
+Severity = Literal["alarm", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a pattern becomes a finding."""
+
+    vanish_ratio: float = 1e-2  # fitted input/output norm ratio below this: vanishing
+    explode_ratio: float = 1e2  # above this (or growth over time): exploding
+    sustain: int = 5  # consecutive records a depth pattern must last
+    spike_factor: float = 10.0  # global norm above this times the trailing median
+    spike_window: int = 20
+    saturation: float = 0.5  # share of saturated entries
+    dead: float = 0.5  # share of dead units
+    clip_quantile: float = 0.9  # clipping threshold: this quantile of observed norms
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnosed problem: where (layers), when (steps), what, and the fix."""
+
+    kind: str  # vanishing, exploding, nonfinite, spikes, saturation, dead_units
+    severity: Severity
+    layers: tuple[str, ...]
+    first_step: int
+    last_step: int
+    message: str
+    fix: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def diagnose(record: Record, thresholds: Thresholds | None = None) -> list[Finding]:
+    """Every finding in ``record``, most severe first."""
+    t = thresholds or Thresholds()
+    findings = [
+        *_depth(record, t), *_nonfinite(record, t), *_spikes(record, t), *_growth(record, t),
+        *_probe_finding(record, t, "saturated", t.saturation),
+        *_probe_finding(record, t, "dead", t.dead),
+    ]
+    order = {"alarm": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: (order[f.severity], f.first_step))
+
+
+# ----------------------------------------------------------------------- theory-based fixes
+def _dominant(acts: list[Activation | None]) -> Activation | None:
+    known = [a for a in acts if a is not None]
+    return Counter(known).most_common(1)[0][0] if known else None
+
+
+def init_advice(record: Record, act: Activation | None = None) -> tuple[str, dict[str, Any]]:
+    """The edge-of-chaos advice for the dominant activation, with the measured sigma_w."""
+    weights = [info for info in record.layers if info.sigma_w is not None]
+    act = act or _dominant([info.activation for info in weights])
+    if act is None:
+        return "use an initialisation at the edge of chaos (depthscope.fix.critical_)", {}
+    sigma_w = float(np.median([i.sigma_w for i in weights])) if weights else float("nan")
+    sigma_b = float(np.median([i.sigma_b for i in weights])) if weights else 0.0
+    sigma_b = round(sigma_b, 2)
+    try:
+        crit = _critical_sigma_w(act, sigma_b)
+    except DepthscopeError as err:
+        return f"{act.label} has no edge of chaos at sigma_b={sigma_b:g} ({err})", {}
+    text = (
+        f"weights have sigma_w ≈ {sigma_w:.3g}; the edge of chaos (chi_1 = 1) for {act.label} "
+        f"at sigma_b = {sigma_b:g} is sigma_w = {crit:.3g}: "
+        f"depthscope.fix.critical_(model, sigma_b={sigma_b:g})"
+    )
+    details = {"activation": act.label, "sigma_w": sigma_w, "sigma_b": sigma_b,
+               "critical_sigma_w": crit}
+    return text, details
+
+
+@lru_cache(maxsize=64)
+def _critical_sigma_w(act: Activation, sigma_b: float) -> float:
+    from depthscope.theory import critical_sigma_w
+
+    return float(critical_sigma_w(act, sigma_b=sigma_b))
+
+
+def clip_advice(norms: np.ndarray, q: float) -> tuple[str, dict[str, Any]]:
+    finite = norms[np.isfinite(norms) & (norms > 0)]
+    if finite.size == 0:
+        return "clip gradients (torch.nn.utils.clip_grad_norm_)", {}
+    value = float(np.quantile(finite, q))
+    text = (f"clip: torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm={value:.3g}) "
+            f"(the {q:.0%} quantile of the observed norms)")
+    return text, {"clip_norm": value}
+
+
+# ----------------------------------------------------------------------- patterns
+def depth_profile(record: Record) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Per record: ``(slope in decades per layer, input/output ratio)`` and the layers used."""
+    idx = [i for i, info in enumerate(record.layers) if info.sigma_w is not None]
+    if len(idx) < 3:
+        idx = list(range(len(record.layers)))
+    norms = record.norms()[:, idx].filled(np.nan)  # (records, m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.log10(norms)
+    w = np.isfinite(y)
+    y = np.where(w, y, 0.0)
+    x = np.arange(len(idx), dtype=float)[None, :]
+    n, sx, sy = w.sum(1), (w * x).sum(1), (w * y).sum(1)
+    sxx, sxy = (w * x * x).sum(1), (w * x * y).sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(n >= 3, (n * sxy - sx * sy) / (n * sxx - sx * sx), np.nan)
+    return slope, 10.0 ** (-slope * (len(idx) - 1)), idx
+
+
+def _runs(mask: np.ndarray, length: int) -> list[tuple[int, int]]:
+    """Maximal runs ``[start, stop)`` of True at least ``length`` long."""
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    return [(a, b) for a, b in zip(starts, stops, strict=True) if b - a >= length]
+
+
+def _depth(record: Record, t: Thresholds) -> list[Finding]:
+    if record.steps.size == 0 or len(record.layers) < 3:
+        return []
+    slope, ratio, idx = depth_profile(record)
+    out = []
+    for kind, mask in (("vanishing", ratio < t.vanish_ratio),
+                       ("exploding", ratio > t.explode_ratio)):
+        runs = _runs(mask, min(t.sustain, record.steps.size))
+        if not runs:
+            continue
+        a, b = max(runs, key=lambda r: r[1] - r[0])
+        factor = float(10.0 ** -np.nanmedian(slope[a:b]))
+        across = float(np.nanmedian(ratio[a:b]))
+        norms = record.norms()[a:b].filled(np.nan)
+        with np.errstate(all="ignore"):
+            rel = np.nanmedian(norms[:, idx], axis=0) / np.nanmedian(norms[:, idx[-1]])
+        bad = rel < t.vanish_ratio if kind == "vanishing" else rel > t.explode_ratio
+        names = tuple(record.layers[idx[j]].name for j in np.nonzero(bad)[0]) or (
+            record.layers[idx[0]].name,)
+        advice, details = init_advice(record)
+        direction = "shrink" if kind == "vanishing" else "grow"
+        steps = record.steps
+        out.append(Finding(
+            kind, "alarm", names, int(steps[a]), int(steps[b - 1]),
+            f"{kind} gradients: norms {direction} ×{factor:.3g} per layer towards the input "
+            f"(input/output {across:.2e} over {len(idx)} layers) at steps "
+            f"{steps[a]}–{steps[b - 1]}; {len(names)} layers beyond the threshold, "
+            f"first {', '.join(names[:3])}",
+            advice + "; or add residual connections / normalisation (LayerNorm)",
+            {"factor_per_layer": factor, "ratio": across, **details},
+        ))
+    return out
+
+
+def _nonfinite(record: Record, t: Thresholds) -> list[Finding]:
+    if not record.first_nonfinite:
+        return []
+    first = min(record.first_nonfinite.values())
+    layers = tuple(record.layers[i].name for i, s in sorted(record.first_nonfinite.items())
+                   if s == first)
+    norms = record.global_norm()
+    advice, details = clip_advice(norms[record.steps < first], t.clip_quantile)
+    share = record.nonfinite_steps / max(record.n_steps, 1)
+    last_bad = bool(record.steps.size) and not np.isfinite(norms[-1])
+    benign = record.scaler and share < 0.5 and not last_bad
+    severity: Severity = "info" if benign else "alarm"
+    note = " (GradScaler overflow: those steps were skipped)" if benign else ""
+    return [Finding(
+        "nonfinite", severity, layers, first, int(record.steps[-1]) if record.steps.size else first,
+        f"nan/inf gradients first at step {first} in {', '.join(layers[:3])}; "
+        f"{record.nonfinite_steps} non-finite of {record.n_steps} steps{note}",
+        advice + "; lower the learning rate; check the loss for log(0) or division by zero",
+        {"first_step": first, "nonfinite_steps": record.nonfinite_steps, **details},
+    )]
+
+
+def _spikes(record: Record, t: Thresholds) -> list[Finding]:
+    g = record.global_norm()
+    w = t.spike_window
+    if g.size <= w:
+        return []
+    windows = np.lib.stride_tricks.sliding_window_view(g[:-1], w)  # (records - w, w)
+    with np.errstate(all="ignore"):
+        median = np.nanmedian(np.where(np.isfinite(windows), windows, np.nan), axis=1)
+        hits = np.nonzero(g[w:] > t.spike_factor * median)[0] + w
+    if hits.size == 0:
+        return []
+    advice, details = clip_advice(g, t.clip_quantile)
+    steps = record.steps[hits]
+    return [Finding(
+        "spikes", "warning", (), int(steps[0]), int(steps[-1]),
+        f"gradient norm spikes (> {t.spike_factor:g}× the trailing median) at {hits.size} "
+        f"recorded steps, first at step {steps[0]}",
+        advice, {"steps": steps.tolist()[:20], **details},
+    )]
+
+
+def _growth(record: Record, t: Thresholds) -> list[Finding]:
+    g = record.global_norm()
+    if g.size < 4 * t.sustain:
+        return []
+    q = g.size // 4
+    with np.errstate(all="ignore"):
+        early, late = np.nanmedian(g[:q]), np.nanmedian(g[-q:])
+    if not (late > t.explode_ratio * early):
+        return []
+    advice, details = clip_advice(g, t.clip_quantile)
+    return [Finding(
+        "exploding", "alarm", (), int(record.steps[-q]), int(record.steps[-1]),
+        f"exploding gradients over time: the global norm grew ×{late / early:.3g} "
+        f"(median of the last quarter of steps vs the first)",
+        advice + "; lower the learning rate; " + init_advice(record)[0], details,
+    )]
+
+
+def _probe_finding(record: Record, t: Thresholds, stat: str, level: float) -> list[Finding]:
+    if record.probe_steps.size == 0:
+        return []
+    values = record.probe(stat)  # (records, probes)
+    with np.errstate(invalid="ignore"):
+        over = values > level
+    share = over.mean(axis=0)
+    flagged = [j for j in range(values.shape[1]) if over[-1, j] and share[j] >= 0.5]
+    if not flagged:
+        return []
+    names = tuple(record.probe_names[j] for j in flagged)
+    act = record.probe_activations[flagged[0]]
+    mean = float(np.nanmean(values[:, flagged][over[:, flagged]]))
+    first = int(record.probe_steps[np.nonzero(over[:, flagged].any(axis=1))[0][0]])
+    advice, details = init_advice(record, act)
+    if stat == "saturated":
+        return [Finding(
+            "saturation", "warning", names, first, int(record.probe_steps[-1]),
+            f"saturation: on average {mean:.0%} of {act.label} inputs are where |phi'| < 5% of "
+            f"its maximum, in {len(names)} layers ({', '.join(names[:3])}) since step {first}",
+            advice + f"; or rescale the activation: depthscope.fix.transform('{act.label}'); "
+            "or normalise its input (LayerNorm); or a non-saturating activation",
+            details,
+        )]
+    return [Finding(
+        "dead_units", "warning", names, first, int(record.probe_steps[-1]),
+        f"dead units: on average {mean:.0%} of {act.label} units are inactive on a whole "
+        f"batch, in {len(names)} layers ({', '.join(names[:3])}) since step {first}",
+        "use leaky_relu or gelu; " + advice + "; lower the learning rate", details,
+    )]

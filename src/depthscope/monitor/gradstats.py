@@ -1,0 +1,93 @@
+"""Per-layer gradient statistics in a few batched kernels, kept on the device.
+
+For the gradients ``g_p`` of the parameters ``p`` of layer ``l``:
+``norm_l = sqrt(sum_p ||g_p||_2^2)``, ``max_abs_l = max_p ||g_p||_inf``,
+``mean_abs_l = sum_p ||g_p||_1 / n_l``, ``zero_frac_l`` = share of exact zeros, and the counts
+of nan and inf entries; ``has_grad`` is 0 for a layer without any gradient this step. The norm costs one ``torch._foreach_norm`` pass over the gradients
+and runs at every monitored step; the rest (four more passes) every ``full_every`` steps.
+A non-finite norm flags nan/inf in a layer at every step.
+"""
+
+from __future__ import annotations
+
+import torch
+
+STATS = ("norm", "max_abs", "mean_abs", "zero_frac", "nan", "inf", "has_grad")
+
+
+class GradStats:
+    """Computes a ``(layers, len(STATS))`` float32 tensor from the current ``p.grad``."""
+
+    def __init__(self, layers: list[list[torch.nn.Parameter]], device: torch.device) -> None:
+        self.params = [p for group in layers for p in group]
+        self.layer_of = [i for i, group in enumerate(layers) for _ in group]
+        self.n_layers = len(layers)
+        self.device = device
+        self._index: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _layout(self, present: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer index of each present gradient and the entries per layer (0: no gradient)."""
+        if present not in self._index:
+            index = torch.tensor([self.layer_of[i] for i in present], device=self.device)
+            numel = torch.zeros(self.n_layers, dtype=torch.float32, device=self.device)
+            sizes = torch.tensor([float(self.params[i].numel()) for i in present],
+                                 device=self.device)
+            numel.index_add_(0, index, sizes)
+            self._index[present] = (index, numel)
+        return self._index[present]
+
+    def _grads(self) -> tuple[list[torch.Tensor], tuple[int, ...]]:
+        grads, present = [], []
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            grads.append(g.coalesce().values() if g.is_sparse else g)
+            present.append(i)
+        return grads, tuple(present)
+
+    def _per_layer(self, index: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(self.n_layers, dtype=torch.float32, device=self.device)
+        return out.index_add_(0, index, values)  # (layers,)
+
+    @torch.no_grad()
+    def compute(self, full: bool) -> torch.Tensor:
+        """Statistics of the current gradients; columns other than the norm are nan unless
+        ``full``. Layers without any gradient get ``has_grad = 0`` and nan elsewhere."""
+        out = torch.full((self.n_layers, len(STATS)), float("nan"), device=self.device)
+        grads, present = self._grads()
+        if not grads:
+            out[:, -1] = 0.0
+            return out
+        index, numel = self._layout(present)
+        has = numel > 0  # (layers,)
+        norms = _stack(torch._foreach_norm(grads, 2, dtype=torch.float32), self.device)
+        out[:, 0] = torch.where(has, self._per_layer(index, norms.square()).sqrt(), torch.nan)
+        if full:
+            ext = [torch.aminmax(g) if g.numel() else _EMPTY for g in grads]
+            peak = torch.maximum(_stack([e[1] for e in ext], self.device),
+                                 -_stack([e[0] for e in ext], self.device))  # (P,)
+            layer_max = torch.full((self.n_layers,), torch.nan, device=self.device)
+            out[:, 1] = layer_max.scatter_reduce(0, index, peak, "amax", include_self=False)
+            l1 = _stack(torch._foreach_norm(grads, 1, dtype=torch.float32), self.device)
+            nonzero = _stack([torch.count_nonzero(g) for g in grads], self.device)
+            nan = _stack([torch.count_nonzero(g.isnan()) for g in grads], self.device)
+            inf = _stack([torch.count_nonzero(g.isinf()) for g in grads], self.device)
+            dense = _stack([float(self.params[i].numel()) for i in present], self.device)
+            out[:, 2] = self._per_layer(index, l1) / numel
+            out[:, 3] = self._per_layer(index, dense - nonzero) / numel
+            out[:, 4] = self._per_layer(index, nan)
+            out[:, 5] = self._per_layer(index, inf)
+            out[~has] = torch.nan
+        out[:, -1] = has.float()
+        return out
+
+
+_EMPTY = (torch.tensor(0.0), torch.tensor(0.0))
+
+
+def _stack(values: list, device: torch.device) -> torch.Tensor:
+    """0-d tensors (or numbers) as one float32 vector on ``device`` (one kernel)."""
+    if values and isinstance(values[0], torch.Tensor):
+        return torch.stack([v.to(device=device, dtype=torch.float32) for v in values])
+    return torch.tensor(values, dtype=torch.float32, device=device)

@@ -1,0 +1,62 @@
+"""What a watch has seen: the layers, the statistics over steps and exact events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from depthscope.activations import Activation
+from depthscope.monitor.gradstats import STATS
+from depthscope.monitor.probes import PROBE_STATS
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """A module that owns trainable parameters, in registration order."""
+
+    name: str
+    kind: str  # module class name
+    numel: int
+    activation: Activation | None = None  # the one its sigma_w governs (Linear/Conv only)
+    sigma_w: float | None = None  # measured when the watch started
+    sigma_b: float | None = None
+
+
+@dataclass
+class Record:
+    """Gradient rows ``(records, layers, STATS)``, probe rows ``(records, probes, PROBE_STATS)``.
+
+    ``first_nonfinite`` maps a layer index to the first step whose gradient had nan/inf,
+    read at full resolution; ``nonfinite_steps`` counts such steps.
+    """
+
+    layers: list[LayerInfo]
+    steps: np.ndarray
+    grads: np.ndarray
+    probe_names: list[str] = field(default_factory=list)
+    probe_activations: list[Activation] = field(default_factory=list)
+    probe_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    probes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, len(PROBE_STATS))))
+    first_nonfinite: dict[int, int] = field(default_factory=dict)
+    nonfinite_steps: int = 0
+    n_steps: int = 0
+    scaler: bool = False
+
+    def stat(self, name: str) -> np.ndarray:
+        """``(records, layers)`` values of one statistic in :data:`STATS`."""
+        return self.grads[:, :, STATS.index(name)]
+
+    def probe(self, name: str) -> np.ndarray:
+        """``(records, probes)`` values of one statistic in :data:`PROBE_STATS`."""
+        return self.probes[:, :, PROBE_STATS.index(name)]
+
+    def norms(self) -> np.ndarray:
+        """``(records, layers)`` gradient norms; layers without a gradient are masked (nan is
+        kept where the gradient itself had nan)."""
+        return np.ma.masked_where(self.stat("has_grad") == 0, self.stat("norm").astype(float))
+
+    def global_norm(self) -> np.ndarray:
+        """``(records,)`` ``sqrt(sum_l norm_l^2)`` over layers with a gradient."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.sqrt((self.norms() ** 2).sum(axis=1).filled(0.0))

@@ -1,0 +1,302 @@
+"""``watch(model)``: gradient health of any ``nn.Module``, read once per optimizer step.
+
+The watch reads the final accumulated ``p.grad`` after each optimizer step (after
+``GradScaler`` unscaling when a scaler is given), never from tensor hooks, which fire per
+micro-batch before accumulation. Statistics stay on the device and reach the host once per
+``sync_every`` recorded steps. Usage, one line::
+
+    with depthscope.watch(model) as w:      # hooks every optimizer that updates model
+        for x, y in data:
+            loss_fn(model(x), y).backward(); opt.step(); opt.zero_grad()
+    w.summary(); w.plot("grads.png")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+from torch.optim.optimizer import register_optimizer_step_post_hook
+
+from depthscope.errors import DepthscopeError
+from depthscope.fix.detect import WEIGHT_LAYERS, activation_of, layer_activations, sigma_of
+from depthscope.monitor.diagnose import Finding, Thresholds, diagnose
+from depthscope.monitor.gradstats import STATS, GradStats
+from depthscope.monitor.history import DeviceBuffer, History
+from depthscope.monitor.probes import PROBE_STATS, Probes
+from depthscope.monitor.record import LayerInfo, Record
+
+
+def _positive(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DepthscopeError(f"{name} must be a positive integer, got {value!r}; e.g. {name}=1")
+    return value
+
+
+class Watch:
+    """Records per-layer gradient statistics of ``model`` (see :func:`watch`)."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        every: int = 1,
+        activations: bool = True,
+        *,
+        optimizer: torch.optim.Optimizer | None = None,
+        scaler: Any = None,
+        auto: bool = True,
+        full_every: int = 20,
+        activation_every: int = 50,
+        sync_every: int = 50,
+        capacity: int = 4096,
+        thresholds: Thresholds | None = None,
+        on_alarm: Callable[[Finding], None] | Literal["print"] | None = "print",
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise DepthscopeError(
+                f"watch() needs a torch.nn.Module, got {type(model).__name__}; pass your model"
+            )
+        self.every = _positive("every", every)
+        self.full_every = _positive("full_every", full_every)
+        self.activation_every = _positive("activation_every", activation_every)
+        sync_every = _positive("sync_every", sync_every)
+        if _positive("capacity", capacity) % 2:
+            raise DepthscopeError(f"capacity must be even, got {capacity}; e.g. capacity=4096")
+        groups = _layers(model)
+        if not groups:
+            raise DepthscopeError(
+                f"{type(model).__name__} has no trainable parameters to watch; "
+                "check requires_grad or pass the model itself"
+            )
+        self.model = model
+        self.thresholds = thresholds or Thresholds()
+        self.on_alarm = _print_alarm if on_alarm == "print" else on_alarm
+        self.alarms: list[Finding] = []
+        self.layers = _layer_infos(model, groups)
+        device = next(p for _, _, ps in groups for p in ps).device
+        self._stats = GradStats([ps for _, _, ps in groups], device)
+        shape = (len(groups), len(STATS))
+        self._buffer = DeviceBuffer(sync_every, shape, device)
+        self._history = History(capacity, shape)
+        self._first_nonfinite: dict[int, int] = {}
+        self._nonfinite_steps = 0
+        self.step_count = 0
+        self._recorded = 0
+        probed = _activation_modules(model) if activations else []
+        self._probe_names = [name for name, _, _ in probed]
+        self._probe_acts = [act for _, _, act in probed]
+        self._probes = Probes([(m, a) for _, m, a in probed], device) if probed else None
+        self._probe_buffer = DeviceBuffer(sync_every, (len(probed), len(PROBE_STATS)), device)
+        self._probe_history = History(capacity, (len(probed), len(PROBE_STATS)))
+        self._param_ids = {id(p) for _, _, ps in groups for p in ps}
+        self._scaler = scaler
+        self._handles: list[Any] = []
+        self._update: Any = None
+        self._attach(optimizer, scaler, auto)
+        self._arm()
+
+    # ----------------------------------------------------------------- hooks
+    def _attach(self, optimizer: torch.optim.Optimizer | None, scaler: Any, auto: bool) -> None:
+        if scaler is not None:
+            original = scaler.update
+
+            def update(*args: Any, **kwargs: Any) -> Any:
+                self.step()  # grads are unscaled in place by scaler.step, skipped or not
+                return original(*args, **kwargs)
+
+            scaler.update, self._update = update, original
+        elif optimizer is not None:
+            self._handles.append(optimizer.register_step_post_hook(lambda *a: self.step()))
+        elif auto:
+            self._handles.append(register_optimizer_step_post_hook(self._global_hook))
+
+    def _global_hook(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        if any(id(p) in self._param_ids for g in optimizer.param_groups for p in g["params"]):
+            self.step()
+
+    def close(self) -> None:
+        """Flush the last statistics and remove every hook (idempotent)."""
+        self._flush()
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        if self._probes is not None:
+            self._probes.remove()
+        if self._update is not None:
+            self._scaler.update = self._update
+            self._update = None
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- recording
+    def _arm(self) -> None:
+        """Sample activations in the forward passes that lead to the next recorded step."""
+        if self._probes is not None:
+            upcoming = self.step_count  # index of the next step, 0-based
+            self._probes.armed = (
+                upcoming % self.every == 0
+                and (upcoming // self.every) % self.activation_every == 0
+            )
+
+    def step(self) -> None:
+        """Read the current gradients as optimizer step ``step_count + 1`` (called by the
+        hooks; call it yourself after ``optimizer.step()`` with ``auto=False``)."""
+        index = self.step_count
+        self.step_count += 1
+        if index % self.every == 0:
+            full = self._recorded % self.full_every == 0
+            self._buffer.write(self.step_count, self._stats.compute(full))
+            self._recorded += 1
+            row = self._probes.take() if self._probes is not None else None
+            if row is not None:
+                self._probe_buffer.write(self.step_count, row)
+            if self._buffer.full or self._probe_buffer.full:
+                self._flush()
+        self._arm()
+
+    def _flush(self) -> None:
+        if self._buffer.steps:
+            steps, rows = self._buffer.drain()
+            self._note_nonfinite(steps, rows)
+            self._history.extend(steps, rows)
+        if self._probe_buffer.steps:
+            self._probe_history.extend(*self._probe_buffer.drain())
+        if self.on_alarm is not None and self._history.n:
+            self._raise_alarms()
+
+    def _note_nonfinite(self, steps: np.ndarray, rows: np.ndarray) -> None:
+        norm, has = rows[:, :, STATS.index("norm")], rows[:, :, STATS.index("has_grad")] > 0
+        bad = has & ~np.isfinite(norm)  # (rows, layers)
+        self._nonfinite_steps += int(bad.any(axis=1).sum())
+        for r, layer in zip(*np.nonzero(bad), strict=True):
+            self._first_nonfinite.setdefault(int(layer), int(steps[r]))
+
+    def _raise_alarms(self) -> None:
+        seen = {(a.kind, tuple(a.layers)) for a in self.alarms}
+        for finding in diagnose(self.record(flush=False), self.thresholds):
+            if finding.severity == "alarm" and (finding.kind, tuple(finding.layers)) not in seen:
+                self.alarms.append(finding)
+                self.on_alarm(finding)
+
+    # ----------------------------------------------------------------- results
+    def record(self, flush: bool = True) -> Record:
+        """Everything seen so far (flushes the device buffers first)."""
+        if flush:
+            self._flush()
+        return Record(
+            layers=self.layers,
+            steps=self._history.steps.copy(),
+            grads=self._history.rows.copy(),
+            probe_names=self._probe_names,
+            probe_activations=self._probe_acts,
+            probe_steps=self._probe_history.steps.copy(),
+            probes=self._probe_history.rows.copy(),
+            first_nonfinite=dict(self._first_nonfinite),
+            nonfinite_steps=self._nonfinite_steps,
+            n_steps=self.step_count,
+            scaler=self._scaler is not None,
+        )
+
+    def diagnose(self) -> list[Finding]:
+        """Findings (vanishing, exploding, saturation, dead units), each with a fix."""
+        return diagnose(self.record(), self.thresholds)
+
+    def summary(self, console: Any = None) -> str:
+        """Print a per-layer table and the findings (rich); return them as text."""
+        from depthscope.monitor.report import summary
+
+        record = self.record()
+        return summary(record, diagnose(record, self.thresholds), console)
+
+    def to_dataframe(self, kind: str = "gradients") -> Any:
+        """Long pandas DataFrame: one row per (step, layer); ``kind="activations"`` for probes."""
+        from depthscope.monitor.report import to_dataframe
+
+        return to_dataframe(self.record(), kind)
+
+    def to_csv(self, path: Any, kind: str = "gradients") -> Any:
+        """Write :meth:`to_dataframe` to ``path`` (CSV); returns the path."""
+        self.to_dataframe(kind).to_csv(path, index=False)
+        return path
+
+    def plot(self, path: Any = None) -> Any:
+        """Heat map of log10 gradient norm (layer x step) and the gradient-flow profile."""
+        from depthscope.monitor.plot import plot
+
+        return plot(self.record(), path)
+
+    def to_tensorboard(self, writer: Any) -> None:
+        """Write scalars to a ``SummaryWriter`` (or a log directory); nan/inf are safe."""
+        from depthscope.monitor.export import to_tensorboard
+
+        to_tensorboard(self.record(), writer)
+
+    def to_mlflow(self, run_id: str | None = None) -> None:
+        """Log metrics to MLflow (the active run, or ``run_id``)."""
+        from depthscope.monitor.export import to_mlflow
+
+        to_mlflow(self.record(), run_id)
+
+
+def watch(model: nn.Module, every: int = 1, activations: bool = True, **options: Any) -> Watch:
+    """Watch the gradients of ``model``; a context manager or a plain object.
+
+    Args:
+        model: any ``nn.Module`` (compiled, custom, partly frozen).
+        every: record every ``every``-th optimizer step.
+        activations: sample activation statistics with forward hooks (every
+            ``activation_every`` recorded steps).
+        **options: ``optimizer`` (hook only this one), ``scaler`` (a ``GradScaler``: read
+            after unscaling, also on skipped steps), ``auto=False`` (call ``w.step()``
+            yourself), ``full_every``, ``activation_every``, ``sync_every``, ``capacity``,
+            ``thresholds``, ``on_alarm`` (None: no live alarms).
+
+    Returns:
+        A :class:`Watch`; ``close()`` (or leaving the ``with`` block) removes every hook.
+    """
+    return Watch(model, every, activations, **options)
+
+
+def _layers(model: nn.Module) -> list[tuple[str, nn.Module, list[nn.Parameter]]]:
+    out = []
+    for name, module in model.named_modules():
+        params = [p for p in module.parameters(recurse=False) if p.requires_grad]
+        if params:
+            out.append((name or type(module).__name__, module, params))
+    return out
+
+
+def _layer_infos(model: nn.Module, groups: list) -> list[LayerInfo]:
+    inner = getattr(model, "_orig_mod", model)  # torch.compile wrapper
+    governing = {id(la.module): la.governing for la in layer_activations(inner)}
+    infos = []
+    for name, module, params in groups:
+        step = governing.get(id(module))
+        sigmas = sigma_of(module) if isinstance(module, WEIGHT_LAYERS) else (None, None)
+        infos.append(LayerInfo(
+            name, type(module).__name__, sum(p.numel() for p in params),
+            step.activation if step is not None else None, *sigmas,
+        ))
+    return infos
+
+
+def _activation_modules(model: nn.Module) -> list:
+    out = []
+    for name, module in model.named_modules():
+        act = activation_of(module)
+        if act is not None:
+            out.append((name, module, act))
+    return out
+
+
+def _print_alarm(finding: Finding) -> None:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]depthscope alarm[/] {finding.message}", soft_wrap=True)

@@ -1,0 +1,112 @@
+"""Training experiments of the study: run configs through the sweep machinery and the store.
+
+Every run goes through :func:`depthscope.sweep.run_sweep` with the study's store, so a rerun
+skips what is already there (resume). The depth sweep is shared by claims 5, 7 and 8-10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from depthscope.study.context import Context
+from depthscope.train.config import RunConfig
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STANDARD, CRITICAL, LECUN = "glorot_standard", "critical", "lecun"
+DEPTH_ACTIVATIONS = ("sigmoid", "tanh", "arctan", "softsign", "logsig", "relu", "softplus")
+
+
+def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | None = None
+        ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Train (or read back from the store) ``configs``; return runs and, on request, series."""
+    from depthscope.store import load as load_store
+    from depthscope.sweep import run_sweep
+
+    load_fn = None
+    if ctx.profile.data_size is not None:
+        from depthscope.data import load
+
+        load_fn = partial(load, n=ctx.profile.data_size)
+    ctx.store_path.parent.mkdir(parents=True, exist_ok=True)
+    runs = run_sweep(list(configs), store=ctx.store_path, executor=ctx.executor,
+                     progress=ctx.progress, device=ctx.device, load_fn=load_fn)
+    series = None
+    if metrics is not None:
+        series = load_store(ctx.store_path, run_ids=list(runs["run_id"]),
+                            metrics=list(metrics)).series
+    return runs, series
+
+
+def depth_configs(ctx: Context) -> list[RunConfig]:
+    """Claims 8-10 (+5, 7): every essay activation under standard and critical init, and
+    tanh vs LeCun's tanh under LeCun's init; every depth, data set and seed."""
+    p = ctx.profile
+    base = {"width": p.width, "steps": p.steps, "batch_size": p.batch_size,
+            "record_every": p.record_every, "optimizer": "sgd", "lr": p.lr}
+    members = [(a, STANDARD) for a in DEPTH_ACTIVATIONS]
+    members += [(a, CRITICAL) for a in DEPTH_ACTIVATIONS if critical_problem(a) is None]
+    members += [("tanh", LECUN), ("lecun_tanh", LECUN)]
+    return [RunConfig(dataset=d, depth=depth, activation=a, init=init, seed=s, **base)
+            for d in p.datasets for depth in p.depths for a, init in members for s in p.seeds]
+
+
+def critical_problem(act: str, sigma_b: float = 0.0) -> str | None:
+    """Why critical init cannot be built for ``act`` (None if it can)."""
+    try:
+        from depthscope.init import nominal_sigma_w
+
+        nominal_sigma_w(CRITICAL, activation=act, sigma_b=sigma_b)
+    except Exception as err:
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+def depth_sweep(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shared depth sweep (runs with a ``trainable`` column, and the gradient series)."""
+
+    def build() -> tuple[Any, Any]:
+        from depthscope.sweep import trainable
+
+        runs, series = run(ctx, depth_configs(ctx),
+                           metrics=("grad_w_norm", "train_loss", "act_std", "saturated"))
+        return runs.assign(trainable=trainable(runs)), series
+
+    return ctx.shared("depth_sweep", build)
+
+
+def trainable_depth(fractions: dict[int, float]) -> int:
+    """The deepest depth at which at least half of the seeds trained (0 if none did)."""
+    ok = [d for d, f in fractions.items() if f >= 0.5]
+    return max(ok) if ok else 0
+
+
+def depth_table(runs: pd.DataFrame) -> dict[tuple[str, str, str], dict[int, float]]:
+    """``(dataset, label, init) -> {depth: fraction of seeds trainable}``."""
+    grouped = runs.groupby(["dataset", "label", "init", "depth"])["trainable"].mean()
+    table: dict[tuple[str, str, str], dict[int, float]] = {}
+    for (dataset, label, init, depth), frac in grouped.items():
+        table.setdefault((dataset, label, init), {})[int(depth)] = float(frac)
+    return table
+
+
+def median_accuracy(runs: pd.DataFrame) -> dict[tuple[str, str, str], dict[int, float]]:
+    """``(dataset, label, init) -> {depth: median best validation accuracy}``."""
+    grouped = runs.groupby(["dataset", "label", "init", "depth"])["best_val_accuracy"].median()
+    out: dict[tuple[str, str, str], dict[int, float]] = {}
+    for (dataset, label, init, depth), acc in grouped.items():
+        out.setdefault((dataset, label, init), {})[int(depth)] = float(acc)
+    return out
+
+
+def threshold(runs: pd.DataFrame, dataset: str) -> float:
+    """The trainability threshold of ``dataset`` (see :mod:`depthscope.sweep.summary`)."""
+    from depthscope.sweep import MARGIN
+
+    chance = float(np.median(runs.loc[runs["dataset"] == dataset, "chance_accuracy"]))
+    return chance + MARGIN * (1.0 - chance)

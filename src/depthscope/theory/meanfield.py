@@ -1,0 +1,274 @@
+"""Mean-field signal propagation: fixed point q*, chi_1, c*, depth scales and phases.
+
+Poole et al. 2016 and Schoenholz et al. 2017, for ``h^l = W^l phi(h^{l-1}) + b^l`` with
+``W_ij ~ N(0, sigma_w^2/N)``, ``b_i ~ N(0, sigma_b^2)`` (standard deviations):
+
+* q* solves ``q = sigma_w^2 K(q) + sigma_b^2`` (the first stable root, found by a scan of the
+  tabulated map and refined by Newton steps with exact quadrature); none exists when the
+  map grows faster than ``q`` (e.g. relu with ``sigma_w^2 > 2``);
+* ``chi_1 = sigma_w^2 E[phi'(sqrt(q*) z)^2]``; ordered if ``< 1``, chaotic if ``> 1``;
+* ``xi_q^-1 = -ln(sigma_w^2 G(q*))`` with ``G = dK/dq`` (Schoenholz eq. 6),
+  ``xi_c^-1 = -ln(chi_c)``, ``chi_c = sigma_w^2 E[phi'(u1) phi'(u2)]`` at ``(q*, c*)``
+  (eq. 9; ``c* = 1`` and ``chi_c = chi_1`` in the ordered phase), ``xi_grad^-1 = -ln chi_1``
+  (signed: negative in the chaotic phase, where gradients grow), trainable depth ``6 xi_c``.
+
+Every function takes scalars or arrays of ``sigma_w``/``sigma_b`` (broadcast together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.interpolate import BarycentricInterpolator
+
+from depthscope.activations import Activation
+from depthscope.errors import DepthscopeError
+from depthscope.theory.maps import LN_Q, ActLike, as_activation, kernels2, moments, table
+
+Phase = Literal["ordered", "critical", "chaotic"]
+CRITICAL_TOL = 1e-8  # |chi_1 - 1| below this is "critical"
+TRAINABLE_FACTOR = 6.0  # Schoenholz et al. 2017: trainable iff depth <~ 6 xi_c
+Q_MAX = float(np.exp(LN_Q[-1]))
+EXACT_C_POINTS = 8  # up to this many chaotic points: exact Newton for c*, else a kernel table
+
+
+def _variances(sigma_w: object, sigma_b: object) -> tuple[np.ndarray, np.ndarray, tuple]:
+    sw, sb = np.broadcast_arrays(np.asarray(sigma_w, float), np.asarray(sigma_b, float))
+    if not (np.all(np.isfinite(sw)) and np.all(np.isfinite(sb))):
+        raise DepthscopeError("sigma_w and sigma_b must be finite numbers")
+    if np.any(sw <= 0) or np.any(sb < 0):
+        raise DepthscopeError(
+            "sigma_w must be > 0 and sigma_b >= 0 (they are standard deviations, not variances)"
+        )
+    return (sw * sw).ravel(), (sb * sb).ravel(), sw.shape
+
+
+def _out(x: np.ndarray, shape: tuple) -> float | np.ndarray:
+    x = np.asarray(x).reshape(shape)
+    return x.item() if x.ndim == 0 else x
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """``q*`` of the length map, whether it exists, and the map's slope there.
+
+    ``slope = dq^{l+1}/dq^l`` at ``q*`` (``< 1``: attracting). ``q_star`` is ``inf`` where
+    no fixed point exists (the variance grows without bound with depth).
+    """
+
+    q_star: float | np.ndarray
+    exists: bool | np.ndarray
+    slope: float | np.ndarray
+
+
+def _solve_q(act: Activation, sw2: np.ndarray, sb2: np.ndarray, polish: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """First stable root of ``h(q) = sw2 K(q) + sb2 - q`` (q* = 0 when h(0) = 0, stable)."""
+    tab = table(act)
+    coarse = LN_Q[::8]  # (G,)
+    kc = tab.k(coarse)
+    q_hi = np.full(sw2.shape, np.nan)
+    lo = np.full(sw2.shape, -np.inf)
+    for start in range(0, sw2.size, 2048):  # chunks keep the (P, G) scan small
+        part = slice(start, start + 2048)
+        h = sw2[part, None] * kc + sb2[part, None] - np.exp(coarse)  # (p, G)
+        down = h <= 1e-12 * np.exp(coarse)
+        first = np.argmax(down, axis=1)
+        found = down[np.arange(first.size), first]
+        q_hi[part] = np.where(found, coarse[first], np.nan)
+        lo[part] = np.where(found & (first > 0), coarse[np.maximum(first - 1, 0)], -np.inf)
+    exists = np.isfinite(q_hi)
+    a = np.where(np.isfinite(lo), lo, LN_Q[0] - 10.0)
+    b = np.where(exists, q_hi, LN_Q[-1])
+    for _ in range(45):  # bisection in ln q on the spline (cheap, vectorised)
+        mid = 0.5 * (a + b)
+        qm = np.exp(mid)
+        pos = sw2 * tab(qm)[0] + sb2 - qm > 1e-12 * qm
+        a, b = np.where(pos, mid, a), np.where(pos, b, mid)
+    q = np.where(exists, np.exp(0.5 * (a + b)), np.inf)
+    q = np.where(q < 1e-38, 0.0, q)
+    refine = exists & (q > 0)
+    for _ in range(polish):  # Newton with exact quadrature
+        if not np.any(refine):
+            break
+        k, _, g = moments(act, q[refine])
+        step = (sw2[refine] * k + sb2[refine] - q[refine]) / (sw2[refine] * g - 1.0)
+        q[refine] = np.where(np.isfinite(step) & (np.abs(step) < 0.1 * q[refine]),
+                             q[refine] - step, q[refine])
+    return q, exists
+
+
+def _moments_at(act: Activation, q: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
+    """``(K, Kd, G)`` at ``q`` (``inf`` -> the table's top, the large-q limit)."""
+    qq = np.where(np.isfinite(q), q, Q_MAX)
+    return moments(act, qq) if exact else table(act)(qq)
+
+
+def fixed_point(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> FixedPoint:
+    """The length map's fixed point ``q*`` (Poole et al. 2016, eq. 4), by root finding.
+
+    Example: ``fixed_point("tanh", 1.5, 0.3).q_star``. Where none exists ``exists`` is
+    False and ``q_star`` is ``inf``.
+    """
+    a = as_activation(act)
+    sw2, sb2, shape = _variances(sigma_w, sigma_b)
+    q, exists = _solve_q(a, sw2, sb2, polish=3)
+    _, _, g = _moments_at(a, q, exact=True)
+    slope = np.where(exists, sw2 * g, np.nan)
+    return FixedPoint(_out(q, shape), _out(exists, shape), _out(slope, shape))
+
+
+def chi1(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> float | np.ndarray:
+    """``chi_1 = sigma_w^2 E[phi'(sqrt(q*) z)^2]`` (Poole 2016; Schoenholz 2017, eq. 7).
+
+    Without a fixed point, the large-``q`` limit (the rate at which gradients grow).
+    ReLU: ``sigma_w^2 / 2`` exactly, for every ``sigma_b``.
+    """
+    a = as_activation(act)
+    sw2, sb2, shape = _variances(sigma_w, sigma_b)
+    q, _ = _solve_q(a, sw2, sb2, polish=3)
+    return _out(sw2 * _moments_at(a, q, exact=True)[1], shape)
+
+
+def _label(chi: np.ndarray) -> np.ndarray:
+    return np.where(chi < 1 - CRITICAL_TOL, "ordered",
+                    np.where(chi > 1 + CRITICAL_TOL, "chaotic", "critical"))
+
+
+def phase(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> str | np.ndarray:
+    """``"ordered"`` (chi_1 < 1), ``"chaotic"`` (> 1) or ``"critical"`` (within 1e-8).
+
+    Without a fixed point (unbounded phi, large sigma_w) the large-``q`` chi_1 decides.
+    """
+    chi = np.asarray(chi1(act, sigma_w, sigma_b))
+    labels = _label(chi)
+    return str(labels) if labels.ndim == 0 else labels
+
+
+def _c_star_exact(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Newton from ``c = 0`` on the convex ``C(c) - c`` (monotone, quadratic convergence)."""
+    c = np.zeros_like(q)
+    for _ in range(60):
+        k2, kd2 = kernels2(act, q, c, n=10)
+        h = (sw2 * k2 + sb2) / q - c
+        slope = sw2 * kd2 - 1.0
+        step = np.where(slope < 0, -h / np.where(slope < 0, slope, -1.0), 0.0)
+        c = np.clip(c + step, 0.0, 1.0)
+        if np.all(np.abs(step) < 1e-14):
+            break
+    return c, sw2 * kernels2(act, q, c, n=10)[1]
+
+
+def _lobatto(n: int, lo: float, hi: float) -> np.ndarray:
+    return lo + 0.5 * (hi - lo) * (1.0 - np.cos(np.pi * np.arange(n) / (n - 1)))
+
+
+def _c_star_table(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """c* for many points: kernels tabulated on Chebyshev nodes in (ln q, theta = acos c).
+
+    With ``sigma_b^2 = q - sigma_w^2 K(q)`` the map is ``C(c) = 1 - sigma_w^2 D(q, c)``,
+    ``D = (K(q) - K2(q, c)) / q``, which (like ``Kd2``) is bounded and smooth in ``ln q`` and
+    ``theta``; the root in ``theta`` is refined on the interpolant (accuracy ~1e-6).
+    """
+    lq = np.log(np.clip(q, 1e-6, None))
+    lo, hi = float(lq.min()), float(lq.max())
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    ln_nodes = _lobatto(24, lo, hi)  # (A,)
+    th_nodes = _lobatto(17, 0.0, np.pi / 2)  # (T,)
+    qn = np.exp(ln_nodes)[:, None]  # (A, 1)
+    k2, kd2 = kernels2(act, qn, np.cos(th_nodes)[None, :], n=5)  # (A, T)
+    d = (moments(act, qn[:, 0])[0][:, None] - k2) / qn  # (A, T)
+    d_pt = BarycentricInterpolator(ln_nodes, d)(lq)  # (P, T)
+    kd_pt = BarycentricInterpolator(ln_nodes, kd2)(lq)  # (P, T)
+    fine = np.linspace(0.0, np.pi / 2, 801)  # (F,)
+    basis = BarycentricInterpolator(th_nodes, np.eye(th_nodes.size))(fine)  # (F, T)
+    h = 1.0 - sw2[:, None] * (d_pt @ basis.T) - np.cos(fine)  # (P, F)  C(c) - c
+    h[:, 0] = -np.inf  # c = 1 is always a root; we want the other one
+    idx = np.argmax(h >= 0, axis=1)
+    idx = np.where(np.any(h >= 0, axis=1), idx, fine.size - 1)
+    rows = np.arange(q.size)
+    t0, t1 = fine[np.maximum(idx - 1, 1)], fine[idx]
+    h0, h1 = h[rows, np.maximum(idx - 1, 1)], h[rows, idx]
+    interp = BarycentricInterpolator(th_nodes, np.eye(th_nodes.size))
+    theta = t1
+    for _ in range(4):  # regula falsi (Illinois) on the interpolant inside the bracket
+        theta = np.where(h1 != h0, t1 - h1 * (t1 - t0) / np.where(h1 != h0, h1 - h0, 1.0), t1)
+        hm = 1.0 - sw2 * np.sum(d_pt * interp(theta), axis=1) - np.cos(theta)  # (P,)
+        left = hm < 0
+        t0, h0, h1 = np.where(left, theta, t0), np.where(left, hm, 0.5 * h0), np.where(
+            left, 0.5 * h1, hm)
+        t1 = np.where(left, t1, theta)
+    bt = interp(theta)  # (P, T)
+    return np.cos(theta), sw2 * np.sum(kd_pt * bt, axis=1)
+
+
+@dataclass(frozen=True)
+class DepthScales:
+    """Schoenholz et al. 2017's depth scales at one or many ``(sigma_w, sigma_b)``.
+
+    ``nan`` where no fixed point exists; ``inf`` at criticality (``xi_c``, ``xi_grad``).
+    """
+
+    q_star: float | np.ndarray
+    c_star: float | np.ndarray
+    chi1: float | np.ndarray
+    chi_c: float | np.ndarray
+    xi_q: float | np.ndarray
+    xi_c: float | np.ndarray
+    xi_grad: float | np.ndarray
+    trainable_depth: float | np.ndarray
+    phase: str | np.ndarray
+    exists: bool | np.ndarray
+
+
+def _neg_inv_log(x: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = -1.0 / np.log(x)
+    return np.where(np.abs(x - 1.0) <= CRITICAL_TOL, np.inf, out)
+
+
+def analyse(act: Activation, sw2: np.ndarray, sb2: np.ndarray, exact: bool) -> dict:
+    """The vectorised core behind :func:`depth_scales` and :func:`phase_diagram` (flat arrays).
+
+    ``exact=False`` skips the quadrature polish (table accuracy ~1e-7, for big grids).
+    """
+    q, exists = _solve_q(act, sw2, sb2, polish=3 if exact else 0)
+    _, kd, g = _moments_at(act, q, exact)
+    chi = sw2 * kd
+    labels = _label(chi)
+    c = np.ones_like(q)
+    chi_c = chi.copy()
+    chaos = exists & (labels == "chaotic")
+    if np.any(chaos):
+        solve = _c_star_exact if np.sum(chaos) <= EXACT_C_POINTS else _c_star_table
+        c[chaos], chi_c[chaos] = solve(act, q[chaos], sw2[chaos], sb2[chaos])
+    nan = np.where(exists, 1.0, np.nan)
+    xi_c = _neg_inv_log(chi_c) * nan
+    return {
+        "q_star": q, "c_star": c * nan, "chi1": chi, "chi_c": chi_c * nan,
+        "xi_q": _neg_inv_log(sw2 * g) * nan, "xi_c": xi_c,
+        "xi_grad": _neg_inv_log(chi), "trainable_depth": TRAINABLE_FACTOR * xi_c,
+        "phase": labels, "exists": exists,
+    }
+
+
+def depth_scales(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> DepthScales:
+    """q*, c*, chi_1, chi_c, xi_q, xi_c, xi_grad and trainable depth ``6 xi_c``.
+
+    Example: ``depth_scales("tanh", 1.3, 0.3).xi_c``. A scalar input without a fixed point
+    raises :class:`DepthscopeError`; arrays get ``nan`` there.
+    """
+    a = as_activation(act)
+    sw2, sb2, shape = _variances(sigma_w, sigma_b)
+    res = analyse(a, sw2, sb2, exact=True)
+    if shape == () and not res["exists"][0]:
+        raise DepthscopeError(
+            f"{a.label} at sigma_w={np.sqrt(sw2[0]):g}, sigma_b={np.sqrt(sb2[0]):g}: the length "
+            "map has no fixed point (variance grows without bound); lower sigma_w"
+        )
+    return DepthScales(**{k: _out(v, shape) for k, v in res.items()})
