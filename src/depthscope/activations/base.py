@@ -235,6 +235,20 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.label})"
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Rebuilt from the registry by name: the closed-form closures are not picklable.
+        affine = (self.scale, self.shift, self.gain, self.offset)
+        return _restore, (self.name, dict(self.params), *affine)
+
+
+def _restore(
+    name: str, params: dict[str, float], scale: float, shift: float, gain: float, offset: float
+) -> Activation:
+    from depthscope.activations.registry import get
+
+    base = get(name, **params)
+    return Activation(base.definition, base.params, scale, shift, gain, offset)
+
 
 def _range(act: Activation) -> tuple[float, float]:
     """``(inf phi, sup phi)``: the limits at ``±inf``, or an interior extremum (gelu, silu)."""

@@ -114,13 +114,18 @@ def get(name: str | Activation, **params: float) -> Activation:
 
 
 @lru_cache(maxsize=512)
-def _build(fam_name: str, own: tuple[tuple[str, float], ...], **affine: float) -> Activation:
-    fam = _FAMILIES[fam_name]
+def _definition(fam_name: str, own: tuple[tuple[str, float], ...]) -> Definition:
+    """One :class:`Definition` per family and own parameters, shared by all transforms (so
+    ``get("tanh", scale=2) == get("tanh").with_transform(scale=2)``)."""
     try:
-        definition = fam.factory(**dict(own))
+        return _FAMILIES[fam_name].factory(**dict(own))
     except ValueError as err:
         raise ActivationError(f"{fam_name}: {err}") from None
-    return Activation(definition, dict(own), **affine)
+
+
+@lru_cache(maxsize=512)
+def _build(fam_name: str, own: tuple[tuple[str, float], ...], **affine: float) -> Activation:
+    return Activation(_definition(fam_name, own), dict(own), **affine)
 
 
 def _number(name: str, key: str, value: object) -> float:

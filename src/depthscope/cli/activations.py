@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from depthscope.activations import Activation, get, names
@@ -22,13 +23,13 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _describe(act: Activation) -> dict[str, Any]:
+def _describe(act: Activation, name: str) -> dict[str, Any]:
     from depthscope.activations.essay import printed_derivative
 
     m = act.meta
     printed = printed_derivative(act)
     return {
-        "name": act.label,
+        "name": name,
         "aliases": list(family(act.name).aliases) if act.is_affine_default else [],
         "formula": act.definition.formula,
         "bounded": m.bounded, "range": m.range, "odd": m.odd, "monotone": m.monotone,
@@ -43,17 +44,29 @@ def _describe(act: Activation) -> dict[str, Any]:
     }
 
 
+def _short(tail: str) -> str:
+    for long, short in (("exponential", "exp"), ("gaussian", "gauss"), ("constant", "const"),
+                        (" (rate ", " "), (")", ""), ("|x|^-", ""), (" log^-", "·log^-")):
+        tail = tail.replace(long, short)
+    return tail
+
+
 def _table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="depthscope activations", show_lines=False)
-    for col in ("name", "bounded", "odd", "monotone", "phi(0)", "phi'(0)", "max |phi'|",
-                "at x", "tail of phi' (left)", "tail of phi' (right)", "non-smooth at"):
-        table.add_column(col, justify="left" if col.startswith(("name", "tail")) else "right")
-    yes = {True: "yes", False: "no"}
+    table = Table(
+        title="depthscope activations", box=box.SIMPLE_HEAD, padding=(0, 1),
+        caption="shape: b bounded, o odd, m monotone; tails of |phi'|: kind and rate/exponent",
+    )
+    for col in ("name", "shape", "phi(0)", "phi'(0)", "max|phi'| (at x)", "tails -inf | +inf",
+                "kinks"):
+        left = col in ("name", "shape", "tails -inf | +inf")
+        table.add_column(col, justify="left" if left else "right", no_wrap=col == "name")
     for r in rows:
+        shape = "".join(c for c, k in zip("bom", ("bounded", "odd", "monotone"), strict=True)
+                        if r[k]) or "-"
         table.add_row(
-            r["name"], yes[r["bounded"]], yes[r["odd"]], yes[r["monotone"]],
-            f"{r['value_at_0']:.4g}", f"{r['slope_at_0']:.4g}", f"{r['max_slope']:.6g}",
-            f"{r['argmax_slope']:.6g}", r["tail_left"], r["tail_right"],
+            r["name"], shape, f"{r['value_at_0']:.3g}", f"{r['slope_at_0']:.3g}",
+            f"{r['max_slope']:.4g} ({r['argmax_slope']:.4g})",
+            f"{_short(r['tail_left'])} | {_short(r['tail_right'])}",
             ", ".join(f"{p:g}" for p in (*r["kinks"], *r["cusps"])) or "-",
         )
     return table
@@ -73,10 +86,11 @@ def register(app: typer.Typer) -> None:
         if name is None:
             if param or plot:
                 fail("--param and --plot need an activation NAME (e.g. activations logsig)")
-            rows = [_describe(get(n)) for n in names()]
+            rows = [_describe(get(n), n) for n in names()]
         else:
-            act = get(name, **_params(param))
-            rows = [_describe(act)]
+            params = _params(param)
+            act = get(name, **params)
+            rows = [_describe(act, act.label if params else name)]
             if plot:
                 from depthscope.activations.plot import plot_activation
 

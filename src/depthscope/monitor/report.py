@@ -15,22 +15,24 @@ from depthscope.monitor.record import Record
 COLOURS = {"alarm": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def _fmt(value: float) -> str:
-    return "—" if np.ma.is_masked(value) or value is None else f"{float(value):.3g}"
+def _fmt(value: float, spec: str = ".2e") -> str:
+    if value is None or np.ma.is_masked(value) or not np.isfinite(value):
+        return "—" if value is None or np.ma.is_masked(value) else str(float(value))
+    return f"{float(value):{spec}}"
 
 
 def summary(record: Record, findings: list[Finding], console: Any = None) -> str:
-    """Print one row per layer (latest, min, median and max norm; max |g|; zeros; nan/inf
-    steps) and the findings; returns the printed text."""
+    """Print one row per layer (latest, median and max norm; peak |g|; zero share; first
+    nan/inf step) and the findings; returns the printed text."""
     from rich.console import Console, Group
     from rich.table import Table
 
     console = console or Console()
     table = Table(title=f"depthscope: gradients over {record.n_steps} steps "
                         f"({record.steps.size} recorded)")
-    for col in ("layer", "activation", "norm (last)", "min", "median", "max", "max |g|",
-                "zero frac", "nan/inf since"):
-        table.add_column(col, justify="left" if col in ("layer", "activation") else "right")
+    for col in ("layer", "act", "norm", "median", "max", "max |g|", "zeros", "nan/inf"):
+        table.add_column(col, justify="left" if col in ("layer", "act") else "right",
+                         no_wrap=True)
     norms = record.norms()
     with np.errstate(all="ignore"):
         peak = np.nanmax(np.where(np.isnan(record.stat("max_abs")), -np.inf,
@@ -40,12 +42,12 @@ def summary(record: Record, findings: list[Finding], console: Any = None) -> str
         last = col[-1] if col.size else None
         zero = record.stat("zero_frac")[:, j]
         zero = zero[~np.isnan(zero)]
+        seen = col.count() > 0
         table.add_row(
-            info.name, info.activation.label if info.activation else "",
-            _fmt(last), _fmt(col.min()) if col.count() else "—",
-            _fmt(np.ma.median(col)) if col.count() else "—", _fmt(col.max()) if col.count() else "—",
+            info.name, info.activation.label if info.activation else "", _fmt(last),
+            _fmt(np.ma.median(col)) if seen else "—", _fmt(col.max()) if seen else "—",
             _fmt(peak[j]) if np.isfinite(peak[j]) else "—",
-            _fmt(zero[-1]) if zero.size else "—",
+            _fmt(zero[-1], ".2f") if zero.size else "—",
             str(record.first_nonfinite.get(j, "")),
         )
     lines = [f"[{COLOURS[f.severity]}]{f.severity.upper()}[/] {f.message}\n   fix: {f.fix}"

@@ -7,7 +7,7 @@ skips what is already there (resume). The depth sweep is shared by claims 5, 7 a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +18,7 @@ from depthscope.train.config import RunConfig
 if TYPE_CHECKING:
     import pandas as pd
 
-STANDARD, CRITICAL, LECUN = "glorot_standard", "critical", "lecun"
+STANDARD, CRITICAL, LECUN, HE = "glorot_standard", "critical", "lecun", "he"
 DEPTH_ACTIVATIONS = ("sigmoid", "tanh", "arctan", "softsign", "logsig", "relu", "softplus")
 
 
@@ -44,24 +44,35 @@ def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | Non
 
 
 def depth_configs(ctx: Context) -> list[RunConfig]:
-    """Claims 8-10 (+5, 7): every essay activation under standard and critical init, and
-    tanh vs LeCun's tanh under LeCun's init; every depth, data set and seed."""
+    """Claims 8-10 (+5, 7): every essay activation under standard and critical init (He's
+    init where theory finds no edge of chaos at sigma_b = 0), and tanh vs LeCun's tanh under
+    LeCun's init; every depth, data set and seed."""
     p = ctx.profile
     base = {"width": p.width, "steps": p.steps, "batch_size": p.batch_size,
             "record_every": p.record_every, "optimizer": "sgd", "lr": p.lr}
-    members = [(a, STANDARD) for a in DEPTH_ACTIVATIONS]
-    members += [(a, CRITICAL) for a in DEPTH_ACTIVATIONS if critical_problem(a) is None]
-    members += [("tanh", LECUN), ("lecun_tanh", LECUN)]
-    return [RunConfig(dataset=d, depth=depth, activation=a, init=init, seed=s, **base)
-            for d in p.datasets for depth in p.depths for a, init in members for s in p.seeds]
+    inits = [(a, {"init": STANDARD}) for a in DEPTH_ACTIVATIONS]
+    inits += [(a, {"init": "gaussian", "sigma_w": critical_sigma_w(a)}
+               if critical_problem(a) is None else {"init": HE}) for a in DEPTH_ACTIVATIONS]
+    inits += [("tanh", {"init": LECUN}), ("lecun_tanh", {"init": LECUN})]
+    return [RunConfig(dataset=d, depth=depth, activation=a, seed=s, **init, **base)
+            for d in p.datasets for depth in p.depths for a, init in inits for s in p.seeds]
 
 
-def critical_problem(act: str, sigma_b: float = 0.0) -> str | None:
+@lru_cache(maxsize=64)
+def critical_sigma_w(act: str) -> float:
+    """Theory's edge-of-chaos sigma_w at sigma_b = 0 (chi_1 = 1), computed once per act.
+
+    Critical runs are stored as ``gaussian`` init with this sigma_w (the same network as
+    ``init="critical"``, without re-solving for sigma_w in every member's init)."""
+    from depthscope.theory import critical_sigma_w as solve
+
+    return float(solve(act, 0.0))
+
+
+def critical_problem(act: str) -> str | None:
     """Why critical init cannot be built for ``act`` (None if it can)."""
     try:
-        from depthscope.init import nominal_sigma_w
-
-        nominal_sigma_w(CRITICAL, activation=act, sigma_b=sigma_b)
+        critical_sigma_w(act)
     except Exception as err:
         return f"{type(err).__name__}: {err}"
     return None
@@ -75,7 +86,8 @@ def depth_sweep(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
 
         runs, series = run(ctx, depth_configs(ctx),
                            metrics=("grad_w_norm", "train_loss", "act_std", "saturated"))
-        return runs.assign(trainable=trainable(runs)), series
+        init = runs["init"].where(runs["init"] != "gaussian", CRITICAL)
+        return runs.assign(trainable=trainable(runs), init=init), series
 
     return ctx.shared("depth_sweep", build)
 

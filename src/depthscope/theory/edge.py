@@ -14,17 +14,14 @@ import numpy as np
 
 from depthscope.errors import DepthscopeError
 from depthscope.theory.maps import ActLike, as_activation
-from depthscope.theory.meanfield import _solve_q, _variances, analyse, table
-from depthscope.theory.maps import moments
+from depthscope.theory.meanfield import _moments_at, _solve_q, _variances, analyse
 
 SW_RANGE = (1e-3, 1e3)
 
 
 def _chi_minus_one(act, sw: np.ndarray, sb2: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
     q, exists = _solve_q(act, sw * sw, sb2, polish=3 if exact else 0)
-    qq = np.where(np.isfinite(q), q, np.exp(60.0))
-    kd = moments(act, qq)[1] if exact else table(act)(qq)[1]
-    return sw * sw * kd - 1.0, exists
+    return sw * sw * _moments_at(act, q, exact)[1] - 1.0, exists
 
 
 def _critical(act, sb2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

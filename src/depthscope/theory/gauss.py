@@ -51,8 +51,9 @@ def _rule(edges: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     t, w = _legendre(n)
     a, b = edges[..., :-1, None], edges[..., 1:, None]  # (..., E-1, 1)
     half = 0.5 * (b - a)
-    nodes = (a + half * (1.0 + t)).reshape(*edges.shape[:-1], -1)  # (..., M)
-    weights = (half * w).reshape(*edges.shape[:-1], -1)  # (..., M)
+    shape = (*edges.shape[:-1], (edges.shape[-1] - 1) * t.size)
+    nodes = (a + half * (1.0 + t)).reshape(shape)  # (..., M)
+    weights = (half * w).reshape(shape)  # (..., M)
     return nodes, weights
 
 

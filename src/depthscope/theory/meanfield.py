@@ -170,9 +170,11 @@ def _c_star_table(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarr
                   ) -> tuple[np.ndarray, np.ndarray]:
     """c* for many points: kernels tabulated on Chebyshev nodes in (ln q, theta = acos c).
 
-    With ``sigma_b^2 = q - sigma_w^2 K(q)`` the map is ``C(c) = 1 - sigma_w^2 D(q, c)``,
-    ``D = (K(q) - K2(q, c)) / q``, which (like ``Kd2``) is bounded and smooth in ``ln q`` and
-    ``theta``; the root in ``theta`` is refined on the interpolant (accuracy ~1e-6).
+    With ``sigma_b^2 = q - sigma_w^2 K(q)`` the map is ``C(c) - c = (1 - c)(1 - sigma_w^2 Dt)``,
+    ``Dt = (K(q) - K2(q, c)) / (q (1 - c))`` (``= Kd(q)`` at ``c = 1``; a power series in ``c``
+    with non-negative coefficients, so increasing), which removes the trivial root ``c = 1``:
+    ``c*`` solves ``sigma_w^2 Dt(q*, c) = 1``. ``Dt`` and ``Kd2`` are smooth in ``ln q`` and
+    ``theta``; the root is refined on the interpolant (accuracy ~1e-6).
     """
     lq = np.log(np.clip(q, 1e-6, None))
     lo, hi = float(lq.min()), float(lq.max())
@@ -181,27 +183,28 @@ def _c_star_table(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarr
     ln_nodes = _lobatto(24, lo, hi)  # (A,)
     th_nodes = _lobatto(17, 0.0, np.pi / 2)  # (T,)
     qn = np.exp(ln_nodes)[:, None]  # (A, 1)
-    k2, kd2 = kernels2(act, qn, np.cos(th_nodes)[None, :], n=5)  # (A, T)
-    d = (moments(act, qn[:, 0])[0][:, None] - k2) / qn  # (A, T)
-    d_pt = BarycentricInterpolator(ln_nodes, d)(lq)  # (P, T)
+    cn = np.cos(th_nodes)[None, :]  # (1, T)
+    k2, kd2 = kernels2(act, qn, cn, n=5)  # (A, T)
+    k, kd, _ = moments(act, qn[:, 0])  # (A,)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dt = np.where(cn < 1.0, (k[:, None] - k2) / (qn * (1.0 - cn)), kd[:, None])  # (A, T)
+    dt_pt = BarycentricInterpolator(ln_nodes, dt)(lq)  # (P, T)
     kd_pt = BarycentricInterpolator(ln_nodes, kd2)(lq)  # (P, T)
-    fine = np.linspace(0.0, np.pi / 2, 801)  # (F,)
-    basis = BarycentricInterpolator(th_nodes, np.eye(th_nodes.size))(fine)  # (F, T)
-    h = 1.0 - sw2[:, None] * (d_pt @ basis.T) - np.cos(fine)  # (P, F)  C(c) - c
-    h[:, 0] = -np.inf  # c = 1 is always a root; we want the other one
-    idx = np.argmax(h >= 0, axis=1)
-    idx = np.where(np.any(h >= 0, axis=1), idx, fine.size - 1)
-    rows = np.arange(q.size)
-    t0, t1 = fine[np.maximum(idx - 1, 1)], fine[idx]
-    h0, h1 = h[rows, np.maximum(idx - 1, 1)], h[rows, idx]
+    fine = np.linspace(0.0, np.pi / 2, 401)  # (F,)
     interp = BarycentricInterpolator(th_nodes, np.eye(th_nodes.size))
+    g = 1.0 - sw2[:, None] * (dt_pt @ interp(fine).T)  # (P, F); g(0) = 1 - chi_1 < 0
+    up = g >= 0
+    idx = np.where(np.any(up, axis=1), np.argmax(up, axis=1), fine.size - 1)
+    rows = np.arange(q.size)
+    t0, t1 = fine[np.maximum(idx - 1, 0)], fine[idx]
+    g0, g1 = g[rows, np.maximum(idx - 1, 0)], g[rows, idx]
     theta = t1
-    for _ in range(4):  # regula falsi (Illinois) on the interpolant inside the bracket
-        theta = np.where(h1 != h0, t1 - h1 * (t1 - t0) / np.where(h1 != h0, h1 - h0, 1.0), t1)
-        hm = 1.0 - sw2 * np.sum(d_pt * interp(theta), axis=1) - np.cos(theta)  # (P,)
-        left = hm < 0
-        t0, h0, h1 = np.where(left, theta, t0), np.where(left, hm, 0.5 * h0), np.where(
-            left, 0.5 * h1, hm)
+    for _ in range(5):  # regula falsi (Illinois) on the interpolant inside the bracket
+        theta = np.where(g1 > g0, t1 - g1 * (t1 - t0) / np.where(g1 > g0, g1 - g0, 1.0), t1)
+        gm = 1.0 - sw2 * np.sum(dt_pt * interp(theta), axis=1)  # (P,)
+        left = gm < 0
+        t0, g0, g1 = (np.where(left, theta, t0), np.where(left, gm, 0.5 * g0),
+                      np.where(left, 0.5 * g1, gm))
         t1 = np.where(left, t1, theta)
     bt = interp(theta)  # (P, T)
     return np.cos(theta), sw2 * np.sum(kd_pt * bt, axis=1)
@@ -247,6 +250,7 @@ def analyse(act: Activation, sw2: np.ndarray, sb2: np.ndarray, exact: bool) -> d
     if np.any(chaos):
         solve = _c_star_exact if np.sum(chaos) <= EXACT_C_POINTS else _c_star_table
         c[chaos], chi_c[chaos] = solve(act, q[chaos], sw2[chaos], sb2[chaos])
+        chi_c[chaos] = np.minimum(chi_c[chaos], 1.0)  # c* is stable: chi_c <= 1 up to rounding
     nan = np.where(exists, 1.0, np.nan)
     xi_c = _neg_inv_log(chi_c) * nan
     return {

@@ -83,7 +83,8 @@ def _start(act: Activation) -> float:
 def _edge(act: Activation, x0: float, log_t: float, side: int, strict: bool) -> float:
     """First ``x = x0 + side d`` (d > 0) where the slope leaves ``{slope >= t}``."""
     w = 1.0 / act.scale
-    d = np.concatenate([np.linspace(0.0, 30.0 * w, 6001)[1:], np.geomspace(30.0 * w, 1e15 * w, 600)])
+    d = np.concatenate([np.linspace(0.0, 30.0 * w, 6001)[1:],
+                        np.geomspace(30.0 * w, 1e15 * w, 600)])
     nudge = -1e-13 if strict else 1e-13  # so a plateau exactly at t (hard tanh) stays inside
     f = _log_slope(act, x0 + side * d) - log_t + nudge
     out = (f <= 0) if strict else (f < 0)
@@ -91,7 +92,7 @@ def _edge(act: Activation, x0: float, log_t: float, side: int, strict: bool) -> 
         return side * math.inf
     i = int(np.argmax(out))
     lo = 0.0 if i == 0 else d[i - 1]
-    g = lambda s: float(_log_slope(act, x0 + side * s) - log_t + nudge)  # noqa: E731
+    g = lambda s: float(_log_slope(act, x0 + side * s) - log_t + nudge)
     if g(lo) <= 0:
         return x0
     return x0 + side * brentq(g, lo, d[i], xtol=1e-15 * max(1.0, d[i]), rtol=1e-15)
@@ -146,7 +147,7 @@ def _qa_checks(n: float, depth: int, good: Interval | None, cancel: Interval | N
         ok = round(value, digits) == qa if digits is not None else abs(value - qa) < 1e-9
         checks.append(QACheck(claim, qa, value, bool(ok)))
 
-    hi = lambda iv: None if iv is None else iv[1]  # noqa: E731
+    hi = lambda iv: None if iv is None else iv[1]
     if n > 1:
         add("t1(n) = atanh(sqrt(1 - 1/n^2))/n", math.atanh(math.sqrt(1 - n**-2)) / n,
             hi(good), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,8 +19,10 @@ from depthscope.study.claims import ESSAY, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import (
     CRITICAL,
+    HE,
     STANDARD,
     critical_problem,
+    critical_sigma_w,
     depth_sweep,
     depth_table,
     median_accuracy,
@@ -115,28 +118,34 @@ def _d(depth: int | None) -> str:
     return "not run" if depth is None else str(depth)
 
 
-def _final(verdict: str, why: str, acts: Sequence[str]) -> tuple[str, str]:
-    """The verdict needs both inits: without critical runs it is "not evaluated"."""
-    problems: dict[str, list[str]] = {}
-    for act in acts:
-        problem = critical_problem(act)
-        if problem is not None:
-            problems.setdefault(problem, []).append(act)
-    if not problems:
-        return verdict, why
-    reasons = "; ".join(f"{', '.join(a)}: {p}" for p, a in problems.items())
-    return "not evaluated", (
-        f"the verdict needs critical initialisation too, which could not be built ({reasons})."
-        f" Standard-init evidence so far: {why}")
+def _final(verdict: str, why: str, acts: Sequence[str], crit: dict[str, int | None]
+           ) -> tuple[str, str]:
+    """The verdict needs a second init: without it the claim is "not evaluated"; where
+    theory has no edge of chaos, He's init stands in (and the page says so)."""
+    notes = [f"{a}: {critical_problem(a)} — He's init N(0, 2/fan_in) used in its place"
+             for a in acts if critical_problem(a) is not None]
+    note = (" Note: " + "; ".join(notes) + ".") if notes else ""
+    if any(crit.get(a) is None for a in acts):
+        return "not evaluated", (
+            "the verdict needs a second (critical or He) initialisation, whose runs are "
+            f"missing.{note} Standard-init evidence so far: {why}")
+    return verdict, why + note
 
 
+def second_init(act: str) -> str:
+    """Critical init, or He's where theory finds no edge of chaos at sigma_b = 0."""
+    return CRITICAL if critical_problem(act) is None else HE
+
+
+@lru_cache(maxsize=64)
 def predicted_depth(act: str, init: str) -> float | None:
     """Theory's trainable depth (6 xi_c) at the init's sigma_w, sigma_b = 0; None if unknown."""
     try:
         from depthscope.init import nominal_sigma_w
         from depthscope.theory import depth_scales
 
-        sigma_w = nominal_sigma_w(init, activation=act, sigma_b=0.0)
+        sigma_w = (critical_sigma_w(act) if init == CRITICAL
+                   else nominal_sigma_w(init, activation=act, sigma_b=0.0))
         value = float(depth_scales(get(act), sigma_w, 0.0).trainable_depth)
     except Exception:  # theory unavailable or no fixed point: no overlay
         return None
@@ -150,12 +159,13 @@ def _measured(ctx: Context, acts: Sequence[str]) -> tuple[dict, dict, dict, list
     std, crit, rows = {}, {}, []
     for act in acts:
         label = get(act).label
+        alt = second_init(act)
         per = {init: [trainable_depth(fractions.get((d, label, init), {})) for d in datasets]
-               for init in (STANDARD, CRITICAL)}
+               for init in (STANDARD, alt)}
         std[act] = min(per[STANDARD])
-        have_crit = all((d, label, CRITICAL) in fractions for d in datasets)
-        crit[act] = min(per[CRITICAL]) if have_crit else None
-        for init in (STANDARD, CRITICAL):
+        have_crit = all((d, label, alt) in fractions for d in datasets)
+        crit[act] = min(per[alt]) if have_crit else None
+        for init in (STANDARD, alt):
             for d, depth in zip(datasets, per[init], strict=True):
                 rows.append((act, init, d, depth, predicted_depth(act, init)))
     return std, crit, {"runs": runs, "accuracy": accuracy}, rows
@@ -169,18 +179,20 @@ def _figure(ctx: Context, name: str, acts: Sequence[str], data: dict) -> Figure:
             for j, init in enumerate((STANDARD, CRITICAL)):
                 ax = axes[i, j]
                 for k, act in enumerate(acts):
-                    series = accuracy.get((dataset, get(act).label, init), {})
+                    init_used = second_init(act) if init == CRITICAL else init
+                    series = accuracy.get((dataset, get(act).label, init_used), {})
                     depths = sorted(series)
                     line = ax.plot(depths, [series[d] for d in depths], "o-", label=act,
                                    color=f"C{k}")[0]
-                    pred = predicted_depth(act, init)
+                    pred = predicted_depth(act, init_used)
                     if pred is not None and math.isfinite(pred) and pred > 0:
                         ax.axvline(pred, color=line.get_color(), ls=":", lw=1)
                 ax.axhline(threshold(runs, dataset), color="k", ls="--", lw=0.8)
                 ax.set_xscale("log", base=2)
                 depths = ctx.profile.depths
                 ax.set(xlabel="hidden layers", ylabel="median best val. acc.",
-                       title=f"{dataset}, {init} init", ylim=(0, 1),
+                       title=f"{dataset}, {init} init" + (" (He if none)" if j else ""),
+                       ylim=(0, 1),
                        xlim=(min(depths) / 1.3, max(depths) * 1.3))
                 ax.legend(fontsize=7)
 
@@ -197,7 +209,7 @@ def _table(rows: list) -> Table:
 def check_8(ctx: Context) -> ClaimResult:
     acts = ("sigmoid", "tanh", "arctan")
     std, crit, data, rows = _measured(ctx, acts)
-    verdict, why = _final(*decide_8(std, crit), acts)
+    verdict, why = _final(*decide_8(std, crit), acts, crit)
     return INFO_8.result(verdict, why, figures=[_figure(ctx, "claim08_depth", acts, data)],
                          tables=[_table(rows)])
 
@@ -205,7 +217,7 @@ def check_8(ctx: Context) -> ClaimResult:
 def check_9(ctx: Context) -> ClaimResult:
     acts = ("softsign", "logsig", "tanh")
     std, crit, data, rows = _measured(ctx, acts)
-    verdict, why = _final(*decide_9(std, crit), acts)
+    verdict, why = _final(*decide_9(std, crit), acts, crit)
     return INFO_9.result(verdict, why, figures=[_figure(ctx, "claim09_depth", acts, data)],
                          tables=[_table(rows)])
 
@@ -214,7 +226,7 @@ def check_10(ctx: Context) -> ClaimResult:
     acts = ("relu", "softplus")
     std, crit, data, rows = _measured(ctx, acts)
     verdict, why = _final(*decide_10(std, crit, max(ctx.profile.depths),
-                                     get("sigmoid").meta.max_slope), acts)
+                                     get("sigmoid").meta.max_slope), acts, crit)
     return INFO_10.result(verdict, why, figures=[_figure(ctx, "claim10_depth", acts, data)],
                           tables=[_table(rows)])
 

@@ -1,0 +1,102 @@
+"""``depthscope explain ACT``: the Q&A thresholds, edge of chaos, depth scales and figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from depthscope.cli.common import console, print_json
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "—" if value is None else str(value)
+
+
+def _tables(ex) -> list[Table]:
+    thr = ex.thresholds
+    t1 = Table(title=f"Q&A thresholds for {thr.activation}, K = {thr.depth}")
+    t1.add_column("quantity")
+    t1.add_column("value")
+    best = thr.best_scale
+    for name, value in (
+        ("max slope M", thr.max_slope), ("good interval (slope ≥ 1/M)", thr.good_interval),
+        ("cancel bound (slope ≥ M^-(K-1))", thr.cancel_bound),
+        ("explode interval (slope > 1)", thr.explode_interval),
+        ("best integer n", None if best is None else best.integer),
+        ("best continuous n", None if best is None else best.continuous),
+    ):
+        t1.add_row(name, _fmt(value))
+    out = [t1]
+    if thr.qa_checks:
+        t2 = Table(title="the Q&A's numbers, recomputed")
+        for col in ("claim", "Q&A", "computed", "verdict"):
+            t2.add_column(col)
+        for c in thr.qa_checks:
+            t2.add_row(c.claim, _fmt(c.qa_value), _fmt(c.value),
+                       "[green]holds[/]" if c.holds else "[red]does not hold[/]")
+        out.append(t2)
+    ds = ex.depth_scales
+    t3 = Table(title=f"mean field at sigma_w = {ex.sigma_w:.6g} ({ex.sigma_w_source}), "
+                     f"sigma_b = {ex.sigma_b:.6g}")
+    t3.add_column("quantity")
+    t3.add_column("value")
+    for name in ("phase", "q_star", "c_star", "chi1", "chi_c", "xi_q", "xi_c", "xi_grad",
+                 "trainable_depth"):
+        t3.add_row(name, _fmt(getattr(ds, name)))
+    t3.add_row("critical sigma_w at this sigma_b", _fmt(ex.critical_sigma_w))
+    for sp in (ex.spectrum_gaussian, ex.spectrum_orthogonal):
+        t3.add_row(f"JJᵀ eigenvalues ({sp.weights}), depth {len(sp.q)}",
+                   f"mean {sp.mean:.4g}, variance {sp.variance:.4g}")
+    if ex.transform is not None:
+        t3.add_row("critical transform (q*=1, sigma_w=1, sigma_b=0)", ex.transform.activation.label)
+    out.append(t3)
+    lw = ex.layerwise
+    t4 = Table(title="layer by layer from q0 = 1: q = E h², gradient ratio ||δˡ|| / ||δᴸ||")
+    for col in ("layer", "q", "chi", "grad norm ratio"):
+        t4.add_column(col, justify="right")
+    step = max(1, len(lw.q) // 10)
+    for i in list(range(0, len(lw.q), step)) + ([len(lw.q) - 1] if (len(lw.q) - 1) % step else []):
+        t4.add_row(str(i + 1), f"{lw.q[i]:.5g}", f"{lw.chi[i]:.5g}", f"{lw.grad_norm_ratio[i]:.4g}")
+    out.append(t4)
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("explain")
+    def explain_cmd(
+        act: Annotated[str, typer.Argument(help="Activation name, e.g. tanh.")],
+        scale: Annotated[float, typer.Option("--scale", help="n in phi(n x).")] = 2.0,
+        sigma_w: Annotated[float | None, typer.Option(
+            "--sigma-w", help="Weight std (default: critical at --sigma-b).")] = None,
+        sigma_b: Annotated[float, typer.Option("--sigma-b", help="Bias std.")] = 0.0,
+        depth: Annotated[int, typer.Option("--depth", help="Depth L (and the Q&A's K).")] = 50,
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Folder for the figures (default explain-ACT).")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+        = False,
+    ) -> None:
+        """Explain how signals and gradients propagate through deep nets of ACT."""
+        from depthscope.theory import explain, figures
+
+        ex = explain.explain(act, scale=scale, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth)
+        folder = out or Path(f"explain-{act}")
+        paths = [
+            figures.slope_figure(act, ex.thresholds, folder / "slope.png"),
+            figures.qmap_figure(act, ex.sigma_w, ex.sigma_b, folder / "qmap.png"),
+            figures.chi1_figure(act, ex.sigma_b, ex.critical_sigma_w, folder / "chi1.png"),
+            figures.phase_figure(act, folder / "edge_of_chaos.png",
+                                 point=(ex.sigma_w, ex.sigma_b)),
+        ]
+        if as_json:
+            print_json({"explanation": ex, "figures": [str(p) for p in paths]})
+            return
+        for table in _tables(ex):
+            console.print(table)
+        console.print("figures: " + ", ".join(str(p) for p in paths))

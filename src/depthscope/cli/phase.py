@@ -1,0 +1,45 @@
+"""``depthscope phase ACT``: the (sigma_w, sigma_b) phase diagram with trainable depth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from depthscope.cli.common import console, print_json
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("phase")
+    def phase_cmd(
+        act: Annotated[str, typer.Argument(help="Activation name, e.g. tanh.")],
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="PNG to write (default phase-ACT.png).")] = None,
+        sigma_w_max: Annotated[float, typer.Option("--sigma-w-max")] = 4.0,
+        sigma_b_max: Annotated[float, typer.Option("--sigma-b-max")] = 2.0,
+        points: Annotated[int, typer.Option("--points", help="Grid points per axis.")] = 100,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+        = False,
+    ) -> None:
+        """Heat map of predicted trainable depth 6·xi_c over (sigma_w, sigma_b)."""
+        import numpy as np
+
+        from depthscope.errors import DepthscopeError
+        from depthscope.theory import edge_of_chaos, phase_diagram
+        from depthscope.theory.figures import phase_figure
+
+        if points < 2 or sigma_w_max <= 0 or sigma_b_max < 0:
+            raise DepthscopeError("--points must be >= 2, --sigma-w-max > 0, --sigma-b-max >= 0")
+        diagram = phase_diagram(act, np.linspace(sigma_w_max / points, sigma_w_max, points),
+                                np.linspace(0.0, sigma_b_max, points))
+        path = phase_figure(act, out or Path(f"phase-{act}.png"), diagram)
+        if as_json:
+            edge = edge_of_chaos(act, diagram.sigma_b)
+            print_json({"activation": act, "figure": str(path), "diagram": diagram,
+                        "edge_of_chaos": edge})
+            return
+        counts = {p: int(np.sum(diagram.phase == p)) for p in ("ordered", "critical", "chaotic")}
+        console.print(f"{act}: {points}×{points} grid, sigma_w ≤ {sigma_w_max:g}, sigma_b ≤ "
+                      f"{sigma_b_max:g}; phases {counts}; no fixed point at "
+                      f"{int(np.sum(~diagram.exists))} points → {path}")

@@ -1,0 +1,76 @@
+"""Exact signal-propagation theory for any registered activation (NumPy/SciPy, float64).
+
+* :func:`thresholds` — the Q&A's derivative thresholds of ``phi(n x)``, with verdicts;
+* :func:`fixed_point`, :func:`chi1`, :func:`depth_scales`, :func:`phase` — mean-field
+  signal propagation (Poole et al. 2016; Schoenholz et al. 2017);
+* :func:`critical_sigma_w`, :func:`edge_of_chaos`, :func:`phase_diagram` — the edge of chaos;
+* :func:`layerwise` — per-layer q and gradient ratios of a finite-depth net from ``q0``;
+* :func:`jacobian_spectrum`, :func:`empirical_jacobian_spectrum` — Pennington et al. 2017;
+* :func:`rescale_equivalent`, :func:`verify_rescaling` — ``phi(n x)`` vs rescaled ``phi(x)``;
+* :func:`critical_transform` — ``gain (phi(scale x) + offset)`` at chi_1 = 1 with chosen q*.
+
+``act`` is a registered name or an :class:`~depthscope.activations.Activation` everywhere;
+``sigma_w``, ``sigma_b`` are standard deviations (``W_ij ~ N(0, sigma_w^2/fan_in)``).
+"""
+
+from depthscope.theory.edge import (
+    EdgeOfChaos,
+    PhaseDiagram,
+    critical_sigma_w,
+    edge_of_chaos,
+    phase_diagram,
+)
+from depthscope.theory.layerwise import Layerwise, layerwise
+from depthscope.theory.meanfield import (
+    DepthScales,
+    FixedPoint,
+    chi1,
+    depth_scales,
+    fixed_point,
+    phase,
+)
+from depthscope.theory.rescaling import (
+    RescaleMapping,
+    RescalingCheck,
+    rescale_equivalent,
+    verify_rescaling,
+)
+from depthscope.theory.spectrum import (
+    EmpiricalSpectrum,
+    JacobianSpectrum,
+    empirical_jacobian_spectrum,
+    jacobian_spectrum,
+)
+from depthscope.theory.thresholds import BestScale, QACheck, Thresholds, best_scale, thresholds
+from depthscope.theory.transform import CriticalTransform, critical_transform
+
+__all__ = [
+    "BestScale",
+    "CriticalTransform",
+    "DepthScales",
+    "EdgeOfChaos",
+    "EmpiricalSpectrum",
+    "FixedPoint",
+    "JacobianSpectrum",
+    "Layerwise",
+    "PhaseDiagram",
+    "QACheck",
+    "RescaleMapping",
+    "RescalingCheck",
+    "Thresholds",
+    "best_scale",
+    "chi1",
+    "critical_sigma_w",
+    "critical_transform",
+    "depth_scales",
+    "edge_of_chaos",
+    "empirical_jacobian_spectrum",
+    "fixed_point",
+    "jacobian_spectrum",
+    "layerwise",
+    "phase",
+    "phase_diagram",
+    "rescale_equivalent",
+    "thresholds",
+    "verify_rescaling",
+]

@@ -1,0 +1,120 @@
+"""Diagnosis: real failures of real nets, with fixes that match mean-field theory."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from depthscope import init
+from depthscope.activations import get
+from depthscope.monitor import STATS, LayerInfo, Record, Thresholds, diagnose, watch
+from depthscope.monitor.history import History
+from depthscope.theory import chi1, critical_sigma_w
+
+
+def deep(act: type[nn.Module], depth: int = 20, width: int = 32, seed: int = 0) -> nn.Sequential:
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = [nn.Linear(16, width), act()]
+    for _ in range(depth - 1):
+        layers += [nn.Linear(width, width), act()]
+    return nn.Sequential(*layers, nn.Linear(width, 4))
+
+
+def run(net: nn.Module, steps: int = 12, lr: float = 1e-3, **options: object):
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(64, 16, generator=g), torch.randint(0, 4, (64,), generator=g)
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    alarms = []
+    with watch(net, activation_every=2, sync_every=4, on_alarm=alarms.append, **options) as w:
+        for _ in range(steps):
+            opt.zero_grad()
+            nn.functional.cross_entropy(net(x), y).backward()
+            opt.step()
+    return w, alarms
+
+
+def test_vanishing_tanh_default_init_measured_factor_matches_chi1() -> None:
+    w, alarms = run(deep(nn.Tanh))
+    finding = next(f for f in w.diagnose() if f.kind == "vanishing")
+    assert finding.severity == "alarm" and alarms and alarms[0].kind == "vanishing"
+    assert finding.layers[0] == "0" and finding.first_step == 1
+    # PyTorch's default init: sigma_w^2 = 1/3, sigma_b^2 = 1/(3 fan_in) (REFERENCES.md); the
+    # backward factor per layer is sqrt(chi_1) (Schoenholz et al. 2017).
+    sigma_b = 1 / math.sqrt(3 * 32)
+    predicted = math.sqrt(chi1("tanh", 1 / math.sqrt(3), sigma_b))
+    assert finding.details["factor_per_layer"] == pytest.approx(predicted, rel=0.1)
+    assert finding.details["sigma_w"] == pytest.approx(1 / math.sqrt(3), rel=0.05)
+    assert finding.details["critical_sigma_w"] == pytest.approx(
+        critical_sigma_w("tanh", round(sigma_b, 2)), rel=1e-9)
+    assert "depthscope.fix.critical_(model" in finding.fix
+
+
+def test_critical_init_clears_the_alarm() -> None:
+    net = deep(nn.Tanh)
+    init.orthogonal_(net, 1.0, 0.0)
+    w, alarms = run(net)
+    assert alarms == [] and not [f for f in w.diagnose() if f.severity == "alarm"]
+
+
+def test_exploding_by_depth_and_saturation_for_large_sigma_w() -> None:
+    net = deep(nn.Tanh, depth=12)
+    init.gaussian_(net, 4.0, 0.0)  # chaotic phase (Poole et al. 2016, sigma_w = 4)
+    w, _ = run(net)
+    kinds = {f.kind: f for f in w.diagnose()}
+    assert "exploding" in kinds and kinds["exploding"].details["factor_per_layer"] > 1.5
+    assert kinds["exploding"].details["critical_sigma_w"] == pytest.approx(1.0, abs=1e-6)
+    saturation = kinds["saturation"]
+    assert saturation.details["activation"] == "tanh" and len(saturation.layers) >= 8
+
+
+def test_dead_relu_units() -> None:
+    net = deep(nn.ReLU, depth=6)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.Linear):
+                m.bias.fill_(-3.0)  # pre-activations mostly negative: units never fire
+    w, _ = run(net, steps=4)
+    dead = next(f for f in w.diagnose() if f.kind == "dead_units")
+    assert dead.details["critical_sigma_w"] == pytest.approx(math.sqrt(2), rel=1e-6)
+    assert "leaky_relu" in dead.fix
+
+
+def synthetic(norms: np.ndarray, **kw: object) -> Record:
+    """A Record whose layer norms are ``norms`` (records, layers)."""
+    grads = np.full((*norms.shape, len(STATS)), np.nan, dtype=np.float32)
+    grads[:, :, 0] = norms
+    grads[:, :, STATS.index("has_grad")] = 1
+    layers = [LayerInfo(f"l{i}", "Linear", 10, get("tanh"), 1.0, 0.0)
+              for i in range(norms.shape[1])]
+    steps = np.arange(1, norms.shape[0] + 1)
+    return Record(layers, steps, grads, n_steps=len(steps), **kw)  # type: ignore[arg-type]
+
+
+def test_spikes_give_a_clipping_threshold_from_quantiles() -> None:
+    norms = np.ones((40, 4))
+    norms[30] = 50.0
+    finding = next(f for f in diagnose(synthetic(norms)) if f.kind == "spikes")
+    assert finding.first_step == 31
+    g = np.sqrt((norms**2).sum(1))
+    assert finding.details["clip_norm"] == pytest.approx(np.quantile(g, 0.9))
+
+
+def test_nonfinite_names_first_step_and_layer_and_thresholds_apply() -> None:
+    norms = np.ones((10, 4))
+    record = synthetic(norms, first_nonfinite={2: 6, 3: 7}, nonfinite_steps=2)
+    finding = next(f for f in diagnose(record) if f.kind == "nonfinite")
+    assert (finding.first_step, finding.layers, finding.severity) == (6, ("l2",), "alarm")
+    decay = 10.0 ** -np.arange(4)[::-1] * np.ones((10, 1))  # x10 per layer towards input
+    assert [f.kind for f in diagnose(synthetic(decay))] == ["vanishing"]
+    assert diagnose(synthetic(decay), Thresholds(vanish_ratio=1e-4)) == []
+    assert diagnose(synthetic(decay[:4])) == []  # not sustained (5 records needed)
+
+
+def test_history_thins_uniformly() -> None:
+    h = History(4, (1,))
+    h.extend(np.arange(10), np.arange(10, dtype=float)[:, None])
+    assert h.steps.tolist() == [0, 4, 8] and h.rows[:, 0].tolist() == [0, 4, 8]

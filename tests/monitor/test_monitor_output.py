@@ -1,0 +1,75 @@
+"""summary, DataFrame/CSV, plot, TensorBoard and MLflow exports (nan/inf included)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+import torch
+from rich.console import Console
+from torch import nn
+
+from depthscope.monitor import STATS, watch
+
+
+@pytest.fixture(scope="module")
+def watched():
+    torch.manual_seed(0)
+    net = nn.Sequential(*[m for _ in range(8) for m in (nn.Linear(8, 8), nn.Tanh())])
+    opt = torch.optim.SGD(net.parameters(), lr=1e-3)
+    x = torch.randn(16, 8)
+    with watch(net, full_every=2, activation_every=2, sync_every=5, on_alarm=None) as w:
+        for step in range(12):
+            opt.zero_grad()
+            net(x).square().mean().backward()
+            if step == 9:
+                net[2].weight.grad[0, 0] = float("nan")
+                net[4].weight.grad[0, 0] = float("inf")
+            opt.step()
+    return w
+
+
+def test_summary_table_and_findings(watched) -> None:
+    console = Console(width=140, record=True)
+    text = watched.summary(console)
+    assert "nan/inf gradients first at step 10 in 2, 4" in text
+    assert all(layer.name in text for layer in watched.layers)
+
+
+def test_dataframe_and_csv(watched, tmp_path) -> None:
+    frame = watched.to_dataframe()
+    assert len(frame) == 12 * 8 and list(frame.columns) == ["step", "layer", *STATS]
+    assert frame.loc[(frame.step == 10) & (frame.layer == "4"), "inf"].item() == 1
+    back = pd.read_csv(watched.to_csv(tmp_path / "g.csv"))
+    assert back.shape == frame.shape
+    probes = watched.to_dataframe("activations")
+    assert set(probes.step) == {1, 3, 5, 7, 9, 11} and probes.saturated.notna().all()
+
+
+def test_plot_writes_png(watched, tmp_path) -> None:
+    path = watched.plot(tmp_path / "g.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_tensorboard_export_survives_nan(watched, tmp_path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    watched.to_tensorboard(tmp_path)
+    events = EventAccumulator(str(tmp_path))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    assert "depthscope/nonfinite/2" in tags and "depthscope/grad_norm/global" in tags
+    assert [e.step for e in events.Scalars("depthscope/nonfinite/4")] == [10]
+
+
+def test_mlflow_export_to_local_store(watched, tmp_path) -> None:
+    mlflow = pytest.importorskip("mlflow")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mlflow's own deprecation notices
+        mlflow.set_tracking_uri(f"file:{tmp_path}")
+        with mlflow.start_run() as run:
+            watched.to_mlflow()
+        history = mlflow.MlflowClient().get_metric_history(
+            run.info.run_id, "depthscope/grad_norm/0")
+    assert [m.step for m in history] == list(range(1, 13))

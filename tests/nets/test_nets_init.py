@@ -1,0 +1,107 @@
+"""Initialisers: variances from their papers, orthogonality, LSUV's unit variance."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from depthscope import init
+from depthscope.errors import DepthscopeError
+
+
+def gen() -> torch.Generator:
+    return torch.Generator().manual_seed(0)
+
+
+def weight(rows: int = 512, cols: int = 512) -> torch.Tensor:
+    return torch.empty(rows, cols, dtype=torch.float64)
+
+
+# n·Var[W] for a square n×n layer; 262,144 samples give a relative error ~0.3 %.
+@pytest.mark.parametrize(
+    ("fn", "n_var"),
+    [
+        (init.pytorch_default_, 1 / 3),  # U[-1/√n, 1/√n] (kaiming_uniform, a = √5)
+        (init.glorot_standard_, 1 / 3),  # Glorot & Bengio 2010: n·Var = 1/3
+        (init.glorot_normalized_, 1.0),  # Var = 2/(n_in + n_out)
+        (init.he_, 2.0),  # He et al. 2015
+        (init.lecun_, 1.0),  # LeCun et al. 1998
+        (lambda w, generator: init.gaussian_(w, 1.7, generator=generator), 1.7**2),
+        (lambda w, generator: init.orthogonal_(w, 0.8, generator=generator), 0.64),
+    ],
+)
+def test_weight_variance(fn, n_var: float) -> None:
+    w = fn(weight(), generator=gen())
+    assert float(w.var() * 512) == pytest.approx(n_var, rel=0.02)
+    assert float(w.mean()) == pytest.approx(0.0, abs=0.01 * math.sqrt(n_var / 512))
+
+
+def test_uniform_bounds() -> None:
+    assert float(init.glorot_standard_(weight(), generator=gen()).abs().max()) <= 1 / math.sqrt(512)
+    w = init.glorot_normalized_(weight(256, 768), generator=gen())
+    assert float(w.abs().max()) <= math.sqrt(6 / (256 + 768))
+    assert float(w.abs().max()) > 0.99 * math.sqrt(6 / (256 + 768))
+
+
+def test_orthogonal_shapes_keep_the_gaussian_variance() -> None:
+    square = init.orthogonal_(weight(64, 64), 1.3, generator=gen())
+    assert torch.allclose(square @ square.T, 1.69 * torch.eye(64, dtype=torch.float64))
+    wide = init.orthogonal_(weight(128, 32), 1.0, generator=gen())  # fan_out > fan_in
+    assert torch.allclose(wide.T @ wide, 4.0 * torch.eye(32, dtype=torch.float64))
+    assert float((wide**2).mean() * 32) == pytest.approx(1.0)  # E[W²] = sigma_w²/fan_in
+    narrow = init.orthogonal_(weight(32, 128), 1.0, generator=gen())
+    assert float((narrow**2).mean() * 128) == pytest.approx(1.0)
+
+
+def test_biases_and_modules() -> None:
+    net = nn.Sequential(nn.Linear(400, 400), nn.Tanh(), nn.Linear(400, 400))
+    init.gaussian_(net, 1.0, 0.5, generator=gen())
+    for lin in (net[0], net[2]):
+        assert float(lin.bias.std()) == pytest.approx(0.5, rel=0.15)
+    init.he_(net, generator=gen())
+    assert all(float(lin.bias.abs().max()) == 0 for lin in (net[0], net[2]))
+    with pytest.raises(DepthscopeError, match="no weight"):
+        init.he_(nn.Tanh())
+
+
+def test_pytorch_default_is_nn_linear_reset() -> None:
+    torch.manual_seed(5)
+    expected = nn.Linear(7, 3)
+    torch.manual_seed(5)
+    ours = init.pytorch_default_(nn.Linear(7, 3).requires_grad_(False))
+    assert torch.equal(ours.weight, expected.weight) and torch.equal(ours.bias, expected.bias)
+
+
+def test_lsuv_gives_unit_variance_outputs() -> None:
+    net = nn.Sequential(nn.Linear(20, 64), nn.Tanh(), nn.Linear(64, 64), nn.ReLU(),
+                        nn.Linear(64, 10)).double()
+    x = torch.randn(512, 20, generator=gen(), dtype=torch.float64) * 3
+    init.lsuv_(net, x, tol=0.01, generator=gen())
+    h = x
+    with torch.no_grad():
+        for module in net:
+            h = module(h)
+            if isinstance(module, nn.Linear):
+                assert float(h.var()) == pytest.approx(1.0, abs=0.01)
+
+
+def test_by_name_rejects_sigma_w_for_fixed_scale_inits() -> None:
+    net = nn.Sequential(nn.Linear(4, 4))
+    with pytest.raises(DepthscopeError, match="fixes its own scale"):
+        init.by_name_(net, "he", sigma_w=2.0)
+    with pytest.raises(DepthscopeError, match="unknown init"):
+        init.by_name_(net, "kaiming")
+    assert init.nominal_sigma_w("he") == pytest.approx(math.sqrt(2))
+    assert init.nominal_sigma_w("gaussian", sigma_w=1.5) == 1.5
+
+
+def test_critical_inits_use_theory() -> None:
+    theory = pytest.importorskip("depthscope.theory")
+    sigma_w = float(theory.critical_sigma_w(init.get("tanh"), 0.3))
+    w = init.critical_gaussian_(weight(), "tanh", 0.3, generator=gen())
+    assert float(w.var() * 512) == pytest.approx(sigma_w**2, rel=0.02)
+    w = init.critical_orthogonal_(weight(64, 64), "tanh", 0.3, generator=gen())
+    assert torch.allclose(w @ w.T, sigma_w**2 * torch.eye(64, dtype=torch.float64))

@@ -1,0 +1,68 @@
+"""End to end: `depthscope study --profile test` writes a page that Chromium renders whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from depthscope.report.browser import check_page, find_chromium
+from depthscope.study.claims import all_claims
+from depthscope.study.result import VERDICTS
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("study") / "study"
+    proc = subprocess.run(
+        [sys.executable, "-m", "depthscope", "study", "--profile", "test", "--out", str(out),
+         "--json"], capture_output=True, text=True, timeout=500,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, json.loads(proc.stdout)  # exactly one JSON document on stdout
+
+
+def test_every_claim_has_a_verdict_and_a_reason(study: tuple[Path, dict]) -> None:
+    out, printed = study
+    verdicts = json.loads((out / "verdicts.json").read_text())
+    ids = [c.info.id for c in all_claims()]
+    assert [c["id"] for c in verdicts["claims"]] == ids
+    assert [c["id"] for c in printed["claims"]] == ids
+    for claim in verdicts["claims"]:
+        assert claim["verdict"] in VERDICTS
+        assert claim["why"].strip()
+        for name in claim["figures"]:
+            assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+            assert (out / "figures" / f"{name}.svg").exists()
+    assert verdicts["setup"]["profile"] == "test"
+
+
+@pytest.mark.browser
+def test_report_renders_in_chromium(study: tuple[Path, dict]) -> None:
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("chromium is missing under CI; .ci/run must apt-get install chromium")
+        pytest.skip("chromium not installed")
+    out, _ = study
+    verdicts = json.loads((out / "verdicts.json").read_text())
+    seen = check_page(out / "report.html", chromium)
+    assert seen.console_errors == ()
+    assert seen.external_requests == ()
+    assert seen.sections == tuple(f"claim-{c['id']}" for c in verdicts["claims"])
+    assert seen.images == sum(len(c["figures"]) for c in verdicts["claims"]) > 0
+    assert seen.broken_images == 0
+
+
+def test_bad_profile_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "depthscope", "study", "--profile", "huge", "--out",
+         str(tmp_path)], capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert "unknown study profile 'huge'" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,148 @@
+"""Mean-field maps against closed forms and published values (source next to each number)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import brentq
+
+from depthscope.errors import DepthscopeError
+from depthscope.theory import (
+    chi1,
+    critical_sigma_w,
+    depth_scales,
+    edge_of_chaos,
+    fixed_point,
+    phase,
+    phase_diagram,
+)
+from depthscope.theory.maps import moments
+
+
+def erf_q_map(q: float, sw: float, sb: float) -> float:
+    """Williams 1997 closed form: E[erf(sqrt(q) z)^2] = 2/pi asin(2q/(1 + 2q))."""
+    return sw**2 * 2 / math.pi * math.asin(2 * q / (1 + 2 * q)) + sb**2
+
+
+def erf_chi(q: float, sw: float) -> float:
+    """sigma_w^2 E[erf'(sqrt(q) z)^2] = sigma_w^2 (4/pi) / sqrt(1 + 4q)."""
+    return sw**2 * 4 / math.pi / math.sqrt(1 + 4 * q)
+
+
+@pytest.mark.parametrize(("sw", "sb"), [(0.5, 0.0), (1.3, 0.2), (1.0, 0.7), (1.41, 0.0)])
+def test_relu_chi1_is_half_sigma_w_squared_exactly(sw, sb) -> None:
+    # Poole et al. 2016 / He et al. 2015: chi_1 = sigma_w^2 E[1{h > 0}] = sigma_w^2 / 2.
+    assert chi1("relu", sw, sb) == pytest.approx(sw**2 / 2, rel=1e-13)
+    # and q* = sigma_b^2 / (1 - sigma_w^2/2) (the relu length map is linear)
+    assert fixed_point("relu", sw, sb).q_star == pytest.approx(sb**2 / (1 - sw**2 / 2),
+                                                               rel=1e-12, abs=1e-300)
+
+
+def test_relu_edge_of_chaos_is_the_single_point_0_sqrt2() -> None:
+    # Hayou et al. 2019: for ReLU the edge of chaos is the point (sigma_b, sigma_w) = (0, sqrt 2).
+    assert critical_sigma_w("relu") == pytest.approx(math.sqrt(2), rel=1e-12)
+    assert critical_sigma_w("relu", 0.0, orthogonal=True) == pytest.approx(math.sqrt(2))
+    with pytest.raises(DepthscopeError, match="no edge of chaos"):
+        critical_sigma_w("relu", 0.1)
+    assert np.isnan(edge_of_chaos("relu", [0.0, 0.3]).sigma_w[1])
+
+
+def test_tanh_published_critical_points() -> None:
+    # Poole et al. 2016: with sigma_b = 0 the tanh net is critical at sigma_w = 1.
+    assert critical_sigma_w("tanh", 0.0) == pytest.approx(1.0, abs=1e-8)
+    # Schoenholz et al. 2017 (their experiments): sigma_b^2 = 0.05 -> critical sigma_w^2 ≈ 1.76.
+    assert critical_sigma_w("tanh", math.sqrt(0.05)) ** 2 == pytest.approx(1.76, abs=0.005)
+    # the returned point has chi_1 = 1 to rounding
+    sw = critical_sigma_w("tanh", 0.3)
+    assert chi1("tanh", sw, 0.3) == pytest.approx(1.0, abs=1e-12)
+    assert phase("tanh", sw, 0.3) == "critical"
+
+
+def test_erf_fixed_point_chi1_and_edge_match_closed_forms() -> None:
+    sw, sb = 1.7, 0.4
+    ref_q = brentq(lambda q: erf_q_map(q, sw, sb) - q, 1e-9, 100.0, xtol=1e-15)
+    assert fixed_point("erf", sw, sb).q_star == pytest.approx(ref_q, rel=1e-10)
+    assert chi1("erf", sw, sb) == pytest.approx(erf_chi(ref_q, sw), rel=1e-10)
+    # edge of chaos from the closed forms, by a slow nested root search
+    sb = 0.5
+
+    def chi_minus_one(s: float) -> float:
+        q = brentq(lambda q: erf_q_map(q, s, sb) - q, 1e-12, 1e3, xtol=1e-15)
+        return erf_chi(q, s) - 1
+
+    assert critical_sigma_w("erf", sb) == pytest.approx(brentq(chi_minus_one, 0.5, 5, xtol=1e-14),
+                                                        rel=1e-9)
+
+
+def test_erf_chaotic_c_star_and_xi_c_match_closed_forms() -> None:
+    sw, sb = 2.5, 0.3
+    ds = depth_scales("erf", sw, sb)
+    q = ds.q_star
+    c = brentq(lambda c: (sw**2 * 2 / math.pi * math.asin(2 * q * c / (1 + 2 * q)) + sb**2) / q
+               - c, 0.0, 0.999, xtol=1e-15)
+    chi_c = sw**2 * 4 / math.pi / math.sqrt((1 + 2 * q) ** 2 - 4 * q * q * c * c)
+    assert ds.phase == "chaotic"
+    assert ds.c_star == pytest.approx(c, abs=1e-9)
+    assert ds.xi_c == pytest.approx(-1 / math.log(chi_c), rel=1e-8)
+    assert ds.trainable_depth == pytest.approx(6 * ds.xi_c)
+    # an odd activation without bias decorrelates completely: c* = 0 (Poole et al. 2016)
+    assert depth_scales("tanh", 2.0, 0.0).c_star == pytest.approx(0.0, abs=1e-12)
+
+
+def test_xi_q_is_minus_inverse_log_of_the_length_map_slope() -> None:
+    sw, sb = 1.2, 0.5
+    ds = depth_scales("softsign", sw, sb)
+    h = 1e-5 * ds.q_star
+    k = moments(depth_scales.__globals__["as_activation"]("softsign"),
+                np.array([ds.q_star - h, ds.q_star + h]))[0]
+    slope = sw**2 * (k[1] - k[0]) / (2 * h)  # central difference of the q-map
+    assert ds.xi_q == pytest.approx(-1 / math.log(slope), rel=1e-6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(0.05, 0.95), st.floats(0.0, 1.5),
+       st.sampled_from(["tanh", "hardtanh", "softsign", "erf", "sigmoid"]))
+def test_ordered_phase_has_c_star_one(frac, sb, name) -> None:
+    crit = critical_sigma_w(name, sb) if name != "sigmoid" else 4.0
+    ds = depth_scales(name, frac * crit, sb)
+    assert ds.phase == "ordered"
+    assert ds.c_star == 1.0
+    assert ds.chi_c == ds.chi1 < 1
+
+
+@pytest.mark.parametrize("name", ["tanh", "hardtanh", "softsign", "logsig", "relu", "gelu"])
+def test_chi1_is_monotone_in_sigma_w(name) -> None:
+    sw = np.linspace(0.1, 4.0, 300)
+    for sb in (0.0, 0.5):
+        chi = chi1(name, sw, sb)
+        assert np.all(np.diff(chi) > 0)
+
+
+def test_phase_diagram_table_agrees_with_exact_solution() -> None:
+    sw = np.linspace(0.5, 3.5, 7)
+    sb = np.array([0.0, 0.3, 1.0])
+    for name in ("tanh", "hardtanh"):
+        fast = phase_diagram(name, sw, sb)
+        exact = depth_scales(name, *np.meshgrid(sw, sb))
+        assert fast.chi1 == pytest.approx(exact.chi1, rel=1e-6)
+        assert fast.c_star == pytest.approx(exact.c_star, abs=1e-5)
+        assert fast.xi_c == pytest.approx(exact.xi_c, rel=1e-4)
+        assert (fast.phase == exact.phase).all()
+
+
+def test_no_fixed_point_and_bad_input_are_clear_errors() -> None:
+    fp = fixed_point("relu", 2.0, 0.1)  # q^l = 2 q^{l-1} + 0.01 grows without bound
+    assert not fp.exists and math.isinf(fp.q_star)
+    assert phase("relu", 2.0, 0.1) == "chaotic"
+    with pytest.raises(DepthscopeError, match="no fixed point"):
+        depth_scales("relu", 2.0, 0.1)
+    arr = depth_scales("relu", [1.0, 2.0], 0.1)
+    assert arr.exists.tolist() == [True, False] and np.isnan(arr.xi_c[1])
+    with pytest.raises(DepthscopeError, match="standard deviations"):
+        chi1("tanh", -1.0, 0.0)
+    with pytest.raises(DepthscopeError, match="unknown activation"):
+        chi1("tnah", 1.0)
