@@ -6,6 +6,7 @@ Run: ``.venv/bin/python -m benchmarks.trainer``. Per-step times are differences 
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import torch
@@ -35,7 +36,7 @@ def matmul_flops(n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 / best
 
 
-def _timed(fn) -> float:  # noqa: ANN001
+def _timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -48,7 +49,7 @@ def trainer_flops(m: int = 32, depth: int = 20, width: int = 256, batch: int = 1
     configs = [RunConfig(depth=depth, width=width, batch_size=batch, seed=i, lr=1e-3)
                for i in range(m)]
     sizes = [data.in_features] + [width] * depth + [data.num_classes]
-    macs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    macs = sum(a * b for a, b in itertools.pairwise(sizes))
     flops = 2 * m * batch * (3 * macs - sizes[0] * sizes[1])  # no input gradient for layer 0
     return flops / _seconds_per_step(configs, steps, data)
 

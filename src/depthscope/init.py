@@ -193,7 +193,7 @@ def lsuv_(
     for weight, _ in _layers(module):
         owner = next(m for m in module.modules() if getattr(m, "weight", None) is weight)
         seen: list[torch.Tensor] = []
-        hook = owner.register_forward_hook(lambda m, i, out: seen.append(out))
+        hook = owner.register_forward_hook(lambda m, i, out, seen=seen: seen.append(out))
         try:
             for _ in range(max_iter):
                 seen.clear()

@@ -20,8 +20,10 @@ def test_builtin_shapes_types_and_splits(name: str) -> None:
     assert (ds.in_features, ds.num_classes) == (features, classes)
     assert (len(ds.train), len(ds.val), len(ds.test)) == (420, 90, 90)
     for split in (ds.train, ds.val, ds.test):
-        assert split.X.dtype == torch.float32 and split.y.dtype == torch.int64
-        assert split.X.shape[1] == features and split.y.max() < classes
+        assert split.X.dtype == torch.float32
+        assert split.y.dtype == torch.int64
+        assert split.X.shape[1] == features
+        assert split.y.max() < classes
     x = ds.train.X.double()
     varying = x.std(0) > 0
     assert x.mean(0).abs().max() < 1e-5  # standardised on train
@@ -30,7 +32,8 @@ def test_builtin_shapes_types_and_splits(name: str) -> None:
     again = load(name, n=600, seed=1)
     assert torch.equal(ds.train.X, again.train.X)
     assert not torch.equal(ds.train.X, load(name, n=600, seed=2).train.X)
-    assert ds.card.name == name and ds.card.size == 600
+    assert ds.card.name == name
+    assert ds.card.size == 600
 
 
 def test_cards_and_names() -> None:
@@ -57,10 +60,13 @@ def test_shapeset_class_frequencies_follow_the_description() -> None:
 
 def test_shapeset_images() -> None:
     X, y = shapeset.generate(300, seed=1)
-    assert X.shape == (300, 1024) and X.min() >= -1 and X.max() <= 1
+    assert X.shape == (300, 1024)
+    assert X.min() >= -1
+    assert X.max() <= 1
     levels = np.array([len(np.unique(img)) for img in X])
     assert (levels[y < 3] == 2).all()  # background and one object
-    assert np.isin(levels[y >= 3], [2, 3]).all() and (levels[y >= 3] == 3).mean() > 0.9
+    assert np.isin(levels[y >= 3], [2, 3]).all()
+    assert (levels[y >= 3] == 3).mean() > 0.9
 
 
 def test_shapeset_rasteriser_areas() -> None:
@@ -72,10 +78,12 @@ def test_shapeset_rasteriser_areas() -> None:
 
 def test_mnist1d_templates_and_balance() -> None:
     t = mnist1d.templates()
-    assert t.shape == (10, 12) and np.allclose(t[:, 0], 0)  # every template starts at 0
+    assert t.shape == (10, 12)
+    assert np.allclose(t[:, 0], 0)
     assert np.allclose(t.std(1) * 6, 1)  # whitened, then divided by 6
     X, y = mnist1d.generate(1000, seed=0)
-    assert X.shape == (1000, 40) and np.bincount(y).tolist() == [100] * 10
+    assert X.shape == (1000, 40)
+    assert np.bincount(y).tolist() == [100] * 10
 
 
 def test_unknown_name_and_option() -> None:

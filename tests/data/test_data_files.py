@@ -30,7 +30,8 @@ def test_npz_round_trip(tmp_path: Path) -> None:
     np.savez(path, X=X, y=Y)
     ds = load(str(path), standardize=False)
     assert (ds.num_classes, ds.in_features, ds.card.size) == (3, 6, 40)
-    assert ds.card.name == "d.npz" and "npz" in ds.card.description
+    assert ds.card.name == "d.npz"
+    assert "npz" in ds.card.description
     _same_rows(ds, X)
 
 
@@ -75,10 +76,10 @@ def test_idx_truncated_and_bad_magic(tmp_path: Path) -> None:
         load(tmp_path / "b-images-idx3-ubyte", labels=tmp_path / "t-labels-idx1-ubyte")
     gz = tmp_path / "g-images-idx3-ubyte.gz"
     gz.write_bytes(gzip.compress(_idx(images))[:-10])
-    with pytest.raises(DepthscopeError, match="g-images-idx3-ubyte.gz: cannot read"):
+    with pytest.raises(DepthscopeError, match=r"g-images-idx3-ubyte\.gz: cannot read"):
         load(gz, labels=tmp_path / "t-labels-idx1-ubyte")
+    (tmp_path / "lonely-images-idx3-ubyte").write_bytes(_idx(images))
     with pytest.raises(DepthscopeError, match="no labels file"):
-        (tmp_path / "lonely-images-idx3-ubyte").write_bytes(_idx(images))
         load(tmp_path / "lonely-images-idx3-ubyte")
 
 
@@ -92,7 +93,7 @@ def test_cifar10_binary(tmp_path: Path) -> None:
     assert len(load(tmp_path, val_fraction=0, test_fraction=0).train) == 12  # a folder
     bad = tmp_path / "bad.bin"
     bad.write_bytes(np.column_stack([labels, pixels]).tobytes()[:-7])
-    with pytest.raises(DepthscopeError, match="bad.bin: size .* not a multiple of"):
+    with pytest.raises(DepthscopeError, match=r"bad\.bin: size .* not a multiple of"):
         load(bad)
 
 
@@ -122,8 +123,8 @@ def test_labels_beyond_num_classes_and_pickles_refused(tmp_path: Path) -> None:
         load(path, num_classes=2)
     pickled = tmp_path / "p.npz"
     np.savez(pickled, X=np.array([{"a": 1}] * 5, dtype=object), y=np.zeros(5))
-    with pytest.raises(DepthscopeError, match="p.npz: not a readable .npz"):
+    with pytest.raises(DepthscopeError, match=r"p\.npz: not a readable \.npz"):
         load(pickled)
+    (tmp_path / "d.txt").write_text("1,2\n")
     with pytest.raises(DepthscopeError, match="unknown format"):
-        (tmp_path / "d.txt").write_text("1,2\n")
         load(tmp_path / "d.txt")

@@ -23,7 +23,7 @@ def watched():
         for step in range(12):
             opt.zero_grad()
             net(x).square().mean().backward()
-            if step == 9:
+            if step == 10:
                 net[2].weight.grad[0, 0] = float("nan")
                 net[4].weight.grad[0, 0] = float("inf")
             opt.step()
@@ -33,14 +33,14 @@ def watched():
 def test_summary_table_and_findings(watched) -> None:
     console = Console(width=140, record=True)
     text = watched.summary(console)
-    assert "nan/inf gradients first at step 10 in 2, 4" in text
+    assert "nan/inf gradients first at step 11 in 2, 4" in text
     assert all(layer.name in text for layer in watched.layers)
 
 
 def test_dataframe_and_csv(watched, tmp_path) -> None:
     frame = watched.to_dataframe()
     assert len(frame) == 12 * 8 and list(frame.columns) == ["step", "layer", *STATS]
-    assert frame.loc[(frame.step == 10) & (frame.layer == "4"), "inf"].item() == 1
+    assert frame.loc[(frame.step == 11) & (frame.layer == "4"), "inf"].item() == 1
     back = pd.read_csv(watched.to_csv(tmp_path / "g.csv"))
     assert back.shape == frame.shape
     probes = watched.to_dataframe("activations")
@@ -60,14 +60,17 @@ def test_tensorboard_export_survives_nan(watched, tmp_path) -> None:
     events.Reload()
     tags = events.Tags()["scalars"]
     assert "depthscope/nonfinite/2" in tags and "depthscope/grad_norm/global" in tags
-    assert [e.step for e in events.Scalars("depthscope/nonfinite/4")] == [10]
+    assert [e.step for e in events.Scalars("depthscope/nonfinite/4")] == [11, 12]
+    assert [e.step for e in events.Scalars("depthscope/grad_norm/4")] == list(range(1, 11))
 
 
-def test_mlflow_export_to_local_store(watched, tmp_path) -> None:
+def test_mlflow_export_to_local_store(watched, tmp_path, monkeypatch) -> None:
     mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mlflow's own deprecation notices
         mlflow.set_tracking_uri(f"file:{tmp_path}")
+        mlflow.set_experiment("depthscope")
         with mlflow.start_run() as run:
             watched.to_mlflow()
         history = mlflow.MlflowClient().get_metric_history(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -103,12 +104,16 @@ def test_xi_q_is_minus_inverse_log_of_the_length_map_slope() -> None:
     assert ds.xi_q == pytest.approx(-1 / math.log(slope), rel=1e-6)
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.floats(0.05, 0.95), st.floats(0.0, 1.5),
+@functools.cache
+def _critical(name: str, sb: float) -> float:
+    return critical_sigma_w(name, sb)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.floats(0.05, 0.95), st.sampled_from([0.0, 0.3, 1.2]),
        st.sampled_from(["tanh", "hardtanh", "softsign", "erf", "sigmoid"]))
 def test_ordered_phase_has_c_star_one(frac, sb, name) -> None:
-    crit = critical_sigma_w(name, sb) if name != "sigmoid" else 4.0
-    ds = depth_scales(name, frac * crit, sb)
+    ds = depth_scales(name, frac * _critical(name, sb), sb)
     assert ds.phase == "ordered"
     assert ds.c_star == 1.0
     assert ds.chi_c == ds.chi1 < 1
@@ -116,9 +121,11 @@ def test_ordered_phase_has_c_star_one(frac, sb, name) -> None:
 
 @pytest.mark.parametrize("name", ["tanh", "hardtanh", "softsign", "logsig", "relu", "gelu"])
 def test_chi1_is_monotone_in_sigma_w(name) -> None:
+    # where a fixed point exists (beyond, chi_1 is the large-q limit: gelu dips there)
     sw = np.linspace(0.1, 4.0, 300)
     for sb in (0.0, 0.5):
-        chi = chi1(name, sw, sb)
+        chi = chi1(name, sw, sb)[fixed_point(name, sw, sb).exists]
+        assert chi.size > 50
         assert np.all(np.diff(chi) > 0)
 
 

@@ -60,7 +60,7 @@ def reference(cfg: RunConfig, ds: Dataset) -> dict[str, list[float]]:
 
 
 def rows(result, metric: str, layer: int) -> list[float]:
-    return [v for (s, l, m, v) in result.series if m == metric and l == layer]
+    return [v for (_, at, m, v) in result.series if m == metric and at == layer]
 
 
 CONFIGS = [
@@ -79,7 +79,8 @@ def test_batched_equals_sequential_float64(data: Dataset) -> None:
                                         record_every=1)) for c in CONFIGS]
     results = train_ensemble(configs, data, dtype=F64)
     for cfg, res in zip(configs, results, strict=True):
-        assert res.config == cfg and res.status == "finished"
+        assert res.config == cfg
+        assert res.status == "finished"
         ref = reference(cfg, data)
         assert rows(res, "train_loss", -1) == pytest.approx(ref["loss"], abs=1e-10, rel=0)
         for layer in range(cfg.depth + 1):
@@ -137,7 +138,8 @@ def test_dead_units_are_recorded_for_relu(data: Dataset) -> None:
                     sigma_w=1.0, sigma_b=3.0, seed=0)  # bias N(0, 9): many units never fire
     (res,) = train_ensemble([cfg], data, dtype=F64)
     dead = rows(res, "dead", 1)
-    assert len(dead) == 1 and 0 < dead[0] < 1
+    assert len(dead) == 1
+    assert 0 < dead[0] < 1
     assert rows(res, "saturated", 1) == []  # relu is unbounded
 
 

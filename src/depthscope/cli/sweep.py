@@ -10,7 +10,6 @@ from rich.table import Table
 
 from depthscope.cli.common import console, err_console, print_json
 from depthscope.store.sqlite import DEFAULT_PATH
-from depthscope.sweep.summary import MARGIN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,15 +45,16 @@ def register(app: typer.Typer) -> None:
         device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
         max_batch: Annotated[int, typer.Option(
             "--max-batch", help="Most runs trained at once in one ensemble.")] = 32,
-        margin: Annotated[float, typer.Option(
-            "--margin", help="Trainable: best val acc ≥ chance + margin·(1 − chance).")]
-        = MARGIN,
+        margin: Annotated[float | None, typer.Option(
+            "--margin", help="Trainable: best val acc ≥ chance + margin·(1 − chance) "
+                             "[default: depthscope.sweep.MARGIN = 0.5].")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
         = False,
     ) -> None:
         """Train every run of SPEC not yet in the store; print trainability per depth."""
-        from depthscope.sweep import run_sweep, trainability
+        from depthscope.sweep import MARGIN, run_sweep, trainability
 
+        margin = MARGIN if margin is None else margin
         try:
             runs = run_sweep(spec, store=store, executor="ray" if ray or ray_address else "local",
                              ray_address=ray_address, device=device, max_batch=max_batch)

@@ -77,12 +77,14 @@ def init_advice(record: Record, act: Activation | None = None) -> tuple[str, dic
         return "use an initialisation at the edge of chaos (depthscope.fix.critical_)", {}
     sigma_w = float(np.median([i.sigma_w for i in weights])) if weights else float("nan")
     sigma_b = float(np.median([i.sigma_b for i in weights])) if weights else 0.0
-    sigma_b = round(sigma_b, 2)
+    sigma_b, note = round(sigma_b, 2), ""
     try:
         crit = _critical_sigma_w(act, sigma_b)
-    except DepthscopeError as err:
-        return f"{act.label} has no edge of chaos at sigma_b={sigma_b:g} ({err})", {}
-    text = (
+    except DepthscopeError:
+        note = f"{act.label} has no edge of chaos at sigma_b={sigma_b:g}; "
+        sigma_b = 0.0
+        crit = _critical_sigma_w(act, sigma_b)
+    text = note + (
         f"weights have sigma_w ≈ {sigma_w:.3g}; the edge of chaos (chi_1 = 1) for {act.label} "
         f"at sigma_b = {sigma_b:g} is sigma_w = {crit:.3g}: "
         f"depthscope.fix.critical_(model, sigma_b={sigma_b:g})"
@@ -142,7 +144,7 @@ def _depth(record: Record, t: Thresholds) -> list[Finding]:
     out = []
     for kind, mask in (("vanishing", ratio < t.vanish_ratio),
                        ("exploding", ratio > t.explode_ratio)):
-        runs = _runs(mask, min(t.sustain, record.steps.size))
+        runs = _runs(mask, t.sustain)
         if not runs:
             continue
         a, b = max(runs, key=lambda r: r[1] - r[0])

@@ -30,8 +30,7 @@ def plot(record: Record, path: str | Path | None = None) -> Any:
         logn = np.ma.log10(np.ma.masked_invalid(norms.filled(np.nan)))
     bad = ~np.isfinite(norms.filled(0.0))
     fig, (heat, flow) = plt.subplots(1, 2, figsize=(12, 4.5), width_ratios=(3, 2))
-    cmap = matplotlib.colormaps["viridis"].copy()
-    cmap.set_bad("lightgrey")
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="lightgrey")
     if record.steps.size:
         extent = (record.steps[0] - 0.5, record.steps[-1] + 0.5, -0.5, len(record.layers) - 0.5)
         image = heat.imshow(logn.T, aspect="auto", origin="lower", cmap=cmap, extent=extent,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
 from depthscope import init
 from depthscope.nets.spec import MLPSpec
-
-try:
-    from depthscope.nn import Activation
-except ImportError:  # depthscope.nn not written yet
-    from depthscope.nets._activation import Activation
+from depthscope.nn import Activation
 
 
 def build(
@@ -30,7 +28,7 @@ def build(
     """
     sizes = [spec.in_features] + [spec.width] * spec.depth + [spec.out_features]
     layers: list[nn.Module] = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(fan_in, fan_out, bias=spec.bias, dtype=torch.float64))
         if i < spec.depth:
             layers.append(Activation(spec.activation, **spec.activation_params))

@@ -19,10 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from depthscope.errors import DepthscopeError
-from depthscope.train.config import RunResult
+
+if TYPE_CHECKING:
+    from depthscope.train.config import RunResult
 
 DEFAULT_PATH = Path("depthscope-results") / "results.sqlite"
 SCHEMA_VERSION = 1
@@ -135,12 +137,15 @@ class Store:
         finished_at = finished_at or utcnow()
         extra = json.dumps({k: v for k, v in provenance.items()
                             if k not in ("version", "git_sha")}, sort_keys=True)
-        runs = [(r.config.run_id, r.config.model_dump_json(), r.status, r.diverged_step,
+        ids = [r.config.run_id for r in results]  # a hash: compute once per run
+        runs = [(i, r.config.model_dump_json(), r.status, r.diverged_step,
                  json.dumps(r.summary, sort_keys=True), r.config.seed, provenance["version"],
-                 provenance["git_sha"], extra, started_at, finished_at) for r in results]
-        series = [(r.config.run_id, int(step), int(layer), metric, float(value))
-                  for r in results for step, layer, metric, value in r.series]
+                 provenance["git_sha"], extra, started_at, finished_at)
+                for i, r in zip(ids, results, strict=True)]
+        series = [(i, int(step), int(layer), metric, float(value))
+                  for i, r in zip(ids, results, strict=True)
+                  for step, layer, metric, value in r.series]
         with self._conn:
             self._conn.executemany(_UPSERT_RUN, runs)
-            self._conn.executemany("DELETE FROM series WHERE run_id = ?", [(r[0],) for r in runs])
+            self._conn.executemany("DELETE FROM series WHERE run_id = ?", [(i,) for i in ids])
             self._conn.executemany("INSERT INTO series VALUES (?, ?, ?, ?, ?)", series)

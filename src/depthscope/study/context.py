@@ -27,6 +27,7 @@ class Context:
     device: str = "cpu"
     executor: Literal["local", "ray"] = "local"
     progress: bool = False
+    threads: int | None = 1  # torch CPU threads; the study's tensors are small (see runner)
     cache: dict[str, Any] = field(default_factory=dict)
 
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:

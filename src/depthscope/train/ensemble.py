@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import torch
 
-from depthscope.activations import Activation
+from depthscope.activations import Activation, kernels
 from depthscope.data import Dataset, Split
 from depthscope.errors import DepthscopeError
 from depthscope.nets import build
@@ -80,11 +80,16 @@ def batch_schedule(seeds: Sequence[int], n: int, batch_size: int) -> Iterator[to
             yield perms[:, start : start + batch_size]  # (M, B)
 
 
-def _elementwise(groups: list[_Group], fn: str, h: torch.Tensor) -> torch.Tensor:
-    """``phi`` or ``dphi`` of each group's activation on its slice of ``h`` (M, B, n)."""
+def _per_group(groups: list[_Group], fn: Callable[..., torch.Tensor],
+               *tensors: torch.Tensor) -> torch.Tensor:
+    """``fn(act, *slices)`` for each group's activation on its members' slices (M, ...)."""
     if len(groups) == 1:
-        return getattr(groups[0].act, fn)(h)
-    return torch.cat([getattr(g.act, fn)(h[g.sl]) for g in groups])
+        return fn(groups[0].act, *tensors)
+    return torch.cat([fn(g.act, *(t[g.sl] for t in tensors)) for g in groups])
+
+
+def _dphi(act: Activation, h: torch.Tensor) -> torch.Tensor:
+    return act.dphi(h)
 
 
 class _Ensemble:
@@ -106,10 +111,10 @@ class _Ensemble:
         nets = [build(c.mlp_spec(data.in_features, data.num_classes), seed=c.seed,
                       device=device, dtype=dtype, data=probe) for c in configs]
         linears = [[layer for layer in net if isinstance(layer, torch.nn.Linear)] for net in nets]
-        self.W = [torch.stack([ls[l].weight.detach() for ls in linears])  # (M, out, in)
-                  for l in range(len(linears[0]))]
-        self.b = [torch.stack([ls[l].bias.detach() for ls in linears])[:, None, :]  # (M, 1, out)
-                  for l in range(len(linears[0]))]
+        self.W = [torch.stack([ls[j].weight.detach() for ls in linears])  # (M, out, in)
+                  for j in range(len(linears[0]))]
+        self.b = [torch.stack([ls[j].bias.detach() for ls in linears])[:, None, :]  # (M, 1, out)
+                  for j in range(len(linears[0]))]
 
         def col(values: list[float]) -> torch.Tensor:
             return torch.tensor(values, device=device, dtype=dtype).view(m, 1, 1)
@@ -128,14 +133,15 @@ class _Ensemble:
     def depth(self) -> int:
         return len(self.W) - 1
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor],
+                                                list[torch.Tensor]]:
         """Logits (M, B, C), pre-activations ``h^l`` and activations ``a^l`` (a^{-1} = x)."""
         a, pres, acts = x, [], [x]  # x: (M, B, in)
-        for l in range(self.depth + 1):
-            h = torch.baddbmm(self.b[l], a, self.W[l].transpose(1, 2))  # (M, B, out)
-            if l == self.depth:
+        for j in range(self.depth + 1):
+            h = torch.baddbmm(self.b[j], a, self.W[j].transpose(1, 2))  # (M, B, out)
+            if j == self.depth:
                 return h, pres, acts
-            a = _elementwise(self.groups, "phi", h)  # (M, B, width)
+            a = _per_group(self.groups, kernels.phi, h)  # (M, B, width), fused phi
             pres.append(h)
             acts.append(a)
         raise AssertionError("unreachable")
@@ -242,17 +248,18 @@ def train_ensemble(
         gW: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
         gb: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
         layer_rows: list[list[torch.Tensor]] = [[] for _ in range(depth + 1)]
-        for l in reversed(range(depth + 1)):
-            gW[l] = torch.bmm(delta.transpose(1, 2), acts[l])  # (M, out, in)
-            gb[l] = delta.sum(1, keepdim=True)  # (M, 1, out)
+        for j in reversed(range(depth + 1)):  # layer j = depth is the read-out
+            gW[j] = torch.bmm(delta.transpose(1, 2), acts[j])  # (M, out, in)
+            gb[j] = delta.sum(1, keepdim=True)  # (M, 1, out)
             if record:
-                layer_rows[l] = [torch.linalg.vector_norm(gW[l], dim=(1, 2)),
-                                 torch.linalg.vector_norm(delta, dim=(1, 2)), *layer_rows[l]]
-            if l > 0:
-                dphi = _elementwise(net.groups, "dphi", pres[l - 1])  # (M, B, width)
-                delta = torch.bmm(delta, net.W[l]) * dphi  # (M, B, width)
+                layer_rows[j] = [torch.linalg.vector_norm(gW[j], dim=(1, 2)),
+                                 torch.linalg.vector_norm(delta, dim=(1, 2)), *layer_rows[j]]
+            if j > 0:
+                back = torch.bmm(delta, net.W[j])  # (M, B, width): dL/da^{j-1}
+                delta = _per_group(net.groups, kernels.grad, pres[j - 1], back)  # * phi'(h)
                 if record:
-                    layer_rows[l - 1] += _layer_stats(net.groups, pres[l - 1], acts[l], dphi)
+                    dphi = _per_group(net.groups, _dphi, pres[j - 1])  # (M, B, width)
+                    layer_rows[j - 1] += _layer_stats(net.groups, pres[j - 1], acts[j], dphi)
 
         # nan/inf anywhere in the gradients reaches the first layer's, so check only that
         ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # (M,)
@@ -296,13 +303,14 @@ def _results(net: _Ensemble, data: Dataset, cfgs: list[RunConfig],
             for k, name in enumerate(NET_METRICS):
                 series.append((step, -1, name, column[k]))
             best = max(best, column[3])
-            for l in range(depth + 1):
+            for j in range(depth + 1):
                 for k, name in enumerate(LAYER_METRICS):
-                    value = column[len(NET_METRICS) + l * len(LAYER_METRICS) + k]
+                    value = column[len(NET_METRICS) + j * len(LAYER_METRICS) + k]
                     if not math.isnan(value):
-                        series.append((step, l, name, value))
-        summary = {f"{split}_{kind}": float(finals_cpu[split][j][i])
-                   for split in ("train", "val", "test") for j, kind in enumerate(("loss", "accuracy"))}
+                        series.append((step, j, name, value))
+        summary = {f"{split}_{kind}": float(finals_cpu[split][k][i])
+                   for split in ("train", "val", "test")
+                   for k, kind in enumerate(("loss", "accuracy"))}
         finished = bool(alive[i])
         if finished:
             best = max(best, summary["val_accuracy"])

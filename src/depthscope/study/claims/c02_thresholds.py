@@ -40,9 +40,9 @@ def check(ctx: Context) -> ClaimResult:
     checks = [(c.claim, c.qa_value, c.value, c.holds) for c in result.qa_checks]
     verdict, why = decide(checks)
     best = result.best_scale
-    scales = np.array([1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 5.0])
-    good = [thresholds("tanh", scale=float(n), depth=50).good_interval[1] for n in scales]
-    explode = [thresholds("tanh", scale=float(n), depth=50).explode_interval[1] for n in scales]
+    scales = np.array([1.25, 1.5, 2.0, 3.0, 4.0])
+    good = [thresholds("tanh", scale=float(n), depth=2).good_interval[1] for n in scales]
+    explode = [thresholds("tanh", scale=float(n), depth=2).explode_interval[1] for n in scales]
 
     def draw(axes: np.ndarray) -> None:
         ax = axes[0, 0]
