@@ -139,9 +139,13 @@ def test_claim12() -> None:
 
 
 def test_claim13() -> None:
-    assert c13_speed.decide({"logsig": 1.1}, {"logsig": 7.5})[0] == "does not hold"
-    assert c13_speed.decide({"logsig": 2.0}, {"logsig": 7.5})[0] == "holds with caveats"
-    assert c13_speed.decide({"logsig": 5.0}, {"logsig": 7.5})[0] == "holds"
+    def verdict(logsig: float, tanh: float) -> str:
+        return c13_speed.decide({"logsig": logsig, "tanh": tanh}, {"logsig": 7.5})[0]
+
+    assert verdict(1.1, 3.0) == "does not hold"  # as fast as relu
+    assert verdict(3.7, 3.2) == "does not hold"  # as fast as tanh
+    assert verdict(5.0, 3.0) == "holds with caveats"
+    assert verdict(9.0, 3.0) == "holds"
 
 
 def test_glorot() -> None:

@@ -1,8 +1,8 @@
 """The activation object: one closed-form definition, evaluated in torch or NumPy.
 
 An activation is a base definition ``phi0`` (value, first and second derivative written once,
-see :mod:`depthscope.activations.library`) under the affine transform of Martens et al.
-(2021, DKS) and Zhang et al. (2022, TAT)::
+in ``sigmoidal.py``, ``logarithmic.py`` and ``rectifiers.py``) under the affine transform of
+Martens et al. (2021, DKS) and Zhang et al. (2022, TAT)::
 
     phi(x) = gain * (phi0(scale * x + shift) + offset)
     phi'(x) = gain * scale * phi0'(scale * x + shift)

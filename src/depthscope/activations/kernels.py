@@ -136,8 +136,8 @@ def _compiler_missing(device_type: str) -> str | None:
 def _use_compiled(x: torch.Tensor) -> bool:
     if _backend == "eager" or _broken or torch.compiler.is_compiling():
         return False
-    if _backend == "auto" and x.numel() < AUTO_MIN_NUMEL:
-        return False
+    if x.numel() < (AUTO_MIN_NUMEL if _backend == "auto" else 2):
+        return False  # (sizes 0 and 1 would each cost Dynamo a specialised recompile)
     if x.dtype not in _DTYPES:
         _log_once(f"dtype:{x.dtype}", f"eager activation kernels for dtype {x.dtype}")
         return False

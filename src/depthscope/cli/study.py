@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,16 +15,21 @@ DEFAULT_OUT = Path("depthscope-results") / "study"
 def register(app: typer.Typer) -> None:
     @app.command()
     def study(
-        profile: str = typer.Option("quick", help="quick (≈10 min on 2 cores), full or test."),
-        ray: bool = typer.Option(False, "--ray", help="Train the sweeps on a local Ray cluster."),
-        out: Path = typer.Option(DEFAULT_OUT, help="Where report.html, figures/ and "
-                                 "verdicts.json go."),
-        store: Path = typer.Option(None, help="SQLite results store (default: results.sqlite "
-                                   "next to OUT); a rerun resumes from it."),
-        device: str = typer.Option("cpu", help="cpu or cuda."),
-        claim: list[str] = typer.Option(None, "--claim", help="Only these claim ids "
-                                        "(repeatable), e.g. --claim 3 --claim glorot."),
-        json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        profile: Annotated[str, typer.Option(
+            help="quick (≈10 min on 2 cores), full (big machine / Ray) or test (tiny).")
+        ] = "quick",
+        ray: Annotated[bool, typer.Option(
+            "--ray", help="Train the sweeps on a local Ray cluster.")] = False,
+        out: Annotated[Path, typer.Option(
+            help="Where report.html, figures/ and verdicts.json go.")] = DEFAULT_OUT,
+        store: Annotated[Path | None, typer.Option(
+            help="SQLite results store (default: results.sqlite next to OUT); a rerun "
+            "resumes from it.")] = None,
+        device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+        claim: Annotated[list[str] | None, typer.Option(
+            "--claim", help="Only these claim ids (repeatable), e.g. --claim 3.")] = None,
+        json_out: Annotated[bool, typer.Option(
+            "--json", help="Print exactly one JSON document on stdout.")] = False,
     ) -> None:
         """Check every claim of the seeds by theory and experiment; write an HTML report."""
         from depthscope.study import Context, get_profile, run_study

@@ -19,28 +19,28 @@ class Profile(BaseModel):
     name: str
     # Trainable-depth experiments (claims 5, 8-10) ---------------------------------------
     datasets: tuple[str, ...] = ("digits", "mnist1d")
-    data_size: int | None = Field(default=None, description="examples per data set (None: all)")
+    data_size: int | None = Field(default=1500, description="examples per data set (None: all)")
     depths: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
     width: int = 32
-    steps: int = 300
+    steps: int = 150
     batch_size: int = 64
-    record_every: int = 25
-    lr: float = 0.05
+    record_every: int = 30
+    lr: float = 0.01  # SGD with momentum 0.9 (depth and Schoenholz sweeps)
     seeds: tuple[int, ...] = (0, 1)
     # Glorot & Bengio Table 1 (5 hidden layers) --------------------------------------------
     glorot_datasets: tuple[str, ...] = ("shapeset", "digits")
-    glorot_width: int = 64
+    glorot_width: int = 32
     glorot_steps: int = 400
     # Schoenholz et al. 2017 trainable depth over sigma_w^2 ---------------------------------
     schoenholz_sigma_w2: tuple[float, ...] = (1.0, 1.5, 1.76, 2.0, 2.5, 3.0, 4.0)
-    schoenholz_depths: tuple[int, ...] = (4, 8, 16, 32, 64)
-    schoenholz_steps: int = 200
+    schoenholz_depths: tuple[int, ...] = (4, 8, 16, 32)
+    schoenholz_steps: int = 100
     # Monte Carlo of gradient products (claims 3, 4) ---------------------------------------
     mc_samples: int = 20_000
     mc_depths: tuple[int, ...] = (1, 2, 5, 10, 20, 50)
     mc_scales: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0)
     mc_width: int = 64
-    mc_nets: int = 256
+    mc_nets: int = 128
     phase_grid: int = 12  # (sigma_w, sigma_b) grid points per axis for sampled nets
     phase_depth: int = 30
     # Benchmark (claim 13) -----------------------------------------------------------------
@@ -76,6 +76,7 @@ PROFILES: dict[str, Profile] = {
     "quick": Profile(name="quick"),
     "full": Profile(
         name="full",
+        data_size=None,
         datasets=("digits", "mnist1d", "shapeset"),
         depths=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
         width=128,

@@ -44,14 +44,18 @@ def decide(p_vanish_deep: dict[float, float], p_explode_deep: dict[float, float]
     net_worst = min(p_vanish_net_deep[n] for n in big)
     explodes = max(p_explode_deep.values())
     text = (
-        f"with x_k ~ N(0, 1), P(|g| < 1e-6) at the deepest K is ≥ {worst:.0%} for every "
-        f"n > 1 (larger n vanishes faster, because E[log phi'] < 0 and more negative); "
+        f"with x_k ~ N(0, 1), P(|g| < 1e-6) at the deepest K is at least {worst:.0%} for "
+        f"every n > 1 (larger n vanishes faster, because E[log phi'] < 0 and more negative); "
         f"|g| ≤ n^K always; P(explode) ≤ {explodes:.0%}."
     )
     if net_worst >= 0.5:
-        return "holds", text + f" In random nets the path product vanishes too (≥ {net_worst:.0%})."
+        return "holds", text + (
+            f" In random nets the path product vanishes too (at least {net_worst:.0%}).")
     return "holds with caveats", text + (
-        f" In random nets the path product vanished in only {net_worst:.0%} of paths for some n."
+        f" But in random nets (sigma_w = 1) the path product vanished in only {net_worst:.0%} "
+        "of paths for some n: there x_k is not N(0, 1) — tanh(n·x) with weights sigma_w is "
+        "tanh(x) with weights n·sigma_w, in the chaotic phase for n > 1, where the true "
+        "gradient grows (right panel)."
     )
 
 

@@ -28,18 +28,17 @@ SLOW = 1.3  # the project's target: at most 1.3x relu
 
 
 def decide(fused: dict[str, float], naive: dict[str, float]) -> tuple[str, str]:
-    """Does not hold if depthscope's logsig is within ``SLOW`` x relu (it need not be slow)."""
-    f, n = fused["logsig"], naive["logsig"]
-    if f <= SLOW:
-        return "does not hold", (
-            f"with fused closed-form kernels logsig's forward + backward takes {f:.2f}× the "
-            f"time of ReLU (naive autograd: {n:.2f}×); the derivative is cheap once written "
-            "in closed form.")
-    if f <= 2 * SLOW:
-        return "holds with caveats", (
-            f"logsig takes {f:.2f}× ReLU here even fused (naive {n:.2f}×); slower, though "
-            "not by much.")
-    return "holds", f"logsig takes {f:.2f}× ReLU fused and {n:.2f}× naive."
+    """Logsig (fused) against ReLU and against tanh, the sigmoid everyone uses: does not
+    hold if within ``SLOW``x of either; holds with caveats up to 2x tanh; else holds."""
+    f, n, t = fused["logsig"], naive["logsig"], fused["tanh"]
+    text = (f"fused logsig forward + backward takes {f:.2f}× ReLU and {f / t:.2f}× tanh "
+            f"(naive autograd: {n:.2f}× ReLU)")
+    if f <= SLOW or f <= SLOW * t:
+        return "does not hold", text + (
+            "; written in closed form its derivative costs about what tanh's does.")
+    if f <= 2 * t:
+        return "holds with caveats", text + "; slower than tanh, though not by much."
+    return "holds", text + "."
 
 
 def ratios(candidates: dict[str, Callable[[], object]], baseline: Callable[[], object],

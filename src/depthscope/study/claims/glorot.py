@@ -34,7 +34,8 @@ PAPER = {"Softsign": {"shapeset": 16.27, "digits": 1.64},
          "Tanh": {"shapeset": 27.15, "digits": 1.76},
          "Tanh N": {"shapeset": 15.60, "digits": 1.64},
          "Sigmoid": {"shapeset": 82.61, "digits": 2.21}}
-LRS = (0.03, 0.1)
+LRS = (0.1, 0.3)
+LEARNED = 10.0  # a data set counts as learned if the best error beats chance by 10 points
 DEPTH = 5
 
 
@@ -60,6 +61,11 @@ def test_errors(runs: object) -> dict[tuple[str, str], float]:
     return out
 
 
+def learned(err: dict[tuple[str, str], float], dataset: str, chance_error: float) -> bool:
+    """Whether any configuration beat chance by ``LEARNED`` points of test error."""
+    return min(err[(label, dataset)] for label, _, _ in CONFIGS) <= chance_error - LEARNED
+
+
 def decide(err: dict[tuple[str, str], float], dataset: str) -> tuple[str, str]:
     """Sigmoid worst; Tanh N better than Tanh; Softsign within 3 points of Softsign N."""
     e = {label: err[(label, dataset)] for label, _, _ in CONFIGS}
@@ -79,9 +85,19 @@ def decide(err: dict[tuple[str, str], float], dataset: str) -> tuple[str, str]:
 def check(ctx: Context) -> ClaimResult:
     runs, series = run(ctx, configs(ctx), metrics=("act_std", "grad_w_norm"))
     err = test_errors(runs)
-    main = "shapeset" if "shapeset" in ctx.profile.glorot_datasets else \
-        ctx.profile.glorot_datasets[0]
-    verdict, why = decide(err, main)
+    chance = {d: 100.0 * (1.0 - float(runs.loc[runs["dataset"] == d, "chance_accuracy"]
+                                      .median())) for d in ctx.profile.glorot_datasets}
+    ok = [d for d in ctx.profile.glorot_datasets if learned(err, d, chance[d])]
+    skipped = [d for d in ctx.profile.glorot_datasets if d not in ok]
+    note = (f" Not learned at this scale (best error within {LEARNED:g} points of chance "
+            f"error): {', '.join(skipped)} — no verdict drawn from it.") if skipped else ""
+    if not ok:
+        verdict, why = "not evaluated", "no data set was learned at this scale." + note
+        main = ctx.profile.glorot_datasets[0]
+    else:
+        main = ok[0]
+        verdict, why = decide(err, main)
+        why += note
     rows = tuple((label, *(v for d in ctx.profile.glorot_datasets
                            for v in (err[(label, d)], PAPER[label].get(d))))
                  for label, _, _ in CONFIGS)
