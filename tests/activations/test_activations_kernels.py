@@ -22,6 +22,7 @@ def compiled():
     kernels.set_backend(previous)
 
 
+@pytest.mark.skipif(bool(kernels._compiler_missing("cpu")), reason="no C++ compiler")
 def test_compiled_equals_eager_and_never_recompiles_for_a_new_shape(compiled) -> None:
     # One activation only: compiling costs seconds (less with a warm Inductor cache).
     from torch._dynamo.utils import counters
@@ -33,7 +34,8 @@ def test_compiled_equals_eager_and_never_recompiles_for_a_new_shape(compiled) ->
     (dx,) = torch.autograd.grad(y, x, g)
     torch.testing.assert_close(y, kernels.eager_phi(act, x.detach()), rtol=2e-6, atol=1e-7)
     torch.testing.assert_close(dx, kernels.eager_grad(act, x.detach(), g), rtol=2e-6, atol=1e-7)
-    assert (act, "phi") in kernels._compiled  # it really ran compiled
+    assert (act, "grad") in kernels._compiled
+    assert not kernels._broken  # it really ran compiled
     graphs = counters["stats"]["unique_graphs"]
     for shape in [(3, 1000), (7, 11, 13), (5,)]:
         xs = torch.randn(shape, requires_grad=True)

@@ -93,6 +93,16 @@ def digits_accuracy(net: nn.Module, steps: int = 150) -> float:
         return (net(x[test]).argmax(1) == y[test]).float().mean().item()
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny layers: intra-op threads only add overhead (and noise on a shared machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.usefixtures("one_thread")
 def test_50_layer_tanh_mlp_learns_digits_only_after_critical() -> None:
     def tanh_mlp() -> nn.Sequential:
         torch.manual_seed(0)

@@ -41,9 +41,9 @@ def test_orthogonal_tanh_near_isometry_at_small_q() -> None:
 
 @pytest.mark.parametrize("weights", ["gaussian", "orthogonal"])
 def test_sampled_spectrum_agrees(weights) -> None:
-    sw, sb, depth = critical_sigma_w("tanh", 0.5), 0.5, 4
+    sw, sb, depth = critical_sigma_w("tanh", 0.5), 0.5, 3
     theory = jacobian_spectrum("tanh", sw, sb, depth, weights)
-    emp = empirical_jacobian_spectrum("tanh", sw, sb, depth, weights, width=400, samples=3)
-    # finite width: tr(JJ^T)/N fluctuates by O(1/sqrt(N)) per network
-    assert emp.mean == pytest.approx(theory.mean, rel=0.08)
-    assert emp.variance == pytest.approx(theory.variance, rel=0.25)
+    emp = empirical_jacobian_spectrum("tanh", sw, sb, depth, weights, width=300, samples=6)
+    # finite width: tr(JJ^T)/N fluctuates by ~8 % per network at this size (one input each)
+    assert emp.mean == pytest.approx(theory.mean, rel=0.1)
+    assert emp.variance == pytest.approx(theory.variance, rel=0.3)

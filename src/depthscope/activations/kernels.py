@@ -27,6 +27,7 @@ import logging
 import os
 import shutil
 import types
+import warnings
 from collections.abc import Callable
 from typing import Literal
 
@@ -45,6 +46,7 @@ _HALF = (torch.float16, torch.bfloat16)
 _DTYPES = (*_HALF, torch.float32, torch.float64)
 _logged: set[str] = set()
 _compiled: dict[tuple[Activation, str], Callable[..., torch.Tensor]] = {}
+_warm: set[tuple[object, ...]] = set()  # (activation, kind, dtype, device type) compiled
 _broken = False  # set after a compile failure: everything runs eager from then on
 
 
@@ -152,10 +154,21 @@ def _run(act: Activation, kind: str, *tensors: torch.Tensor) -> torch.Tensor | N
     """The compiled kernel on flattened inputs, or ``None`` if it cannot run."""
     global _broken
     key = (act, kind)
+    # (N,) each, contiguous and not a view (Dynamo guards on a view's base): one kernel for
+    # every shape, no recompilation.
+    flat = [t.contiguous().view(-1).detach() for t in tensors]
+    variant = (*key, flat[0].dtype, flat[0].device.type)
     try:
         kernel = _compiled.get(key) or _compiled.setdefault(key, _build(act, kind))
-        flat = [t.reshape(-1) for t in tensors]  # (N,) each: one kernel for every shape
-        return kernel(*flat).view(tensors[0].shape)
+        if variant in _warm:
+            return kernel(*flat).view(tensors[0].shape)
+        # The first call per dtype/device compiles: warnings from inside torch's compiler
+        # stack are torch's business, not the caller's (pytest would make them errors).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = kernel(*flat)
+        _warm.add(variant)
+        return out.view(tensors[0].shape)
     except Exception as err:
         _broken = True
         _log_once(

@@ -22,6 +22,7 @@ from depthscope.errors import DepthscopeError
 from depthscope.fix.detect import activation_of, layer_activations, sigma_of
 from depthscope.fix.numeric import numerical_activation
 
+IDENTITY = get("identity")
 ActLike = str | Activation | nn.Module | Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -47,7 +48,7 @@ class LayerInit:
     kind: str
     fan_in: int
     activation: str
-    source: str  # "input", "output" (first layer), "given" or "none" (identity)
+    source: str  # "input", "output" (first layer), "given" or "none" (identity: sigma_w = 1)
     sigma_w_before: float
     sigma_w: float
     sigma_b: float
@@ -107,11 +108,12 @@ def critical_(
     done = []
     for layer in layers:
         step = layer.governing
-        act = given or (step.activation if step is not None else None) or get("identity")
+        act = given or (step.activation if step is not None else None) or IDENTITY
         source = "given" if given else ("none" if step is None else
                                         "input" if step is layer.before else "output")
-        if act not in cache:
-            cache[act] = float(critical_sigma_w(act, sigma_b=sigma_b, orthogonal=orthogonal))
+        if act not in cache:  # identity: chi_1 = sigma_w^2, so sigma_w = 1 (LeCun)
+            cache[act] = 1.0 if act is IDENTITY else float(
+                critical_sigma_w(act, sigma_b=sigma_b, orthogonal=orthogonal))
         sigma_w = cache[act]
         before = sigma_of(layer.module)[0]
         fill = init.orthogonal_ if orthogonal else init.gaussian_

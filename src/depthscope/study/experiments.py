@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STANDARD, CRITICAL, LECUN, HE = "glorot_standard", "critical", "lecun", "he"
+MAX_BATCH = 64  # one ensemble per depth: 7 activations x 2 inits + 2, times the seeds
 DEPTH_ACTIVATIONS = ("sigmoid", "tanh", "arctan", "softsign", "logsig", "relu", "softplus")
 
 
@@ -35,7 +36,8 @@ def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | Non
         load_fn = partial(load, n=ctx.profile.data_size)
     ctx.store_path.parent.mkdir(parents=True, exist_ok=True)
     runs = run_sweep(list(configs), store=ctx.store_path, executor=ctx.executor,
-                     progress=ctx.progress, device=ctx.device, load_fn=load_fn)
+                     progress=ctx.progress, device=ctx.device, load_fn=load_fn,
+                     max_batch=MAX_BATCH)
     series = None
     if metrics is not None:
         series = load_store(ctx.store_path, run_ids=list(runs["run_id"]),

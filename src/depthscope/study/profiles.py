@@ -26,7 +26,7 @@ class Profile(BaseModel):
     batch_size: int = 64
     record_every: int = 30
     lr: float = 0.01  # SGD with momentum 0.9 (depth and Schoenholz sweeps)
-    seeds: tuple[int, ...] = (0, 1)
+    seeds: tuple[int, ...] = (0, 1, 2)
     # Glorot & Bengio Table 1 (5 hidden layers) --------------------------------------------
     glorot_datasets: tuple[str, ...] = ("shapeset", "digits")
     glorot_width: int = 32

@@ -148,13 +148,15 @@ def _qa_checks(n: float, depth: int, good: Interval | None, cancel: Interval | N
         checks.append(QACheck(claim, qa, value, bool(ok)))
 
     hi = lambda iv: None if iv is None else iv[1]
+
+    def qa_formula(eps: float) -> float:
+        """``atanh(sqrt(1 - eps))/n`` without cancellation: ``(ln(1 + s) - ln(eps)/2)/n``."""
+        return (math.log1p(math.sqrt(1 - eps)) - 0.5 * math.log(eps)) / n
+
     if n > 1:
-        add("t1(n) = atanh(sqrt(1 - 1/n^2))/n", math.atanh(math.sqrt(1 - n**-2)) / n,
-            hi(good), None)
-        add("cancel bound atanh(sqrt(1 - n^-K))/n", math.atanh(math.sqrt(1 - n**-depth)) / n,
-            hi(cancel), None)
-        add("explode bound atanh(sqrt(1 - 1/n))/n", math.atanh(math.sqrt(1 - 1 / n)) / n,
-            hi(explode), None)
+        add("t1(n) = atanh(sqrt(1 - 1/n^2))/n", qa_formula(n**-2), hi(good), None)
+        add("cancel bound atanh(sqrt(1 - n^-K))/n", qa_formula(n**-depth), hi(cancel), None)
+        add("explode bound atanh(sqrt(1 - 1/n))/n", qa_formula(1 / n), hi(explode), None)
     if n == 2:
         add("good interval [-0.658, 0.658] at n = 2", 0.658, hi(good), 3)
         add("explode interval [-0.441, 0.441] at n = 2", 0.441, hi(explode), 3)

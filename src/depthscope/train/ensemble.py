@@ -124,8 +124,10 @@ class _Ensemble:
         self.is_adam = torch.tensor([c.optimizer == "adam" for c in configs],
                                     device=device).view(m, 1, 1)
         self.any_adam, self.all_adam = bool(self.is_adam.any()), bool(self.is_adam.all())
+        self.plain_sgd = all(c.optimizer == "sgd" for c in configs)
         params = self.W + self.b
-        self.buf = [torch.zeros_like(p) for p in params] if not self.all_adam else []
+        momentum = not (self.all_adam or self.plain_sgd)
+        self.buf = [torch.zeros_like(p) for p in params] if momentum else []
         self.adam_m = [torch.zeros_like(p) for p in params] if self.any_adam else []
         self.adam_v = [torch.zeros_like(p) for p in params] if self.any_adam else []
 
@@ -160,24 +162,37 @@ class _Ensemble:
         return loss_sum / len(split), hits / len(split)
 
     def step(self, grads: list[torch.Tensor], t: int, alive: torch.Tensor) -> None:
-        """One optimizer step on members with ``alive`` (M, 1, 1); the others stay frozen.
+        """One optimizer step on members with ``alive`` (M,); the others stay frozen.
 
         SGD/momentum (torch.optim.SGD): ``v = mu v + g; p -= lr v`` (``mu = 0`` for SGD).
         Adam (Kingma & Ba 2015, torch.optim.Adam): ``m = lerp(m, g, 1-b1); v = b2 v +
         (1-b2) g^2; p -= lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps)``.
+        A frozen member gets zero gradients and zero optimizer state (and ``lr = 0``), so its
+        parameters keep their last values; finding them is the one host sync per step.
         """
         b1, b2 = ADAM_BETAS
+        frozen = (~alive).nonzero().squeeze(1)  # (F,) host sync
+        lr = self.lr if frozen.numel() == 0 else self.lr.index_fill(0, frozen, 0.0)
         for i, (p, g) in enumerate(zip(self.W + self.b, grads, strict=True)):
-            update = None
-            if not self.all_adam:
-                update = self.lr * self.buf[i].mul_(self.momentum).add_(g)
+            if frozen.numel():
+                for tensor in (g, *(s[i] for s in (self.buf, self.adam_m, self.adam_v) if s)):
+                    tensor.index_fill_(0, frozen, 0.0)
+            sgd = adam = None
+            if self.plain_sgd:
+                sgd = g  # (M, out, in)
+            elif not self.all_adam:
+                sgd = self.buf[i].mul_(self.momentum).add_(g)
             if self.any_adam:
                 m = self.adam_m[i].lerp_(g, 1 - b1)
                 v = self.adam_v[i].mul_(b2).addcmul_(g, g, value=1 - b2)
                 denom = (v.sqrt() / math.sqrt(1 - b2**t)).add_(ADAM_EPS)
-                adam = (self.lr / (1 - b1**t)) * m / denom
-                update = adam if update is None else torch.where(self.is_adam, adam, update)
-            p.sub_(torch.where(alive, update, torch.zeros((), dtype=p.dtype, device=p.device)))
+                adam = m / denom
+            if sgd is None:
+                p.addcmul_(adam, lr / (1 - b1**t), value=-1)  # type: ignore[arg-type]
+            elif adam is None:
+                p.addcmul_(sgd, lr, value=-1)
+            else:
+                p.sub_(torch.where(self.is_adam, adam * (lr / (1 - b1**t)), sgd * lr))
 
 
 def _cross_entropy(logits: torch.Tensor, y: torch.Tensor
@@ -273,7 +288,7 @@ def train_ensemble(
             network = torch.stack([loss, acc, val_loss, val_acc])  # (4, M)
             records.append((step, torch.cat([network, per_layer.reshape(-1, m)]).cpu(),
                             alive.cpu()))
-        net.step(gW + gb, step + 1, alive.view(m, 1, 1))
+        net.step(gW + gb, step + 1, alive)
         if progress is not None:
             progress(step + 1)
 

@@ -1,0 +1,132 @@
+"""Overhead of gradient monitoring at every step: 50-layer width-256 tanh MLP, CPU.
+
+Variants, measured side by side in one process (rounds interleaved, median per step):
+no monitor; depthscope.watch (norms every step, full statistics every 20th); depthscope with
+full statistics every step; TensorBoard ``add_histogram`` of every gradient every step;
+wandb.watch (offline) when wandb is installed. Run: ``python -m benchmarks.monitor``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+
+import torch
+from rich.console import Console
+from rich.table import Table
+from torch import nn
+
+from depthscope.monitor import watch
+
+Hook = Callable[[nn.Module], contextlib.AbstractContextManager]
+
+
+def mlp(depth: int = 50, width: int = 256) -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(*[m for _ in range(depth) for m in (nn.Linear(width, width), nn.Tanh())])
+
+
+@contextlib.contextmanager
+def nothing(model: nn.Module) -> Iterator[None]:
+    yield
+
+
+def depthscope(full_every: int) -> Hook:
+    @contextlib.contextmanager
+    def hook(model: nn.Module) -> Iterator[None]:
+        with watch(model, full_every=full_every, on_alarm=None):
+            yield
+
+    return hook
+
+
+@contextlib.contextmanager
+def tensorboard(model: nn.Module) -> Iterator[None]:
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+    from torch.utils.tensorboard import SummaryWriter
+
+    with tempfile.TemporaryDirectory() as logdir, SummaryWriter(logdir) as writer:
+        state = {"step": 0}
+
+        def log(*_: object) -> None:
+            for name, p in model.named_parameters():
+                writer.add_histogram(name, p.grad, state["step"])
+            state["step"] += 1
+
+        handle = register_optimizer_step_post_hook(log)
+        try:
+            yield
+        finally:
+            handle.remove()
+
+
+def wandb_watch() -> Hook | None:
+    try:
+        import wandb
+    except ImportError:
+        return None
+
+    @contextlib.contextmanager
+    def hook(model: nn.Module) -> Iterator[None]:
+        run = wandb.init(mode="offline")
+        wandb.watch(model, log="gradients", log_freq=1)
+        try:
+            yield
+        finally:
+            run.finish()
+
+    return hook
+
+
+def time_steps(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        opt.zero_grad()
+        model(x).square().mean().backward()
+        opt.step()
+    return (time.perf_counter() - start) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--steps", type=int, default=10, help="steps per round and variant")
+    args = parser.parse_args()
+    variants: dict[str, Hook | None] = {
+        "no monitor": nothing,
+        "depthscope (full stats every 20)": depthscope(20),
+        "depthscope (full stats every step)": depthscope(1),
+        "TensorBoard add_histogram": tensorboard,
+        "wandb.watch (offline)": wandb_watch(),
+    }
+    model = mlp()
+    x = torch.randn(args.batch, 256)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-4)
+    time_steps(model, opt, x, 3)  # warm up
+    times: dict[str, list[float]] = {k: [] for k, v in variants.items() if v is not None}
+    for _ in range(args.rounds):
+        for name in times:
+            with variants[name](model):  # type: ignore[misc]
+                time_steps(model, opt, x, 1)
+                times[name].append(time_steps(model, opt, x, args.steps))
+    base = statistics.median(times["no monitor"])
+    table = Table(title=f"monitoring overhead, 50×256 tanh MLP, batch {args.batch}, CPU "
+                        f"({torch.get_num_threads()} threads)")
+    for col in ("variant", "ms/step", "ratio"):
+        table.add_column(col, justify="left" if col == "variant" else "right")
+    for name, hook in variants.items():
+        if hook is None:
+            table.add_row(name, "not installed", "—")
+            continue
+        median = statistics.median(times[name])
+        table.add_row(name, f"{median * 1e3:.2f}", f"{median / base:.3f}")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""`depthscope explain` and `depthscope phase`: JSON, figures and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from depthscope.cli import app
+from depthscope.errors import DepthscopeError
+
+runner = CliRunner()
+
+
+def test_explain_json_and_figures(tmp_path) -> None:
+    result = runner.invoke(app, ["explain", "tanh", "--scale", "2", "--sigma-w", "1.5",
+                                 "--sigma-b", "0.3", "--depth", "10", "--out",
+                                 str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    ex = doc["explanation"]
+    assert ex["thresholds"]["good_interval"][1] == pytest.approx(0.6584789484624083)
+    assert ex["depth_scales"]["phase"] == "chaotic"
+    assert ex["critical_sigma_w"] == pytest.approx(1.395583975, rel=1e-8)
+    assert len(ex["layerwise"]["q"]) == 10
+    for path in doc["figures"]:
+        with open(path, "rb") as fh:
+            assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_explain_table_mentions_verdicts(tmp_path) -> None:
+    result = runner.invoke(app, ["explain", "tanh", "--depth", "50", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "holds" in result.stdout and "0.658" in result.stdout
+
+
+def test_phase_json(tmp_path) -> None:
+    out = tmp_path / "phase.png"
+    result = runner.invoke(app, ["phase", "relu", "--points", "12", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert out.exists()
+    assert len(doc["diagram"]["chi1"]) == 12
+    assert doc["edge_of_chaos"]["sigma_w"][0] == pytest.approx(2**0.5)  # Hayou 2019
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["explain", "tanh", "--sigma-w", "-1"], "standard deviations"),
+    (["explain", "relu", "--sigma-w", "2", "--sigma-b", "0.1"], "no fixed point"),
+    (["phase", "tanh", "--points", "1"], "--points"),
+])
+def test_bad_input_is_a_depthscope_error(args, message, tmp_path) -> None:
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "x")])
+    assert isinstance(result.exception, DepthscopeError)
+    assert message in str(result.exception)
+
+
+def test_console_script_exits_2_with_one_line(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "depthscope", "explain", "tnah", "--out",
+                           str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "unknown activation" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
