@@ -38,8 +38,10 @@ def test_compiled_equals_eager_and_never_recompiles_for_a_new_shape(compiled) ->
     assert not kernels._broken  # it really ran compiled
     graphs = counters["stats"]["unique_graphs"]
     for shape in [(3, 1000), (7, 11, 13), (5,)]:
-        xs = torch.randn(shape, requires_grad=True)
-        (gs,) = torch.autograd.grad(F.logsig(xs).sum(), xs)
+        xs = torch.randn(shape).transpose(0, -1).requires_grad_()  # not contiguous
+        ys = F.logsig(xs)
+        (gs,) = torch.autograd.grad(ys.sum(), xs)  # upstream gradient: expanded, stride 0
+        torch.testing.assert_close(ys, act.phi(xs.detach()), rtol=2e-6, atol=1e-7)
         torch.testing.assert_close(gs, act.dphi(xs.detach()), rtol=2e-6, atol=1e-7)
     assert counters["stats"]["unique_graphs"] == graphs
 

@@ -39,21 +39,29 @@ def series_rows(config: RunConfig) -> list[tuple[int, int, str, float]]:
             + [(s, -1, "loss", 1.0 / (1 + s)) for s in steps])
 
 
+def _first(marker: str) -> bool:
+    """Create ``marker`` atomically; True for the one caller that created it."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return False
+    return True
+
+
 def fake_train(configs: Sequence[RunConfig], dataset: object, *, device: str = "cpu",
                dtype: torch.dtype = torch.float32, progress: object = None,
                log: str | None = None, sleep: float = 0.0, crash_once: str | None = None,
                raise_once: str | None = None) -> list[RunResult]:
     """The fake trainer. ``progress(k)`` is called after each of the
     ``steps`` fake steps. ``log``: append one line of run ids per call; ``sleep``: seconds
-    per call; ``crash_once``/``raise_once``: marker file; the first call that finds it
-    missing creates it and then SIGKILLs its own process / raises RuntimeError."""
+    per call; ``crash_once``/``raise_once``: marker file; the one call that creates it
+    (atomically, as concurrent workers race) SIGKILLs its own process / raises RuntimeError."""
     assert len({c.shape_key() for c in configs}) == 1, "one shape per batch"
     if log:
         with open(log, "a") as fh:
             fh.write(",".join(c.run_id for c in configs) + "\n")
     for marker, action in ((crash_once, "crash"), (raise_once, "raise")):
-        if marker and not Path(marker).exists():
-            Path(marker).touch()
+        if marker and _first(marker):
             if action == "crash":
                 os.kill(os.getpid(), signal.SIGKILL)
             raise RuntimeError("injected failure")

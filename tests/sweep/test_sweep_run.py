@@ -123,7 +123,7 @@ sys.path.insert(0, {tests!r})
 from sweep_fakes import fake_load, fake_train
 from depthscope.sweep import run_sweep
 run_sweep({spec!r}, store={store!r}, progress=False, max_batch=2, load_fn=fake_load,
-          train_fn=functools.partial(fake_train, sleep=0.25))
+          train_fn=functools.partial(fake_train, sleep=0.4))
 """
 
 

@@ -34,7 +34,8 @@ def test_explain_json_and_figures(tmp_path) -> None:
 def test_explain_table_mentions_verdicts(tmp_path) -> None:
     result = runner.invoke(app, ["explain", "tanh", "--depth", "50", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "holds" in result.stdout and "0.658" in result.stdout
+    assert "holds" in result.stdout
+    assert "0.658" in result.stdout
 
 
 def test_phase_json(tmp_path) -> None:
@@ -62,5 +63,6 @@ def test_console_script_exits_2_with_one_line(tmp_path) -> None:
     proc = subprocess.run([sys.executable, "-m", "depthscope", "explain", "tnah", "--out",
                            str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "unknown activation" in proc.stderr and "Traceback" not in proc.stderr
+    assert "unknown activation" in proc.stderr
+    assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0

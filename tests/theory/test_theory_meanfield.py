@@ -143,12 +143,14 @@ def test_phase_diagram_table_agrees_with_exact_solution() -> None:
 
 def test_no_fixed_point_and_bad_input_are_clear_errors() -> None:
     fp = fixed_point("relu", 2.0, 0.1)  # q^l = 2 q^{l-1} + 0.01 grows without bound
-    assert not fp.exists and math.isinf(fp.q_star)
+    assert not fp.exists
+    assert math.isinf(fp.q_star)
     assert phase("relu", 2.0, 0.1) == "chaotic"
     with pytest.raises(DepthscopeError, match="no fixed point"):
         depth_scales("relu", 2.0, 0.1)
     arr = depth_scales("relu", [1.0, 2.0], 0.1)
-    assert arr.exists.tolist() == [True, False] and np.isnan(arr.xi_c[1])
+    assert arr.exists.tolist() == [True, False]
+    assert np.isnan(arr.xi_c[1])
     with pytest.raises(DepthscopeError, match="standard deviations"):
         chi1("tanh", -1.0, 0.0)
     with pytest.raises(DepthscopeError, match="unknown activation"):

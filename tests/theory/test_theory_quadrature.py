@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -22,10 +23,11 @@ def quad_expect(act, f, q: float) -> float:
     edges = [-14.0, *[c for c in cuts if abs(c) < 14], 14.0]
 
     def integrand(z: float) -> float:
-        return float(f(np.array(math.sqrt(q) * z))) * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+        density = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+        return float(f(np.array(math.sqrt(q) * z))) * density
 
     return sum(quad(integrand, a, b, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
-               for a, b in zip(edges[:-1], edges[1:], strict=True))
+               for a, b in itertools.pairwise(edges))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -60,7 +62,8 @@ def test_erf_kernels_match_williams_closed_form() -> None:
 
 
 def test_relu_kernels_match_arc_cosine_closed_form() -> None:
-    # Cho & Saul 2009: E[relu relu] = q/(2 pi)(sin t + (pi - t) cos t), E[relu' relu'] = (pi - t)/(2 pi)
+    # Cho & Saul 2009: E[relu relu] = q/(2 pi)(sin t + (pi - t) cos t),
+    # E[relu' relu'] = (pi - t)/(2 pi), t = acos c
     relu = get("relu")
     q = np.array([0.5, 3.0, 11.0])
     c = np.array([-0.4, 0.7, 0.9999])

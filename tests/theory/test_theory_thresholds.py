@@ -26,7 +26,8 @@ def test_qa_numbers_for_tanh_2x(tanh2) -> None:
     # slope > 1 <=> tanh^2(2x) < 1 - 1/2: the Q&A's sqrt(1 - 1/n) is right, 0.4407 -> 0.441
     assert tanh2.explode_interval[1] == pytest.approx(math.atanh(math.sqrt(0.5)) / 2, rel=1e-12)
     verdicts = {c.claim: c.holds for c in tanh2.qa_checks}
-    assert len(verdicts) == 8 and all(verdicts.values())
+    assert len(verdicts) == 8
+    assert all(verdicts.values())
 
 
 def test_best_scale_for_tanh(tanh2) -> None:
@@ -38,19 +39,21 @@ def test_best_scale_for_tanh(tanh2) -> None:
     assert 1.80 < best.continuous < 1.82
     assert best.continuous_width > best.integer_width
     # stationarity of the closed form at the continuous optimum
-    w = lambda n: 2 * math.atanh(math.sqrt(1 - n**-2)) / n  # noqa: E731
+    w = lambda n: 2 * math.atanh(math.sqrt(1 - n**-2)) / n
     h = 1e-4
     assert abs(w(best.continuous + h) - w(best.continuous - h)) < 1e-8
 
 
 def test_tanh_at_n_1_never_explodes_and_3x_matches_formulas() -> None:
     one = thresholds("tanh", scale=1, depth=10)
-    assert one.explode_interval is None and one.cancel_bound is None
+    assert one.explode_interval is None
+    assert one.cancel_bound is None
     three = thresholds("tanh", scale=3, depth=20)
     assert three.good_interval[1] == pytest.approx(math.atanh(math.sqrt(1 - 1 / 9)) / 3,
                                                    rel=1e-12)
     formula = [c for c in three.qa_checks if "atanh" in c.claim]
-    assert len(formula) == 3 and all(c.holds for c in formula)
+    assert len(formula) == 3
+    assert all(c.holds for c in formula)
 
 
 def test_hardtanh_and_sigmoid_closed_forms() -> None:

@@ -24,13 +24,15 @@ def test_fixed_point_and_chi1_hold(name, kw) -> None:
 
 def test_odd_activation_canonical_offset_and_its_mirror() -> None:
     ct = critical_transform("tanh")
-    assert ct.offset > 0 and ct.shift == 0.0
+    assert ct.offset > 0
+    assert ct.shift == 0.0
     mirror = ct.activation.with_transform(offset=-2 * ct.offset * ct.gain)  # offset -> -offset
     a, b = (moments(x, np.array([1.0])) for x in (ct.activation, mirror))
     assert np.allclose(a[:2], b[:2], rtol=1e-12)  # same q-map value and chi_1
     # relu needs no offset: gain sqrt(2) (He et al. 2015) already gives chi_1 = 1, q* = 1
     relu = critical_transform("relu")
-    assert relu.offset == 0.0 and relu.gain == pytest.approx(np.sqrt(2), rel=1e-12)
+    assert relu.offset == 0.0
+    assert relu.gain == pytest.approx(np.sqrt(2), rel=1e-12)
 
 
 def test_impossible_targets_raise() -> None:

@@ -55,7 +55,7 @@ def _tables(ex) -> list[Table]:
         t3.add_row(f"JJᵀ eigenvalues ({sp.weights}), depth {len(sp.q)}",
                    f"mean {sp.mean:.4g}, variance {sp.variance:.4g}")
     if ex.transform is not None:
-        t3.add_row("critical transform (q*=1, sigma_w=1, sigma_b=0)", ex.transform.activation.label)
+        t3.add_row("critical transform (q*=1, sigma_w=1, sigma_b=0)", ex.transform["activation"])
     out.append(t3)
     lw = ex.layerwise
     t4 = Table(title="layer by layer from q0 = 1: q = E h², gradient ratio ||δˡ|| / ||δᴸ||")

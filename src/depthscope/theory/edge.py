@@ -31,7 +31,7 @@ def _critical(act, sb2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     fa = _chi_minus_one(act, np.exp(a), sb2, exact=False)[0]
     fb = _chi_minus_one(act, np.exp(b), sb2, exact=False)[0]
     bracketed = (fa < 0) & (fb > 0)
-    for _ in range(30):  # to ~1e-8 in sigma_w; the secant steps below finish the job
+    for _ in range(45):  # to ~1e-13 in ln sigma_w on the splines; exact secant steps follow
         mid = 0.5 * (a + b)
         fm = _chi_minus_one(act, np.exp(mid), sb2, exact=False)[0]
         a, b = np.where(fm < 0, mid, a), np.where(fm < 0, b, mid)
@@ -43,6 +43,10 @@ def _critical(act, sb2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x2 = np.where(np.abs(f1) > 1e-15, x1 - f1 * (x1 - x0) / denom, x1)
         x0, f0, x1 = x1, f1, x2
     f1, exists = _chi_minus_one(act, x1, sb2, exact=True)
+    fb, exists_b = _chi_minus_one(act, np.exp(b), sb2, exact=True)
+    keep = np.abs(fb) < np.abs(f1)  # where chi_1 - 1 is flat on one side (tanh, sigma_b = 0)
+    x1, f1, exists = np.where(keep, np.exp(b), x1), np.where(keep, fb, f1), np.where(
+        keep, exists_b, exists)
     q, _ = _solve_q(act, x1 * x1, sb2, polish=3)
     slope = x1 * x1 * _moments_at(act, q, exact=True)[2]
     # a huge q* on a map of slope ~1 escapes to infinity (relu, sigma_b > 0: q* = sb^2/0)

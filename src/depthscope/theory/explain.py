@@ -11,7 +11,7 @@ from depthscope.theory.maps import ActLike, as_activation
 from depthscope.theory.meanfield import DepthScales, depth_scales
 from depthscope.theory.spectrum import JacobianSpectrum, jacobian_spectrum
 from depthscope.theory.thresholds import Thresholds, thresholds
-from depthscope.theory.transform import CriticalTransform, critical_transform
+from depthscope.theory.transform import critical_transform
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Explanation:
     layerwise: Layerwise
     spectrum_gaussian: JacobianSpectrum
     spectrum_orthogonal: JacobianSpectrum
-    transform: CriticalTransform | None
+    transform: dict | None  # critical_transform(act) at q* = 1: label and parameters
 
 
 def explain(act: ActLike, *, scale: float = 2.0, sigma_w: float | None = None,
@@ -48,7 +48,9 @@ def explain(act: ActLike, *, scale: float = 2.0, sigma_w: float | None = None,
         sw, source = float(sigma_w), "given"
     scales = depth_scales(a, sw, sigma_b)
     try:
-        transform = critical_transform(a)
+        ct = critical_transform(a)
+        transform: dict | None = {"activation": ct.activation.label, "scale": ct.scale,
+                                  "shift": ct.shift, "gain": ct.gain, "offset": ct.offset}
     except DepthscopeError:
         transform = None
     return Explanation(

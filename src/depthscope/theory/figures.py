@@ -93,7 +93,7 @@ def phase_figure(act: ActLike, path: Path, diagram: PhaseDiagram | None = None,
     """Heat map of ``log10`` trainable depth ``6 xi_c`` over ``(sigma_w, sigma_b)`` with the
     edge of chaos; blank where no fixed point exists."""
     a = as_activation(act)
-    d = diagram or phase_diagram(a, np.linspace(0.05, 4.0, 100), np.linspace(0.0, 2.0, 100))
+    d = diagram or phase_diagram(a, np.linspace(0.05, 4.0, 80), np.linspace(0.0, 2.0, 60))
     edge = edge_of_chaos(a, d.sigma_b)
 
     def draw(ax, fig) -> None:
