@@ -81,14 +81,14 @@ def small_speedup(m: int = 128, depth: int = 10, width: int = 32, batch: int = 6
 
 
 def main() -> None:
-    peak = matmul_flops()
-    rate = trainer_flops()
-    ours, theirs = small_speedup()
     print(f"torch threads: {torch.get_num_threads()}")
     print(f"{'measure':<52} {'value':>12}")
-    print(f"{'plain 2048^3 matmul (GFLOP/s)':<52} {peak / 1e9:>12.1f}")
+    peak = matmul_flops()
+    print(f"{'plain 2048^3 matmul (GFLOP/s)':<52} {peak / 1e9:>12.1f}", flush=True)
+    rate = trainer_flops()
     print(f"{'trainer M=32 depth 20 width 256 batch 128 (GFLOP/s)':<52} {rate / 1e9:>12.1f}")
-    print(f"{'  ratio trainer / matmul (target >= 0.60)':<52} {rate / peak:>12.2f}")
+    print(f"{'  ratio trainer / matmul (target >= 0.60)':<52} {rate / peak:>12.2f}", flush=True)
+    ours, theirs = small_speedup()
     print(f"{'sequential loop, M=128 width 32 depth 10 (ms/step)':<52} {theirs * 1e3:>12.1f}")
     print(f"{'trainer, same (ms/step)':<52} {ours * 1e3:>12.1f}")
     print(f"{'  speed-up trainer vs sequential (target >= 5)':<52} {theirs / ours:>12.1f}")

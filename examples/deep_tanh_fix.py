@@ -75,7 +75,8 @@ def main() -> None:
     console.rule("after depthscope.fix.critical_(net, orthogonal=True)")
     net = tanh_mlp(depth)
     report = critical_(net, orthogonal=True)
-    console.print(f"sigma_w set to {report.layers[1].sigma_w:.3f} for {report.layers[1].activation}")
+    layer = report.layers[1]
+    console.print(f"sigma_w set to {layer.sigma_w:.3f} for {layer.activation}")
     after, fixed = train(net, steps, data)
     alarms = [f for f in fixed.diagnose() if f.severity == "alarm"]
     console.print(f"alarms: {len(alarms)}; test accuracy: [bold]{after:.1%}[/]")

@@ -27,6 +27,8 @@ def test_deep_tanh_example_shows_alarm_and_recovery(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(path), "--smoke", "--plot", str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "depthscope alarm" in done.stderr and "vanishing" in done.stderr
+    assert "depthscope alarm" in done.stderr
+    assert "vanishing" in done.stderr
     assert "alarms: 0" in done.stdout
-    assert (tmp_path / "before.png").exists() and (tmp_path / "after.png").exists()
+    assert (tmp_path / "before.png").exists()
+    assert (tmp_path / "after.png").exists()

@@ -52,7 +52,7 @@ def test_relu_at_sigma_b_zero_is_he_and_errors_are_clear() -> None:
                                atol=1e-5, rtol=0)  # sigma_w^2 Q Q^T, Q orthogonal
     with pytest.raises(DepthscopeError, match="no edge of chaos"):
         critical_(net, sigma_b=0.5)  # ReLU: only sigma_b = 0 (Hayou et al. 2019)
-    with pytest.raises(DepthscopeError, match="nn.Module"):
+    with pytest.raises(DepthscopeError, match=r"nn\.Module"):
         critical_("net")  # type: ignore[arg-type]
     with pytest.raises(DepthscopeError, match="no Linear or Conv"):
         critical_(nn.Tanh())
@@ -65,7 +65,8 @@ def test_transform_accepts_names_modules_and_functions() -> None:
     ref = critical_transform(get("tanh"), q_star=0.5)
     for act in ("tanh", nn.Tanh(), get("tanh")):
         out = transform(act, q_star=0.5)
-        assert out.gain == pytest.approx(ref.gain) and out.offset == pytest.approx(ref.offset)
+        assert out.gain == pytest.approx(ref.gain)
+        assert out.offset == pytest.approx(ref.offset)
     num = transform(lambda x: torch.tanh(x), q_star=0.5)
     assert num.gain == pytest.approx(ref.gain, rel=1e-6)
     x = torch.linspace(-3, 3, 7, dtype=torch.float64)

@@ -33,7 +33,9 @@ def test_numerical_derivatives_match_closed_form() -> None:
     x = np.linspace(-5, 5, 101)
     np.testing.assert_allclose(num.dphi(x), exact.dphi(x), atol=1e-9)
     np.testing.assert_allclose(num.d2phi(x), exact.d2phi(x), atol=1e-6)
-    assert num.meta.bounded and num.meta.odd and num.meta.range == (-1.0, 1.0)
+    assert num.meta.bounded
+    assert num.meta.odd
+    assert num.meta.range == (-1.0, 1.0)
     assert numerical_activation(torch.relu).meta.tail_left.kind == "zero"
 
 
@@ -80,6 +82,9 @@ def test_untraceable_model_falls_back_to_registration_order() -> None:
 
 
 def test_elementwise_heuristic() -> None:
-    assert is_elementwise(Swish()) and is_elementwise(nn.Mish())
-    assert not is_elementwise(nn.Softmax(dim=-1)) and not is_elementwise(nn.Identity())
-    assert not is_elementwise(nn.LayerNorm(4)) and not is_elementwise(nn.Flatten())
+    assert is_elementwise(Swish())
+    assert is_elementwise(nn.Mish())
+    assert not is_elementwise(nn.Softmax(dim=-1))
+    assert not is_elementwise(nn.Identity())
+    assert not is_elementwise(nn.LayerNorm(4))
+    assert not is_elementwise(nn.Flatten())

@@ -40,8 +40,11 @@ def run(net: nn.Module, steps: int = 12, lr: float = 1e-3, **options: object):
 def test_vanishing_tanh_default_init_measured_factor_matches_chi1() -> None:
     w, alarms = run(deep(nn.Tanh))
     finding = next(f for f in w.diagnose() if f.kind == "vanishing")
-    assert finding.severity == "alarm" and alarms and alarms[0].kind == "vanishing"
-    assert finding.layers[0] == "0" and finding.first_step == 1
+    assert finding.severity == "alarm"
+    assert alarms
+    assert alarms[0].kind == "vanishing"
+    assert finding.layers[0] == "0"
+    assert finding.first_step == 1
     # PyTorch's default init: sigma_w^2 = 1/3, sigma_b^2 = 1/(3 fan_in) (REFERENCES.md). Deep
     # in the net (q at its fixed point) the weight-gradient norm falls by sqrt(chi_1) per
     # layer towards the input (Schoenholz et al. 2017); nearer the input the forward
@@ -62,7 +65,8 @@ def test_critical_init_clears_the_alarm() -> None:
     net = deep(nn.Tanh)
     init.orthogonal_(net, 1.0, 0.0)
     w, alarms = run(net)
-    assert alarms == [] and not [f for f in w.diagnose() if f.severity == "alarm"]
+    assert alarms == []
+    assert not [f for f in w.diagnose() if f.severity == "alarm"]
 
 
 def test_exploding_by_depth_and_saturation_for_large_sigma_w() -> None:
@@ -75,7 +79,8 @@ def test_exploding_by_depth_and_saturation_for_large_sigma_w() -> None:
     assert factor == pytest.approx(math.sqrt(chi1("tanh", 4.0, 0.0)), rel=0.15)
     assert kinds["exploding"].details["critical_sigma_w"] == pytest.approx(1.0, abs=1e-6)
     saturation = kinds["saturation"]
-    assert saturation.details["activation"] == "tanh" and len(saturation.layers) >= 8
+    assert saturation.details["activation"] == "tanh"
+    assert len(saturation.layers) >= 8
 
 
 def test_dead_relu_units() -> None:
@@ -88,7 +93,8 @@ def test_dead_relu_units() -> None:
     dead = next(f for f in w.diagnose() if f.kind == "dead_units")
     # ReLU has an edge of chaos only at sigma_b = 0, at sigma_w = sqrt(2) (He et al. 2015)
     assert dead.details["critical_sigma_w"] == pytest.approx(math.sqrt(2), rel=1e-6)
-    assert dead.details["sigma_b"] == 0.0 and "no edge of chaos at sigma_b=3" in dead.fix
+    assert dead.details["sigma_b"] == 0.0
+    assert "no edge of chaos at sigma_b=3" in dead.fix
     assert "leaky_relu" in dead.fix
 
 
@@ -126,4 +132,5 @@ def test_nonfinite_names_first_step_and_layer_and_thresholds_apply() -> None:
 def test_history_thins_uniformly() -> None:
     h = History(4, (1,))
     h.extend(np.arange(10), np.arange(10, dtype=float)[:, None])
-    assert h.steps.tolist() == [0, 4, 8] and h.rows[:, 0].tolist() == [0, 4, 8]
+    assert h.steps.tolist() == [0, 4, 8]
+    assert h.rows[:, 0].tolist() == [0, 4, 8]

@@ -39,12 +39,14 @@ def test_summary_table_and_findings(watched) -> None:
 
 def test_dataframe_and_csv(watched, tmp_path) -> None:
     frame = watched.to_dataframe()
-    assert len(frame) == 12 * 8 and list(frame.columns) == ["step", "layer", *STATS]
+    assert len(frame) == 12 * 8
+    assert list(frame.columns) == ["step", "layer", *STATS]
     assert frame.loc[(frame.step == 11) & (frame.layer == "4"), "inf"].item() == 1
     back = pd.read_csv(watched.to_csv(tmp_path / "g.csv"))
     assert back.shape == frame.shape
     probes = watched.to_dataframe("activations")
-    assert set(probes.step) == {1, 3, 5, 7, 9, 11} and probes.saturated.notna().all()
+    assert set(probes.step) == {1, 3, 5, 7, 9, 11}
+    assert probes.saturated.notna().all()
 
 
 def test_plot_writes_png(watched, tmp_path) -> None:
@@ -59,7 +61,8 @@ def test_tensorboard_export_survives_nan(watched, tmp_path) -> None:
     events = EventAccumulator(str(tmp_path))
     events.Reload()
     tags = events.Tags()["scalars"]
-    assert "depthscope/nonfinite/2" in tags and "depthscope/grad_norm/global" in tags
+    assert "depthscope/nonfinite/2" in tags
+    assert "depthscope/grad_norm/global" in tags
     assert [e.step for e in events.Scalars("depthscope/nonfinite/4")] == [11, 12]
     assert [e.step for e in events.Scalars("depthscope/grad_norm/4")] == list(range(1, 11))
 

@@ -82,8 +82,10 @@ def test_statistics_equal_brute_force_with_frozen_unused_and_nonfinite() -> None
     assert names == ["Net", "a", "b", "unused"]  # frozen excluded, custom parameter kept
     np.testing.assert_allclose(got[:, 2:], expected[:, 2:], rtol=1e-5, equal_nan=True)
     np.testing.assert_allclose(got[[0, 1], :2], expected[[0, 1], :2], rtol=1e-5)
-    assert np.isnan(got[2, 0]) and np.isnan(got[2, 1])  # nan dominates norm and max
-    assert got[2, STATS.index("nan")] == 1 and got[2, STATS.index("inf")] == 1
+    assert np.isnan(got[2, 0])
+    assert np.isnan(got[2, 1])
+    assert got[2, STATS.index("nan")] == 1
+    assert got[2, STATS.index("inf")] == 1
     assert got[3, STATS.index("has_grad")] == 0
     assert w.record().first_nonfinite == {2: 3}
 
@@ -167,8 +169,10 @@ def test_memory_is_bounded_over_10000_steps() -> None:
     grown = sys.getallocatedblocks() - before
     w.close()
     record = w.record()
-    assert record.steps.size <= 64 and w._buffer.rows.shape[0] == 16
-    assert record.steps[0] == 1 and record.steps[-1] > 9000  # the whole run, thinned
+    assert record.steps.size <= 64
+    assert w._buffer.rows.shape[0] == 16
+    assert record.steps[0] == 1
+    assert record.steps[-1] > 9000
     assert np.all(np.diff(record.steps) == record.steps[1] - record.steps[0])  # uniform
     assert grown < 2000  # interpreter memory blocks: no per-step growth (8000 steps)
 
@@ -192,9 +196,11 @@ def test_gradscaler_reads_unscaled_gradients_and_skipped_steps() -> None:
     record = w.record()
     assert record.steps.tolist() == [1, 2, 3]  # the skipped step is recorded too
     np.testing.assert_allclose(record.grads[2, :, 0], unscaled, rtol=1e-5)
-    assert record.first_nonfinite and min(record.first_nonfinite.values()) == 2
+    assert record.first_nonfinite
+    assert min(record.first_nonfinite.values()) == 2
     finding = next(f for f in w.diagnose() if f.kind == "nonfinite")
-    assert finding.severity == "info" and "GradScaler" in finding.message
+    assert finding.severity == "info"
+    assert "GradScaler" in finding.message
 
 
 def test_compiled_and_sparse_models() -> None:

@@ -79,7 +79,8 @@ def require_chromium() -> str:
 def test_page_loads_in_headless_chromium(tmp_path) -> None:
     chromium = require_chromium()
     paths = write_report(_results(), tmp_path, title="t", setup={"profile": "test"})
-    seen = check_page(paths["report"], chromium)
+    seen = check_page(paths["report"], chromium, screenshot=tmp_path / "shot.png")
+    assert (tmp_path / "shot.png").read_bytes()[:4] == b"\x89PNG"
     assert seen.console_errors == ()
     assert seen.sections == ("claim-1", "claim-x<y")
     assert seen.images == 1

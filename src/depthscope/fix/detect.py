@@ -87,7 +87,7 @@ def is_elementwise(module: nn.Module) -> bool:
     try:
         with torch.no_grad():
             row, col = module(x[None, :]), module(x[:, None])
-    except Exception:  # noqa: BLE001 - any failure means "not an elementwise function"
+    except Exception:
         return False
     return (
         isinstance(row, torch.Tensor) and row.shape == (1, 64) and col.shape == (64, 1)
@@ -146,7 +146,7 @@ def _traced(model: nn.Module) -> list[Step] | None:
     keep = {id(m) for name, m in model.named_modules() if _module_step(name, m) is not None}
     try:
         graph = _Tracer(keep).trace(model)
-    except Exception:  # noqa: BLE001 - untraceable models fall back to module order
+    except Exception:
         return None
     modules = dict(model.named_modules())
     steps = []

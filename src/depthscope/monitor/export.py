@@ -55,10 +55,12 @@ def to_mlflow(record: Record, run_id: str | None = None) -> None:
         import mlflow
         from mlflow.entities import Metric
     except ImportError:  # pragma: no cover - optional extra
-        raise DepthscopeError("MLflow is not installed; pip install 'depthscope[mlflow]'") from None
+        raise DepthscopeError(
+            "MLflow is not installed; pip install 'depthscope[mlflow]'") from None
     run = run_id or (mlflow.active_run().info.run_id if mlflow.active_run() else None)
     if run is None:
-        raise DepthscopeError("no MLflow run: call inside `with mlflow.start_run():` or pass run_id")
+        raise DepthscopeError(
+            "no MLflow run: call inside `with mlflow.start_run():` or pass run_id")
     client = mlflow.MlflowClient()
     batch: list[Any] = []
     for step, values in scalars(record):

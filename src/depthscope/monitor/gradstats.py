@@ -3,7 +3,8 @@
 For the gradients ``g_p`` of the parameters ``p`` of layer ``l``:
 ``norm_l = sqrt(sum_p ||g_p||_2^2)``, ``max_abs_l = max_p ||g_p||_inf``,
 ``mean_abs_l = sum_p ||g_p||_1 / n_l``, ``zero_frac_l`` = share of exact zeros, and the counts
-of nan and inf entries; ``has_grad`` is 0 for a layer without any gradient this step. The norm costs one ``torch._foreach_norm`` pass over the gradients
+of nan and inf entries; ``has_grad`` is 0 for a layer without any gradient this
+step. The norm costs one ``torch._foreach_norm`` pass over the gradients
 and runs at every monitored step; the rest (four more passes) every ``full_every`` steps.
 A non-finite norm flags nan/inf in a layer at every step.
 """

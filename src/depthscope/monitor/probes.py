@@ -31,7 +31,7 @@ class Probes:
             for i, (module, act) in enumerate(modules)
         ]
 
-    def _hook(self, i: int, act: Activation):  # noqa: ANN202 - a torch hook
+    def _hook(self, i: int, act: Activation):
         bounded = act.meta.bounded
         dying = act.meta.tail_left.kind == "zero"
         floor = SATURATION * act.meta.max_slope

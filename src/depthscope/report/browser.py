@@ -40,8 +40,10 @@ def find_chromium() -> str | None:
     return None
 
 
-def check_page(path: Path, executable: str | None = None) -> PageCheck:
-    """Load ``path`` in a fresh headless Chromium profile and collect what it shows."""
+def check_page(path: Path, executable: str | None = None, screenshot: Path | None = None
+               ) -> PageCheck:
+    """Load ``path`` in a fresh headless Chromium profile and collect what it shows
+    (optionally saving a PNG screenshot of the top of the page to ``screenshot``)."""
     from playwright.sync_api import sync_playwright
 
     executable = executable or find_chromium()
@@ -62,6 +64,9 @@ def check_page(path: Path, executable: str | None = None) -> PageCheck:
             sections = page.eval_on_selector_all("section.claim", "els => els.map(e => e.id)")
             widths = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
             title = page.title()
+            if screenshot is not None:
+                page.set_viewport_size({"width": 1200, "height": 900})
+                page.screenshot(path=str(screenshot))
         finally:
             context.close()
     external = tuple(u for u in requests if not u.startswith(("file:", "data:")))

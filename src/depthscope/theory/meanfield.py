@@ -94,7 +94,8 @@ def _solve_q(act: Activation, sw2: np.ndarray, sb2: np.ndarray, polish: int
         if not np.any(refine):
             break
         k, _, g = moments(act, q[refine])
-        step = (sw2[refine] * k + sb2[refine] - q[refine]) / (sw2[refine] * g - 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # slope 1: relu at sqrt 2
+            step = (sw2[refine] * k + sb2[refine] - q[refine]) / (sw2[refine] * g - 1.0)
         q[refine] = np.where(np.isfinite(step) & (np.abs(step) < 0.1 * q[refine]),
                              q[refine] - step, q[refine])
     return q, exists

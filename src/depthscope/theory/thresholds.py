@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
@@ -115,12 +116,16 @@ def _good_width(base: Activation, n: float) -> float:
 
 
 def best_scale(act: ActLike) -> BestScale | None:
-    """Scale ``n`` maximising the good interval's width.
+    """Scale ``n`` maximising the good interval's width (cached per activation).
 
     None if the width is unbounded (relu) or still growing at ``n = 20`` (softsign:
     ``2(n - 1)/n``, no maximiser).
     """
-    base = as_activation(act)
+    return _best_scale(as_activation(act))
+
+
+@lru_cache(maxsize=64)
+def _best_scale(base: Activation) -> BestScale | None:
     ints = np.arange(1, MAX_SCALE + 1)
     widths = np.array([_good_width(base, float(n)) for n in ints])
     if not np.all(np.isfinite(widths)):

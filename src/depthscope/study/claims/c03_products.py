@@ -46,7 +46,7 @@ def decide(p_vanish_deep: dict[float, float], p_explode_deep: dict[float, float]
     text = (
         f"with x_k ~ N(0, 1), P(|g| < 1e-6) at the deepest K is at least {worst:.0%} for "
         f"every n > 1 (larger n vanishes faster, because E[log phi'] < 0 and more negative); "
-        f"|g| ≤ n^K always; P(explode) ≤ {explodes:.0%}."
+        f"|g| ≤ n^K always; the largest P(explode) is {explodes:.0%}."
     )
     if net_worst >= 0.5:
         return "holds", text + (

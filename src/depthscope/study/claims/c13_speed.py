@@ -74,7 +74,7 @@ def check(ctx: Context) -> ClaimResult:
     for name in ctx.track(ACTIVATIONS, "claim 13: timing activations"):
         act = get(name)
         r = ratios({"fused": step(lambda t, a=act: F.activation(t, a)),
-                    "naive": step(act.phi)}, step(torch.relu), reps=5)
+                    "naive": step(act.phi)}, step(torch.relu), reps=9)
         fused[name], naive[name] = r["fused"], r["naive"]
         rows.append((name, fused[name], naive[name]))
     verdict, why = decide(fused, naive)
