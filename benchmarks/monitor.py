@@ -1,9 +1,10 @@
 """Overhead of gradient monitoring at every step: 50-layer width-256 tanh MLP, CPU.
 
 Variants, measured side by side in one process (rounds interleaved, median per step):
-no monitor; depthscope.watch (norms every step, full statistics every 20th); depthscope with
-full statistics every step; TensorBoard ``add_histogram`` of every gradient every step;
-wandb.watch (offline) when wandb is installed. Run: ``python -m benchmarks.monitor``.
+no monitor; depthscope.watch (default: norms every step, full statistics every 50th);
+depthscope with full statistics every step; TensorBoard ``add_histogram`` of every
+gradient every step; wandb.watch (offline) when wandb is installed.
+Run: ``python -m benchmarks.monitor``.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     variants: dict[str, Hook | None] = {
         "no monitor": nothing,
-        "depthscope (full stats every 20)": depthscope(20),
+        "depthscope (default: full stats every 50)": depthscope(50),
         "depthscope (full stats every step)": depthscope(1),
         "TensorBoard add_histogram": tensorboard,
         "wandb.watch (offline)": wandb_watch(),

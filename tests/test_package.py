@@ -37,3 +37,10 @@ def test_cli_version_and_bad_option() -> None:
     )
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
+
+
+def test_every_public_name_resolves() -> None:
+    for name in depthscope.__all__:
+        assert getattr(depthscope, name) is not None, name
+    assert depthscope.init.critical_ is depthscope.critical_
+    assert depthscope.activation("tanh", scale=2).meta.max_slope == 2.0

@@ -1,7 +1,70 @@
-"""depthscope: understand, measure and fix vanishing and exploding gradients."""
+"""depthscope: understand, measure and fix vanishing and exploding gradients.
 
-from depthscope.activations import Activation, ActivationError, get as activation, names
+The public API, re-exported lazily (a bare ``import depthscope`` loads only torch, NumPy and
+SciPy): activations (``activation``, ``names``), the torch entry points (``functional``,
+``nn``, ``init``), ``theory``, the experiment engine (``load_dataset``, ``MLPSpec``,
+``build_mlp``, ``RunConfig``, ``train_ensemble``, ``run_sweep``, ``load_results``), the monitor
+(``watch``) and fixes (``critical_``, ``transform``), and the study (``run_study``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from depthscope.activations import Activation, ActivationError, names
+from depthscope.activations import get as activation
+from depthscope.errors import DepthscopeError
 
 __version__ = "0.1.0"
 
-__all__ = ["Activation", "ActivationError", "__version__", "activation", "names"]
+_SUBMODULES = (
+    "activations", "data", "fix", "functional", "init", "monitor", "nets", "nn", "report",
+    "simulate", "store", "study", "sweep", "theory", "train",
+)
+_LAZY: dict[str, tuple[str, str]] = {
+    "thresholds": ("depthscope.theory", "thresholds"),
+    "depth_scales": ("depthscope.theory", "depth_scales"),
+    "critical_sigma_w": ("depthscope.theory", "critical_sigma_w"),
+    "critical_transform": ("depthscope.theory", "critical_transform"),
+    "edge_of_chaos": ("depthscope.theory", "edge_of_chaos"),
+    "load_dataset": ("depthscope.data", "load"),
+    "Dataset": ("depthscope.data", "Dataset"),
+    "MLPSpec": ("depthscope.nets", "MLPSpec"),
+    "build_mlp": ("depthscope.nets", "build"),
+    "RunConfig": ("depthscope.train", "RunConfig"),
+    "RunResult": ("depthscope.train", "RunResult"),
+    "train_ensemble": ("depthscope.train", "train_ensemble"),
+    "run_sweep": ("depthscope.sweep", "run_sweep"),
+    "load_spec": ("depthscope.sweep", "load_spec"),
+    "load_results": ("depthscope.store", "load"),
+    "watch": ("depthscope.monitor", "watch"),
+    "diagnose": ("depthscope.monitor", "diagnose"),
+    "critical_": ("depthscope.fix", "critical_"),
+    "transform": ("depthscope.fix", "transform"),
+    "run_study": ("depthscope.study", "run_study"),
+}
+
+__all__ = [
+    "Activation",
+    "ActivationError",
+    "DepthscopeError",
+    "__version__",
+    "activation",
+    "names",
+    *_SUBMODULES,
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"depthscope.{name}")
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'depthscope' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

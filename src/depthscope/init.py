@@ -40,6 +40,7 @@ Generator = torch.Generator | None
 
 __all__ = [
     "by_name_",
+    "critical_",
     "critical_gaussian_",
     "critical_orthogonal_",
     "gaussian_",
@@ -273,3 +274,13 @@ def by_name_(
     if name not in simple:
         raise DepthscopeError(f"unknown init {name!r}; see depthscope.init")
     return simple[name](module, sigma_b=sigma_b, generator=g)
+
+
+def __getattr__(name: str) -> object:
+    """``init.critical_`` is :func:`depthscope.fix.critical_` (any model, each layer at the
+    edge of chaos of its own activation); imported lazily because ``fix`` builds on ``init``."""
+    if name == "critical_":
+        from depthscope.fix.critical import critical_
+
+        return critical_
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

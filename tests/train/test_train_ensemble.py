@@ -17,15 +17,6 @@ from depthscope.train import RunConfig, batch_schedule, train_ensemble
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: a second OpenMP thread only adds barrier waits (badly so on a busy box)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def data() -> Dataset:
     return load("gaussian", n=300, features=10, classes=4, seed=3)

@@ -48,7 +48,7 @@ class Watch:
         optimizer: torch.optim.Optimizer | None = None,
         scaler: Any = None,
         auto: bool = True,
-        full_every: int = 20,
+        full_every: int = 50,
         activation_every: int = 50,
         sync_every: int = 50,
         capacity: int = 4096,
