@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ import time
 from collections.abc import Callable
 
 import torch
+
+from depthscope.activations.timing import ratios
 
 N = 1 << 24
 Step = Callable[[], object]
@@ -51,28 +52,6 @@ def _step(
                 kernels.set_backend(previous)
 
     return step
-
-
-def ratios(
-    candidates: dict[str, Step], baseline: Step, reps: int
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Per candidate: the median over ``reps`` of ``time(candidate) / time(baseline)`` (each
-    pair timed back to back), and ``min time(candidate) / min time(baseline)`` (the least
-    disturbed run of each, robust on a shared machine). Warmed up first."""
-    for fn in (baseline, *candidates.values()):
-        fn()
-    pairs: dict[str, list[tuple[float, float]]] = {k: [] for k in candidates}
-    for _ in range(reps):
-        for key, fn in candidates.items():
-            t0 = time.perf_counter()
-            baseline()
-            t1 = time.perf_counter()
-            fn()
-            t2 = time.perf_counter()
-            pairs[key].append((t1 - t0, t2 - t1))
-    median = {k: statistics.median(c / b for b, c in v) for k, v in pairs.items()}
-    best = {k: min(c for _, c in v) / min(b for b, _ in v) for k, v in pairs.items()}
-    return median, best
 
 
 def first_call(name: str) -> float:

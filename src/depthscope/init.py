@@ -40,7 +40,7 @@ Generator = torch.Generator | None
 
 __all__ = [
     "by_name_",
-    "critical_",
+    "critical_",  # noqa: F822 (lazy, see __getattr__)
     "critical_gaussian_",
     "critical_orthogonal_",
     "gaussian_",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
-
 import numpy as np
 import torch
 
+from depthscope.activations.timing import forward_backward, ratios
 from depthscope.report.figures import plot
 from depthscope.study.claims import ESSAY, ClaimInfo
 from depthscope.study.context import Context
@@ -18,8 +15,9 @@ INFO = ClaimInfo(
     "13", ESSAY,
     "logsig has a particularly ugly derivative that slows down training.",
     "Time forward + backward of each activation relative to torch.relu on the same float32 "
-    "tensor in one process, interleaved (median of the per-repetition ratios, as in the "
-    "activation benchmark): depthscope's fused closed-form kernels, and a naive autograd "
+    "tensor in one process, interleaved, 9 repetitions (least-disturbed time over least-"
+    "disturbed ReLU time, robust on a shared machine; the method of the activation "
+    "benchmark): depthscope's fused closed-form kernels, and a naive autograd "
     "composition of the formula for comparison. Sizes are the profile's (the full benchmark, "
     "`make bench`, uses 2^24 values).",
 )
@@ -41,24 +39,6 @@ def decide(fused: dict[str, float], naive: dict[str, float]) -> tuple[str, str]:
     return "holds", text + "."
 
 
-def ratios(candidates: dict[str, Callable[[], object]], baseline: Callable[[], object],
-           reps: int) -> dict[str, float]:
-    """Median over ``reps`` of ``time(candidate) / time(baseline)``, interleaved, after one
-    warm-up call each (the method of ``benchmarks/activations.py``, which is not installed
-    with the package)."""
-    for fn in (baseline, *candidates.values()):
-        fn()
-    out: dict[str, list[float]] = {k: [] for k in candidates}
-    for _ in range(reps):
-        for key, fn in candidates.items():
-            t0 = time.perf_counter()
-            baseline()
-            t1 = time.perf_counter()
-            fn()
-            out[key].append((time.perf_counter() - t1) / (t1 - t0))
-    return {k: statistics.median(v) for k, v in out.items()}
-
-
 def check(ctx: Context) -> ClaimResult:
     import depthscope.functional as F
     from depthscope.activations import get
@@ -67,15 +47,13 @@ def check(ctx: Context) -> ClaimResult:
     x = torch.randn(ctx.profile.bench_size, generator=gen, requires_grad=True)  # (N,)
     g = torch.randn(ctx.profile.bench_size, generator=gen)  # (N,)
 
-    def step(fn: object) -> object:
-        return lambda: torch.autograd.grad(fn(x), x, g)
-
     fused, naive, rows = {}, {}, []
     for name in ctx.track(ACTIVATIONS, "claim 13: timing activations"):
         act = get(name)
-        r = ratios({"fused": step(lambda t, a=act: F.activation(t, a)),
-                    "naive": step(act.phi)}, step(torch.relu), reps=9)
-        fused[name], naive[name] = r["fused"], r["naive"]
+        _, best = ratios({"fused": forward_backward(lambda t, a=act: F.activation(t, a), x, g),
+                          "naive": forward_backward(act.phi, x, g)},
+                         forward_backward(torch.relu, x, g), reps=9)
+        fused[name], naive[name] = best["fused"], best["naive"]
         rows.append((name, fused[name], naive[name]))
     verdict, why = decide(fused, naive)
 
