@@ -13,6 +13,17 @@ Verdict = Literal["holds", "holds with caveats", "does not hold", "not evaluated
 VERDICTS: tuple[Verdict, ...] = ("holds", "holds with caveats", "does not hold", "not evaluated")
 
 
+def graded(score: float, holds_from: float, caveats_from: float, text: str,
+           caveat: str = "") -> tuple[Verdict, str]:
+    """``holds`` if ``score >= holds_from``, ``holds with caveats`` (with ``caveat`` appended)
+    if ``score >= caveats_from``, else ``does not hold``; ``text`` states the evidence."""
+    if score >= holds_from:
+        return "holds", text + "."
+    if score >= caveats_from:
+        return "holds with caveats", text + caveat + "."
+    return "does not hold", text + "."
+
+
 @dataclass(frozen=True)
 class Figure:
     """One rendered figure: PNG bytes (embedded in the page) and SVG text (written beside)."""

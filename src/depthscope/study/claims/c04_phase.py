@@ -8,7 +8,7 @@ from depthscope.report.figures import plot
 from depthscope.simulate.products import network_products
 from depthscope.study.claims import QA, ClaimInfo
 from depthscope.study.context import Context
-from depthscope.study.result import ClaimResult, Table
+from depthscope.study.result import ClaimResult, Table, graded
 
 INFO = ClaimInfo(
     "4", QA,
@@ -38,11 +38,7 @@ def decide(score: float, points: int) -> tuple[str, str]:
         return "not evaluated", "no grid point where theory predicts a clear effect."
     text = (f"theory's map predicts vanishing vs exploding correctly at {score:.0%} of the "
             f"{points} grid points where it predicts at least a factor 10")
-    if score >= 0.9:
-        return "holds", text + "."
-    if score >= 0.7:
-        return "holds with caveats", text + "."
-    return "does not hold", text + "."
+    return graded(score, 0.9, 0.7, text)
 
 
 def check(ctx: Context) -> ClaimResult:

@@ -8,7 +8,7 @@ seeds) decides all three; theory's predicted trainable depth (≈ 6 xi_c, Schoen
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -207,29 +207,28 @@ def _table(rows: list) -> Table:
                  ("activation", "init", "data set", "measured", "theory 6·xi_c"), tuple(rows))
 
 
-def check_8(ctx: Context) -> ClaimResult:
-    acts = ("sigmoid", "tanh", "arctan")
+def _check(ctx: Context, info: ClaimInfo, acts: tuple[str, ...], figure: str,
+           decide: Callable[[dict[str, int], dict[str, int | None]], tuple[str, str]]
+           ) -> ClaimResult:
     std, crit, data, rows = _measured(ctx, acts)
-    verdict, why = _final(*decide_8(std, crit), acts, crit)
-    return INFO_8.result(verdict, why, figures=[_figure(ctx, "claim08_depth", acts, data)],
-                         tables=[_table(rows)])
+    verdict, why = _final(*decide(std, crit), acts, crit)
+    return info.result(verdict, why, figures=[_figure(ctx, figure, acts, data)],
+                       tables=[_table(rows)])
+
+
+def check_8(ctx: Context) -> ClaimResult:
+    return _check(ctx, INFO_8, ("sigmoid", "tanh", "arctan"), "claim08_depth", decide_8)
 
 
 def check_9(ctx: Context) -> ClaimResult:
-    acts = ("softsign", "logsig", "tanh")
-    std, crit, data, rows = _measured(ctx, acts)
-    verdict, why = _final(*decide_9(std, crit), acts, crit)
-    return INFO_9.result(verdict, why, figures=[_figure(ctx, "claim09_depth", acts, data)],
-                         tables=[_table(rows)])
+    return _check(ctx, INFO_9, ("softsign", "logsig", "tanh"), "claim09_depth", decide_9)
 
 
 def check_10(ctx: Context) -> ClaimResult:
-    acts = ("relu", "softplus")
-    std, crit, data, rows = _measured(ctx, acts)
-    verdict, why = _final(*decide_10(std, crit, max(ctx.profile.depths),
-                                     get("sigmoid").meta.max_slope), acts, crit)
-    return INFO_10.result(verdict, why, figures=[_figure(ctx, "claim10_depth", acts, data)],
-                          tables=[_table(rows)])
+    def decide(std: dict[str, int], crit: dict[str, int | None]) -> tuple[str, str]:
+        return decide_10(std, crit, max(ctx.profile.depths), get("sigmoid").meta.max_slope)
+
+    return _check(ctx, INFO_10, ("relu", "softplus"), "claim10_depth", decide)
 
 
 CHECKS = ((INFO_8, check_8), (INFO_9, check_9), (INFO_10, check_10))

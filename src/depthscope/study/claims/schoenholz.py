@@ -11,7 +11,7 @@ from depthscope.report.figures import plot
 from depthscope.study.claims import PAPERS, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import run, trainable
-from depthscope.study.result import ClaimResult, Table
+from depthscope.study.result import ClaimResult, Table, graded
 from depthscope.train.config import RunConfig
 
 INFO = ClaimInfo(
@@ -47,11 +47,7 @@ def decide(measured: list[int], predicted: list[float], deepest: int) -> tuple[s
             "sigma_w², so their agreement cannot be ranked.")
     rho = float(stats.spearmanr(measured, capped).statistic)
     text = f"Spearman correlation of measured and predicted trainable depth: {rho:.2f}"
-    if rho >= 0.7:
-        return "holds", text + "."
-    if rho >= 0.3:
-        return "holds with caveats", text + " (weak agreement at this scale)."
-    return "does not hold", text + "."
+    return graded(rho, 0.7, 0.3, text, " (weak agreement at this scale)")
 
 
 def check(ctx: Context) -> ClaimResult:
