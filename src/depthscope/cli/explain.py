@@ -43,7 +43,8 @@ def _tables(ex) -> list[Table]:
                        "[green]holds[/]" if c.holds else "[red]does not hold[/]")
         out.append(t2)
     ds = ex.depth_scales
-    t3 = Table(title=f"mean field at sigma_w = {ex.sigma_w:.6g} ({ex.sigma_w_source}), "
+    t3 = Table(title=f"mean field of {ex.activation} (not of the scaled phi(n x)) at "
+                     f"sigma_w = {ex.sigma_w:.6g} ({ex.sigma_w_source}), "
                      f"sigma_b = {ex.sigma_b:.6g}")
     t3.add_column("quantity")
     t3.add_column("value")
@@ -72,7 +73,8 @@ def register(app: typer.Typer) -> None:
     @app.command("explain")
     def explain_cmd(
         act: Annotated[str, typer.Argument(help="Activation name, e.g. tanh.")],
-        scale: Annotated[float, typer.Option("--scale", help="n in phi(n x).")] = 2.0,
+        scale: Annotated[float, typer.Option(
+            "--scale", help="n in phi(n x) for the Q&A thresholds.")] = 2.0,
         sigma_w: Annotated[float | None, typer.Option(
             "--sigma-w", help="Weight std (default: critical at --sigma-b).")] = None,
         sigma_b: Annotated[float, typer.Option("--sigma-b", help="Bias std.")] = 0.0,
