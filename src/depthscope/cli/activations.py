@@ -10,7 +10,7 @@ from rich.table import Table
 
 from depthscope.activations import Activation, get, names
 from depthscope.activations.registry import family
-from depthscope.cli.common import console, fail, print_json
+from depthscope.cli.common import JsonFlag, console, fail, print_json
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
             [], "--param", "-p", help="Parameter key=value, e.g. --param scale=2 (repeatable)."
         ),
         plot: str | None = typer.Option(None, "--plot", help="Draw phi and phi' to this file."),
-        json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        json_out: JsonFlag = False,
     ) -> None:
         """List every activation with its metadata, or describe and plot one."""
         if name is None:

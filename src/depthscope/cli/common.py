@@ -7,7 +7,7 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,6 +15,11 @@ from rich.console import Console
 from depthscope.errors import DepthscopeError
 
 console = Console()
+
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")
+]
+DeviceOption = Annotated[str, typer.Option("--device", help="cpu or cuda.")]
 err_console = Console(stderr=True)
 
 

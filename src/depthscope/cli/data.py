@@ -8,7 +8,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from depthscope.cli.common import console, print_json
+from depthscope.cli.common import JsonFlag, console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -18,8 +18,7 @@ def register(app: typer.Typer) -> None:
             help="A built-in name or a data file (.npz, .csv, IDX, CIFAR-10 .bin); "
                  "default: list the built-ins.")] = None,
         seed: Annotated[int, typer.Option("--seed", help="Generation and split seed.")] = 0,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-        = False,
+        as_json: JsonFlag = False,
     ) -> None:
         """Show dataset cards: size, classes, features, source."""
         from depthscope.data import cards, load

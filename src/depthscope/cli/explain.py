@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from depthscope.cli.common import console, print_json
+from depthscope.cli.common import JsonFlag, console, print_json
 
 
 def _fmt(value: object) -> str:
@@ -81,8 +81,7 @@ def register(app: typer.Typer) -> None:
         depth: Annotated[int, typer.Option("--depth", help="Depth L (and the Q&A's K).")] = 50,
         out: Annotated[Path | None, typer.Option(
             "--out", help="Folder for the figures (default explain-ACT).")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-        = False,
+        as_json: JsonFlag = False,
     ) -> None:
         """Explain how signals and gradients propagate through deep nets of ACT."""
         from depthscope.theory import explain, figures

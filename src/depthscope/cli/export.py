@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from depthscope.cli.common import console, print_json
+from depthscope.cli.common import JsonFlag, console, print_json
 from depthscope.store.sqlite import DEFAULT_PATH
 
 
@@ -19,8 +19,7 @@ def register(app: typer.Typer) -> None:
         = Path("depthscope-export"),
         store: Annotated[Path, typer.Option("--store", help="SQLite results store.")]
         = DEFAULT_PATH,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-        = False,
+        as_json: JsonFlag = False,
     ) -> None:
         """Write runs.<format> and series.<format> under --out."""
         from depthscope.store import export as export_store

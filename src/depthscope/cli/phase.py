@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from depthscope.cli.common import console, print_json
+from depthscope.cli.common import JsonFlag, console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -19,8 +19,7 @@ def register(app: typer.Typer) -> None:
         sigma_w_max: Annotated[float, typer.Option("--sigma-w-max")] = 4.0,
         sigma_b_max: Annotated[float, typer.Option("--sigma-b-max")] = 2.0,
         points: Annotated[int, typer.Option("--points", help="Grid points per axis.")] = 100,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-        = False,
+        as_json: JsonFlag = False,
     ) -> None:
         """Heat map of predicted trainable depth 6·xi_c over (sigma_w, sigma_b)."""
         import numpy as np

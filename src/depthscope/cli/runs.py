@@ -9,7 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from depthscope.cli.common import console, print_json
+from depthscope.cli.common import JsonFlag, console, print_json
 from depthscope.store.sqlite import DEFAULT_PATH
 
 _CONFIG = ("dataset", "label", "depth", "width", "init", "sigma_w", "sigma_b", "optimizer", "lr",
@@ -33,8 +33,7 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int | None, typer.Option(
             "--limit", help=f"Show the last N runs (table default {TABLE_LIMIT}, JSON default "
                             "all; 0 = all).")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-        = False,
+        as_json: JsonFlag = False,
     ) -> None:
         """List stored runs: config, status and best validation accuracy."""
         from depthscope.store import load

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from depthscope.cli.common import console, fail, print_json
+from depthscope.cli.common import DeviceOption, JsonFlag, console, fail, print_json
 
 DEFAULT_OUT = Path("depthscope-results") / "study"
 
@@ -25,11 +25,10 @@ def register(app: typer.Typer) -> None:
         store: Annotated[Path | None, typer.Option(
             help="SQLite results store (default: results.sqlite next to OUT); a rerun "
             "resumes from it.")] = None,
-        device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+        device: DeviceOption = "cpu",
         claim: Annotated[list[str] | None, typer.Option(
             "--claim", help="Only these claim ids (repeatable), e.g. --claim 3.")] = None,
-        json_out: Annotated[bool, typer.Option(
-            "--json", help="Print exactly one JSON document on stdout.")] = False,
+        json_out: JsonFlag = False,
     ) -> None:
         """Check every claim of the seeds by theory and experiment; write an HTML report."""
         from depthscope.study import Context, get_profile, run_study

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from depthscope.cli.common import console, err_console, print_json
+from depthscope.cli.common import DeviceOption, JsonFlag, console, err_console, print_json
 from depthscope.store.sqlite import DEFAULT_PATH
 
 if TYPE_CHECKING:
@@ -42,14 +42,13 @@ def register(app: typer.Typer) -> None:
             "--ray-address", help="Join an existing Ray cluster at this address.")] = None,
         store: Annotated[Path, typer.Option("--store", help="SQLite results store.")]
         = DEFAULT_PATH,
-        device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+        device: DeviceOption = "cpu",
         max_batch: Annotated[int, typer.Option(
             "--max-batch", help="Most runs trained at once in one ensemble.")] = 32,
         margin: Annotated[float | None, typer.Option(
             "--margin", help="Trainable: best val acc ≥ chance + margin·(1 − chance) "
                              "[default: depthscope.sweep.MARGIN = 0.5].")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-        = False,
+        as_json: JsonFlag = False,
     ) -> None:
         """Train every run of SPEC not yet in the store; print trainability per depth."""
         from depthscope.sweep import MARGIN, run_sweep, trainability

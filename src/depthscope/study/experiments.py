@@ -98,22 +98,24 @@ def trainable_depth(fractions: dict[int, float]) -> int:
     return max(ok) if ok else 0
 
 
+def _by_depth(runs: pd.DataFrame, column: str, reduce: str
+              ) -> dict[tuple[str, str, str], dict[int, float]]:
+    """``(dataset, label, init) -> {depth: reduce(column)}`` over the seeds."""
+    grouped = runs.groupby(["dataset", "label", "init", "depth"])[column].agg(reduce)
+    out: dict[tuple[str, str, str], dict[int, float]] = {}
+    for (dataset, label, init, depth), value in grouped.items():
+        out.setdefault((dataset, label, init), {})[int(depth)] = float(value)
+    return out
+
+
 def depth_table(runs: pd.DataFrame) -> dict[tuple[str, str, str], dict[int, float]]:
     """``(dataset, label, init) -> {depth: fraction of seeds trainable}``."""
-    grouped = runs.groupby(["dataset", "label", "init", "depth"])["trainable"].mean()
-    table: dict[tuple[str, str, str], dict[int, float]] = {}
-    for (dataset, label, init, depth), frac in grouped.items():
-        table.setdefault((dataset, label, init), {})[int(depth)] = float(frac)
-    return table
+    return _by_depth(runs, "trainable", "mean")
 
 
 def median_accuracy(runs: pd.DataFrame) -> dict[tuple[str, str, str], dict[int, float]]:
     """``(dataset, label, init) -> {depth: median best validation accuracy}``."""
-    grouped = runs.groupby(["dataset", "label", "init", "depth"])["best_val_accuracy"].median()
-    out: dict[tuple[str, str, str], dict[int, float]] = {}
-    for (dataset, label, init, depth), acc in grouped.items():
-        out.setdefault((dataset, label, init), {})[int(depth)] = float(acc)
-    return out
+    return _by_depth(runs, "best_val_accuracy", "median")
 
 
 def threshold(runs: pd.DataFrame, dataset: str, margin: float = 0.5) -> float:

@@ -271,10 +271,12 @@ def train_ensemble(
                                  torch.linalg.vector_norm(delta, dim=(1, 2)), *layer_rows[j]]
             if j > 0:
                 back = torch.bmm(delta, net.W[j])  # (M, B, width): dL/da^{j-1}
-                delta = _per_group(net.groups, kernels.grad, pres[j - 1], back)  # * phi'(h)
-                if record:
+                if record:  # phi'(h) is needed for the statistics too: compute it once
                     dphi = _per_group(net.groups, _dphi, pres[j - 1])  # (M, B, width)
+                    delta = back * dphi
                     layer_rows[j - 1] += _layer_stats(net.groups, pres[j - 1], acts[j], dphi)
+                else:
+                    delta = _per_group(net.groups, kernels.grad, pres[j - 1], back)  # * phi'(h)
 
         # nan/inf anywhere in the gradients reaches the first layer's, so check only that
         ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # (M,)
