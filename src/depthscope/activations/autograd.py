@@ -1,6 +1,7 @@
 """Custom autograd for activations: closed-form backward and double backward.
 
-``Phi`` computes ``phi(x)``; its backward is ``g * phi'(x)`` (one fused kernel). When the
+``Phi`` computes ``phi(x)``; its backward is ``g * phi'(x)`` (one fused kernel, which also
+reads the saved output where ``phi'`` is cheaper from it). When the
 backward itself must be differentiable (``create_graph=True``, e.g. gradient penalties or
 Hessian-vector products) it goes through ``DPhi``, whose own backward uses the closed-form
 second derivative::
@@ -28,15 +29,15 @@ class Phi(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[torch.Tensor, Activation], output: Any) -> None:
         x, act = inputs
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x, output) if act.backward_uses_value else ctx.save_for_backward(x)
         ctx.act = act
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, None]:
-        (x,) = ctx.saved_tensors
+        x, *y = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph=True: keep the backward differentiable
             return DPhi.apply(x, g, ctx.act), None
-        return kernels.grad(ctx.act, x, g), None
+        return kernels.grad(ctx.act, x, g, *y), None
 
 
 class DPhi(torch.autograd.Function):

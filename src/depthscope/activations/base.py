@@ -25,6 +25,7 @@ import numpy as np
 from depthscope.activations.ops import NUMPY, Array, Ops, ops_for
 
 Formula = Callable[[Array, Ops], Array]
+ValueFormula = Callable[[Array, Array, Ops], Array]  # (u, phi0(u), ops) -> phi0'(u)
 TailKind = Literal["zero", "constant", "gaussian", "exponential", "power"]
 
 
@@ -80,6 +81,10 @@ class Definition:
     cusps: tuple[float, ...] = ()  # points where phi' is continuous but phi'' jumps
     formula: str = ""
     reference: str = ""
+    # phi0'(u) from u and y = phi0(u) for the compiled backward, where reusing the forward's
+    # output saves a transcendental (logsig: no log1p; gelu: no erf; softplus: no division).
+    # Only for forms accurate to a few ulp *relative* to phi0' (so not 1 - tanh^2).
+    dphi_from_value: ValueFormula | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,9 @@ class Activation:
     """A registered activation with its parameters; call it on tensors or arrays.
 
     ``act(x)`` / ``act.phi(x)``, ``act.dphi(x)`` and ``act.d2phi(x)`` accept a torch tensor
-    (plain autograd-friendly ops, any dtype/device) or anything NumPy takes (float64).
+    (plain autograd-friendly ops, any dtype/device) or anything NumPy takes (float64);
+    ``ops`` overrides the namespace the formulas see (the compiled kernels pass
+    :data:`~depthscope.activations.fastmath.KERNEL`).
     ``depthscope.functional`` provides the fused, custom-autograd torch entry points.
     """
 
@@ -154,9 +161,9 @@ class Activation:
             return x
         return x * self.scale + self.shift
 
-    def phi(self, x: Array) -> Array:
+    def phi(self, x: Array, ops: Ops | None = None) -> Array:
         """``gain * (phi0(scale x + shift) + offset)``."""
-        o = ops_for(x)
+        o = ops or ops_for(x)
         x = _as_float(x, o)
         lo, hi = self.definition.limits[0]
         y = _with_limits(self.definition.phi, lo, hi, self._inner(x), o)
@@ -164,18 +171,38 @@ class Activation:
             y = y + self.offset
         return y * self.gain if self.gain != 1.0 else y
 
-    def dphi(self, x: Array) -> Array:
+    def dphi(self, x: Array, ops: Ops | None = None) -> Array:
         """``gain * scale * phi0'(scale x + shift)``."""
-        o = ops_for(x)
+        o = ops or ops_for(x)
         x = _as_float(x, o)
         lo, hi = self.definition.limits[1]
         y = _with_limits(self.definition.dphi, lo, hi, self._inner(x), o)
         factor = self.gain * self.scale
         return y * factor if factor != 1.0 else y
 
-    def d2phi(self, x: Array) -> Array:
+    @property
+    def backward_uses_value(self) -> bool:
+        """Whether ``phi'`` is best taken from ``y = phi(x)``: the definition has a
+        ``dphi_from_value`` form and no ``offset`` (``y - offset`` would cancel)."""
+        return self.definition.dphi_from_value is not None and self.offset == 0.0
+
+    def dphi_from_value(self, x: Array, y: Array, ops: Ops | None = None) -> Array:
+        """``phi'(x)`` given ``y = phi(x)``: ``gain * scale * phi0'(u)``, ``u = scale x + shift``,
+        from ``phi0(u) = y / gain`` when :attr:`backward_uses_value`, else :meth:`dphi`."""
+        d = self.definition
+        if not self.backward_uses_value:
+            return self.dphi(x, ops)
+        o = ops or ops_for(x)
+        x = _as_float(x, o)
+        y0 = y / self.gain if self.gain != 1.0 else y
+        lo, hi = d.limits[1]
+        out = _with_limits(lambda u, o: d.dphi_from_value(u, y0, o), lo, hi, self._inner(x), o)
+        factor = self.gain * self.scale
+        return out * factor if factor != 1.0 else out
+
+    def d2phi(self, x: Array, ops: Ops | None = None) -> Array:
         """``gain * scale^2 * phi0''(scale x + shift)``."""
-        o = ops_for(x)
+        o = ops or ops_for(x)
         x = _as_float(x, o)
         lo, hi = self.definition.limits[2]
         y = _with_limits(self.definition.d2phi, lo, hi, self._inner(x), o)

@@ -34,6 +34,7 @@ from typing import Literal
 import torch
 
 from depthscope.activations.base import Activation
+from depthscope.activations.fastmath import KERNEL
 from depthscope.errors import DepthscopeError
 
 Backend = Literal["auto", "compiled", "eager"]
@@ -108,13 +109,20 @@ def _build(act: Activation, kind: str) -> Callable[..., torch.Tensor]:
     if kind == "phi":
 
         def kernel(x: torch.Tensor) -> torch.Tensor:  # (N,) -> (N,)
-            return act.phi(x.to(compute_dtype(x.dtype))).to(x.dtype)
+            return act.phi(x.to(compute_dtype(x.dtype)), KERNEL).to(x.dtype)
 
-    else:
+    elif kind == "grad":
 
         def kernel(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:  # (N,), (N,) -> (N,)
             dtype = compute_dtype(x.dtype)
-            return (g.to(dtype) * act.dphi(x.to(dtype))).to(x.dtype)
+            return (g.to(dtype) * act.dphi(x.to(dtype), KERNEL)).to(x.dtype)
+
+    else:  # "grad_from_value": phi' from x and the forward's output y
+
+        def kernel(x: torch.Tensor, y: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+            dtype = compute_dtype(x.dtype)
+            dphi = act.dphi_from_value(x.to(dtype), y.to(dtype), KERNEL)
+            return (g.to(dtype) * dphi).to(x.dtype)
 
     tag = "".join(c if c.isalnum() else "_" for c in act.label)
     return torch.compile(_fresh(kernel, tag), dynamic=True, fullgraph=True)
@@ -186,7 +194,15 @@ def phi(act: Activation, x: torch.Tensor) -> torch.Tensor:
     return eager_phi(act, x) if out is None else out
 
 
-def grad(act: Activation, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    """``g * phi'(x)``, fused when possible; same shape and dtype as ``x``."""
-    out = _run(act, "grad", x, g.expand_as(x)) if _use_compiled(x) else None
+def grad(
+    act: Activation, x: torch.Tensor, g: torch.Tensor, y: torch.Tensor | None = None
+) -> torch.Tensor:
+    """``g * phi'(x)``, fused when possible; same shape and dtype as ``x``. With ``y = phi(x)``
+    given (and ``act.backward_uses_value``), the kernel takes ``phi'`` from ``x`` and ``y``."""
+    out = None
+    if _use_compiled(x):
+        if y is not None and act.backward_uses_value:
+            out = _run(act, "grad_from_value", x, y, g.expand_as(x))
+        else:
+            out = _run(act, "grad", x, g.expand_as(x))
     return eager_grad(act, x, g) if out is None else out

@@ -43,6 +43,8 @@ def logsig() -> Definition:
             "phi'' = -sign(x)(L + 3)/((1 + |x|)^2 (1 + L)^3)"
         ),
         reference="the essay (seed 002); not MATLAB's logsig nor torch's LogSigmoid",
+        # |y| = L/(L + 1), so 1 - |y| = 1/(1 + L): relative error <= (1 + L)/2 ulp
+        dphi_from_value=lambda x, y, o: (1.0 - o.abs(y)) ** 2 / (1.0 + o.abs(x)),
     )
 
 

@@ -32,6 +32,7 @@ class TorchOps:
     arctan = staticmethod(torch.atan)
     sigmoid = staticmethod(torch.sigmoid)
     erf = staticmethod(torch.special.erf)
+    erfc = staticmethod(torch.special.erfc)
     isinf = staticmethod(torch.isinf)
 
     @staticmethod
@@ -72,6 +73,7 @@ class NumpyOps:
     arctan = staticmethod(np.arctan)
     sigmoid = staticmethod(scipy.special.expit)
     erf = staticmethod(scipy.special.erf)
+    erfc = staticmethod(scipy.special.erfc)
     isinf = staticmethod(np.isinf)
 
     @staticmethod

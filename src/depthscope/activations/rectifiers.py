@@ -98,6 +98,8 @@ def softplus(ramp_beyond: float = INF) -> Definition:
         kinks=() if math.isinf(t) else (-t, t),
         formula="ln(1 + e^x);  phi' = sigmoid(x) (the essay prints exp(x)/exp(x+1) = 1/e)",
         reference="Dugas et al. 2001; the essay (seed 002)",
+        # e^{-y} = 1/(1 + e^x) = sigmoid(-x), so sigmoid(x) = -expm1(-y), exact in both tails
+        dphi_from_value=None if ramp_beyond < INF else lambda x, y, o: -o.expm1(-y),
     )
 
 
@@ -133,7 +135,7 @@ def gelu() -> Definition:
         return o.exp(-0.5 * x * x) / SQRT_2PI
 
     def cdf(x: Array, o: Ops) -> Array:
-        return 0.5 * (1.0 + o.erf(x / math.sqrt(2.0)))
+        return 0.5 * o.erfc(x * -math.sqrt(0.5))  # (1 + erf(x/sqrt 2))/2 cancels for x << 0
 
     return Definition(
         "gelu",
@@ -145,6 +147,10 @@ def gelu() -> Definition:
         tails=(Tail("gaussian", 0.5), Tail("constant")),
         formula="x Phi(x);  phi' = Phi(x) + x N(x);  phi'' = (2 - x^2) N(x)",
         reference="Hendrycks & Gimpel 2016 (exact, erf form)",
+        # Phi(x) = y/x (1/2 at 0): no erf in the backward
+        dphi_from_value=lambda x, y, o: (
+            o.where(x == 0, 0.5, y / o.where(x == 0, 1.0, x)) + x * pdf(x, o)
+        ),
     )
 
 

@@ -276,7 +276,7 @@ def train_ensemble(
                     delta = back * dphi
                     layer_rows[j - 1] += _layer_stats(net.groups, pres[j - 1], acts[j], dphi)
                 else:
-                    delta = _per_group(net.groups, kernels.grad, pres[j - 1], back)  # * phi'(h)
+                    delta = _per_group(net.groups, kernels.grad, pres[j - 1], back, acts[j])
 
         # nan/inf anywhere in the gradients reaches the first layer's, so check only that
         ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # (M,)
