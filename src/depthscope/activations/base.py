@@ -171,14 +171,18 @@ class Activation:
             y = y + self.offset
         return y * self.gain if self.gain != 1.0 else y
 
-    def dphi(self, x: Array, ops: Ops | None = None) -> Array:
-        """``gain * scale * phi0'(scale x + shift)``."""
+    def _derivative(self, formula: Formula, order: int, x: Array, ops: Ops | None) -> Array:
+        """``gain * scale**order * formula(scale x + shift)``, limits of ``phi0^(order)``."""
         o = ops or ops_for(x)
         x = _as_float(x, o)
-        lo, hi = self.definition.limits[1]
-        y = _with_limits(self.definition.dphi, lo, hi, self._inner(x), o)
-        factor = self.gain * self.scale
+        lo, hi = self.definition.limits[order]
+        y = _with_limits(formula, lo, hi, self._inner(x), o)
+        factor = self.gain * self.scale**order
         return y * factor if factor != 1.0 else y
+
+    def dphi(self, x: Array, ops: Ops | None = None) -> Array:
+        """``gain * scale * phi0'(scale x + shift)``."""
+        return self._derivative(self.definition.dphi, 1, x, ops)
 
     @property
     def backward_uses_value(self) -> bool:
@@ -189,25 +193,15 @@ class Activation:
     def dphi_from_value(self, x: Array, y: Array, ops: Ops | None = None) -> Array:
         """``phi'(x)`` given ``y = phi(x)``: ``gain * scale * phi0'(u)``, ``u = scale x + shift``,
         from ``phi0(u) = y / gain`` when :attr:`backward_uses_value`, else :meth:`dphi`."""
-        d = self.definition
-        if not self.backward_uses_value:
+        from_value = self.definition.dphi_from_value
+        if from_value is None or not self.backward_uses_value:
             return self.dphi(x, ops)
-        o = ops or ops_for(x)
-        x = _as_float(x, o)
         y0 = y / self.gain if self.gain != 1.0 else y
-        lo, hi = d.limits[1]
-        out = _with_limits(lambda u, o: d.dphi_from_value(u, y0, o), lo, hi, self._inner(x), o)
-        factor = self.gain * self.scale
-        return out * factor if factor != 1.0 else out
+        return self._derivative(lambda u, o: from_value(u, y0, o), 1, x, ops)
 
     def d2phi(self, x: Array, ops: Ops | None = None) -> Array:
         """``gain * scale^2 * phi0''(scale x + shift)``."""
-        o = ops or ops_for(x)
-        x = _as_float(x, o)
-        lo, hi = self.definition.limits[2]
-        y = _with_limits(self.definition.d2phi, lo, hi, self._inner(x), o)
-        factor = self.gain * self.scale**2
-        return y * factor if factor != 1.0 else y
+        return self._derivative(self.definition.d2phi, 2, x, ops)
 
     __call__ = phi
 
