@@ -45,7 +45,7 @@ def _timed(fn) -> float:
 
 
 def trainer_flops(m: int = 32, depth: int = 20, width: int = 256, batch: int = 128,
-                  steps: int = 8) -> float:
+                  steps: int = 16) -> float:
     """FLOP rate of the trainer's matmuls (forward, weight and input gradients)."""
     data = load("digits")
     configs = [RunConfig(depth=depth, width=width, batch_size=batch, seed=i, lr=1e-3)

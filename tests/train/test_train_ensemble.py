@@ -127,6 +127,26 @@ def test_diverging_member_is_frozen_and_others_unaffected(data: Dataset) -> None
     assert res.summary["steps_run"] == res.diverged_step
 
 
+@pytest.mark.parametrize("lrs", [(0.1, 0.1, 0.1), (0.1, 0.03, 1e6)], ids=["same", "mixed"])
+def test_sgd_update_without_forming_the_gradient(data: Dataset, lrs: tuple[float, ...]) -> None:
+    """Steps that record nothing apply plain SGD as ``W += -lr delta^T a`` (one GEMM into W):
+    the result equals torch.optim.SGD; lr = 1e6 diverges and is frozen at the right step."""
+    configs = [RunConfig(activation=act, lr=lr, seed=i, depth=6, width=16, batch_size=32,
+                         steps=25, record_every=1000, init="he")
+               for i, (act, lr) in enumerate(zip(("tanh", "tanh", "relu"), lrs, strict=True))]
+    results = train_ensemble(configs, data, dtype=F64)
+    assert [r.status == "diverged" for r in results] == [lr == 1e6 for lr in lrs]
+    for cfg, res in zip(configs, results, strict=True):
+        ref = reference(cfg, data)
+        if res.status == "diverged":
+            assert cfg.lr == 1e6 and res.diverged_step == len(ref["loss"]) - 1 < cfg.steps - 1
+            continue
+        assert res.status == "finished"
+        assert rows(res, "train_loss", -1) == pytest.approx(
+            [ref["loss"][0], ref["loss"][-1]], abs=1e-10, rel=0)  # records: first and last step
+        assert res.summary["train_loss"] == pytest.approx(ref["final_train_loss"][0], abs=1e-10)
+
+
 def test_dead_units_are_recorded_for_relu(data: Dataset) -> None:
     cfg = RunConfig(activation="relu", depth=3, width=8, batch_size=16, steps=1, init="gaussian",
                     sigma_w=1.0, sigma_b=3.0, seed=0)  # bias N(0, 9): many units never fire

@@ -69,6 +69,14 @@ class _Group:
         return "zero" in (self.act.meta.tail_left.kind, self.act.meta.tail_right.kind)
 
 
+@dataclass(frozen=True)
+class _Outer:
+    """A weight gradient left unformed: ``dL/dW = delta^T a`` (M, out, in)."""
+
+    delta: torch.Tensor  # (M, B, out)
+    a: torch.Tensor  # (M, B, in)
+
+
 def batch_schedule(seeds: Sequence[int], n: int, batch_size: int) -> Iterator[torch.Tensor]:
     """Minibatch indices (M, B) per step: member m reshuffles ``range(n)`` every epoch with
     its own generator (seeded ``seeds[m] + BATCH_SEED_OFFSET``) and drops the last partial
@@ -125,6 +133,7 @@ class _Ensemble:
                                     device=device).view(m, 1, 1)
         self.any_adam, self.all_adam = bool(self.is_adam.any()), bool(self.is_adam.all())
         self.plain_sgd = all(c.optimizer == "sgd" for c in configs)
+        self.same_lr = len({c.lr for c in configs}) == 1
         params = self.W + self.b
         momentum = not (self.all_adam or self.plain_sgd)
         self.buf = [torch.zeros_like(p) for p in params] if momentum else []
@@ -161,7 +170,7 @@ class _Ensemble:
             hits += acc * len(y)
         return loss_sum / len(split), hits / len(split)
 
-    def step(self, grads: list[torch.Tensor], t: int, alive: torch.Tensor) -> None:
+    def step(self, grads: Sequence[torch.Tensor | _Outer], t: int, alive: torch.Tensor) -> None:
         """One optimizer step on members with ``alive`` (M,); the others stay frozen.
 
         SGD/momentum (torch.optim.SGD): ``v = mu v + g; p -= lr v`` (``mu = 0`` for SGD).
@@ -169,11 +178,17 @@ class _Ensemble:
         (1-b2) g^2; p -= lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps)``.
         A frozen member gets zero gradients and zero optimizer state (and ``lr = 0``), so its
         parameters keep their last values; finding them is the one host sync per step.
+        An unformed gradient ``delta^T a`` (:class:`_Outer`, plain SGD only) is applied by one
+        batched GEMM that accumulates into the weights, ``W <- W - lr delta^T a`` (the
+        gradient tensor is never written: a third of the backward's memory traffic).
         """
         b1, b2 = ADAM_BETAS
         frozen = (~alive).nonzero().squeeze(1)  # (F,) host sync
         lr = self.lr if frozen.numel() == 0 else self.lr.index_fill(0, frozen, 0.0)
         for i, (p, g) in enumerate(zip(self.W + self.b, grads, strict=True)):
+            if isinstance(g, _Outer):
+                self._sgd_outer(p, g, lr, frozen)
+                continue
             if frozen.numel():
                 for tensor in (g, *(s[i] for s in (self.buf, self.adam_m, self.adam_v) if s)):
                     tensor.index_fill_(0, frozen, 0.0)
@@ -193,6 +208,18 @@ class _Ensemble:
                 p.addcmul_(sgd, lr, value=-1)
             else:
                 p.sub_(torch.where(self.is_adam, adam * (lr / (1 - b1**t)), sgd * lr))
+
+    def _sgd_outer(self, p: torch.Tensor, g: _Outer, lr: torch.Tensor,
+                   frozen: torch.Tensor) -> None:
+        """``p -= lr delta^T a`` in one ``baddbmm_``; frozen members get ``delta = a = 0``
+        (their ``a`` may be inf, and ``0 · inf`` is nan)."""
+        if frozen.numel():
+            g.delta.index_fill_(0, frozen, 0.0)
+            g.a.index_fill_(0, frozen, 0.0)
+        if self.same_lr:
+            p.baddbmm_(g.delta.transpose(1, 2), g.a, alpha=-self.configs[0].lr)
+        else:
+            p.baddbmm_((g.delta * lr).transpose(1, 2), g.a, alpha=-1.0)
 
 
 def _cross_entropy(logits: torch.Tensor, y: torch.Tensor
@@ -260,14 +287,18 @@ def train_ensemble(
         logits, pres, acts = net.forward(x)
         loss, acc, delta = _cross_entropy(logits, y)  # (M,), (M,), (M, B, C)
         record = step % first.record_every == 0 or step == steps - 1
-        gW: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
+        outer = net.plain_sgd and not record  # W^l (l >= 1) updated from delta^l and a^l
+        gW: list[torch.Tensor | _Outer] = [None] * (depth + 1)  # type: ignore[list-item]
         gb: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
         layer_rows: list[list[torch.Tensor]] = [[] for _ in range(depth + 1)]
         for j in reversed(range(depth + 1)):  # layer j = depth is the read-out
-            gW[j] = torch.bmm(delta.transpose(1, 2), acts[j])  # (M, out, in)
+            if outer and j > 0:
+                gW[j] = _Outer(delta, acts[j])
+            else:
+                gW[j] = torch.bmm(delta.transpose(1, 2), acts[j])  # (M, out, in)
             gb[j] = delta.sum(1, keepdim=True)  # (M, 1, out)
             if record:
-                layer_rows[j] = [torch.linalg.vector_norm(gW[j], dim=(1, 2)),
+                layer_rows[j] = [torch.linalg.vector_norm(gW[j], dim=(1, 2)),  # type: ignore[arg-type]
                                  torch.linalg.vector_norm(delta, dim=(1, 2)), *layer_rows[j]]
             if j > 0:
                 back = torch.bmm(delta, net.W[j])  # (M, B, width): dL/da^{j-1}
@@ -279,7 +310,7 @@ def train_ensemble(
                     delta = _per_group(net.groups, kernels.grad, pres[j - 1], back, acts[j])
 
         # nan/inf anywhere in the gradients reaches the first layer's, so check only that
-        ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # (M,)
+        ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # type: ignore[union-attr]
         diverged_at = torch.where(alive & ~ok, step, diverged_at)
         alive = alive & ok
         if record:
