@@ -27,8 +27,8 @@ def _grid(lo: float, hi: float) -> torch.Tensor:
 
 
 def _ulp(got: torch.Tensor, want: torch.Tensor) -> float:
-    """Largest ``|got - want| / (eps32 |want|)`` where ``want`` is a normal float32."""
-    ok = want.abs() > 1e-36
+    """Largest ``|got - want| / (eps32 |want|)`` where ``want`` is a finite normal float32."""
+    ok = (want.abs() > 1e-36) & (want.abs() < 3e38)
     return float(((got.double() - want).abs() / (want.abs() * EPS32))[ok].max())
 
 
@@ -39,12 +39,33 @@ def _ulp(got: torch.Tensor, want: torch.Tensor) -> float:
         ("tanh", torch.tanh, 1e-30, 100.0, 4.0),
         ("arctan", torch.atan, 1e-30, 1e30, 2.0),
         ("erfc", torch.special.erfc, 1e-30, 3.5, 20.0),
+        ("log1p", torch.log1p, 1e-30, 1e30, 2.0),
     ],
 )
 def test_kernel_math_is_accurate_in_float32(name, reference, lo, hi, bound) -> None:
     fn = torch.compile(getattr(KERNEL, name), dynamic=True, fullgraph=True)
     x = _grid(lo, hi)
     assert _ulp(fn(x), reference(x.double())) <= bound
+
+
+def test_log1p_exp_is_accurate_in_float32() -> None:
+    """softplus's tail ``ln(1 + e^x)``, ``x <= 0``, by the atanh series: a few ulp; 0 at -inf."""
+    fn = torch.compile(KERNEL.log1p_exp, dynamic=True, fullgraph=True)
+    x = -_grid(1e-30, 110.0).abs()
+    assert _ulp(fn(x), torch.log1p(torch.exp(x.double()))) <= 3.0
+    special = fn(torch.tensor([-math.inf, math.nan, 0.0]))
+    assert special[0] == 0.0
+    assert special[1].isnan()
+    assert special[2] == pytest.approx(math.log(2.0), rel=EPS32)
+
+
+def test_log1p_special_values() -> None:
+    fn = torch.compile(KERNEL.log1p, dynamic=True, fullgraph=True)
+    got = fn(torch.tensor([math.inf, -1.0, -2.0, math.nan, 0.0, 3e38]))
+    assert got[:2].tolist() == [math.inf, -math.inf]
+    assert got[2:4].isnan().all()
+    assert got[4] == 0.0
+    assert got[5] == pytest.approx(math.log1p(3e38), rel=EPS32)
 
 
 def test_inductor_expm1_cancellation_is_avoided() -> None:
@@ -78,6 +99,24 @@ def test_dphi_from_value_equals_dphi(name, params) -> None:
     specials = np.array([math.inf, -math.inf, math.nan])
     got = act.dphi_from_value(specials, act.phi(specials))
     np.testing.assert_array_equal(got, act.dphi(specials))
+
+
+@pytest.mark.parametrize(
+    ("name", "hi", "bound"),
+    [("tanh", 1e3, 4.0), ("arctan", 1e3, 2.0), ("elu", 1e3, 2.0), ("softplus", 1e3, 3.0),
+     ("logsig", 1e3, 3.0), ("log_semisigmoid", 1e3, 2.0), ("logmin", 1e3, 2.0),
+     ("silu", 1e3, 2.0), ("gelu", 5.0, 20.0)],
+)
+def test_compiled_value_is_accurate_to_a_few_ulp(name, hi, bound) -> None:
+    """``phi(x)`` through the compiled kernel (FMA-contracted fastmath), relative to float64,
+    for ``|x| <= hi`` (gelu: its erfc tail loses ``x^2/2`` ulp beyond, see fastmath)."""
+    previous = kernels.set_backend("compiled")
+    try:
+        x = _grid(1e-20, hi)
+        y = kernels.phi(get(name), x)
+    finally:
+        kernels.set_backend(previous)
+    assert _ulp(y, get(name).phi(x.double())) <= bound
 
 
 @pytest.mark.parametrize(

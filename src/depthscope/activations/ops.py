@@ -40,6 +40,11 @@ class TorchOps:
         return torch.where(cond, a, b)
 
     @staticmethod
+    def log1p_exp(x: Array) -> Array:
+        """``ln(1 + e^x)`` for ``x <= 0`` (softplus's tail; no overflow)."""
+        return torch.log1p(torch.exp(x))
+
+    @staticmethod
     def relu(x: Array) -> Array:
         return torch.relu(x)
 
@@ -79,6 +84,11 @@ class NumpyOps:
     @staticmethod
     def where(cond: Array, a: Array | float, b: Array | float) -> Array:
         return np.where(cond, a, b)
+
+    @staticmethod
+    def log1p_exp(x: Array) -> Array:
+        """``ln(1 + e^x)`` for ``x <= 0`` (softplus's tail; no overflow)."""
+        return np.log1p(np.exp(x))
 
     @staticmethod
     def relu(x: Array) -> Array:

@@ -78,7 +78,7 @@ def softplus(ramp_beyond: float = INF) -> Definition:
     t = ramp_beyond
 
     def f(x: Array, o: Ops) -> Array:
-        return o.relu(x) + o.log1p(o.exp(-o.abs(x)))
+        return o.relu(x) + o.log1p_exp(-o.abs(x))
 
     def df(x: Array, o: Ops) -> Array:
         s = o.sigmoid(x)
