@@ -2,18 +2,18 @@
 
 For each activation on ``2^24`` float32 values: ``y = phi(x)``, then ``dy/dx`` for a fixed
 upstream gradient via ``torch.autograd.grad``. Three implementations, each timed side by
-side with ``torch.relu`` in the same process (interleaved, warmed up, median of the per-rep
-ratios):
+side with ``torch.relu`` in the same process (warmed up, then rounds that run relu and the
+candidate in turn; ratio of the median times; fused apart from eager and naive):
 
 - ``fused``: ``depthscope.functional`` with compiled (Inductor) kernels;
 - ``eager``: the same closed forms, uncompiled (the fallback);
 - ``naive``: plain autograd through the formula (``act.phi(x)`` with ``requires_grad``).
 
-``first`` is the first fused forward + backward in this process (Dynamo tracing + Inductor,
-warm if the Inductor cache already holds the kernels). ``cold``/``warm`` run one activation
+``first`` is the first fused forward + backward in this process (tracing + Inductor, warm if
+the Inductor cache already holds the kernels). ``cold``/``warm`` run one activation
 in a fresh process with an empty, then the same (now warm) Inductor cache directory.
 
-Run: ``python -m benchmarks.activations [--only logsig,gelu] [--reps 7] [--no-subprocess]``.
+Run: ``python -m benchmarks.activations [--only logsig,gelu] [--reps 15] [--no-subprocess]``.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.activations")
     parser.add_argument("--only", default="", help="comma-separated activation names")
-    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive column")
     parser.add_argument("--no-subprocess", action="store_true", help="skip cold/warm runs")
     args = parser.parse_args(argv)
@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     g = torch.randn(N)  # (N,) upstream gradient
     relu = _step(torch.relu, x, g)
     print(f"forward+backward on 2^24 float32, {torch.get_num_threads()} threads, "
-          f"time / torch.relu (median of {args.reps}, interleaved)", flush=True)
-    print("fused/eager/naive: median of per-rep ratios; 'best': min time / min relu time")
+          f"time / torch.relu (fused: {args.reps} rounds, relu and fused in turn)", flush=True)
+    print("fused/eager/naive: median time / median relu time; 'best': min time / min relu time")
     print(f"{'activation':16s} {'fused':>6s} {'best':>6s} {'eager':>6s} {'naive':>6s} "
           f"{'first s':>8s}")
     worst = worst_best = 0.0
@@ -102,10 +102,12 @@ def main(argv: list[str] | None = None) -> None:
         act = get(name)
         first = first_call(name)
         fn = lambda t, a=act: F.activation(t, a)
-        steps = {"fused": _step(fn, x, g, "compiled"), "eager": _step(fn, x, g, "eager")}
+        # fused apart from the slow eager/naive runs, whose temporaries disturb the timing
+        r, best = ratios({"fused": _step(fn, x, g, "compiled")}, relu, args.reps)
+        slow = {"eager": _step(fn, x, g, "eager")}
         if not args.no_naive:
-            steps["naive"] = _step(act.phi, x, g)
-        r, best = ratios(steps, relu, args.reps)
+            slow["naive"] = _step(act.phi, x, g)
+        r.update(ratios(slow, relu, max(3, args.reps // 3))[0])
         worst, worst_best = max(worst, r["fused"]), max(worst_best, best["fused"])
         naive = f"{r['naive']:6.2f}" if "naive" in r else "     -"
         print(f"{name:16s} {r['fused']:6.2f} {best['fused']:6.2f} {r['eager']:6.2f} {naive} "

@@ -25,20 +25,20 @@ def forward_backward(
 def ratios(
     candidates: dict[str, Step], baseline: Step, reps: int
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Per candidate: the median over ``reps`` of ``time(candidate) / time(baseline)`` (each
-    pair timed back to back), and ``min time(candidate) / min time(baseline)`` (the least
-    disturbed run of each, robust on a shared machine). Warmed up first."""
-    for fn in (baseline, *candidates.values()):
+    """Per candidate: ``median time(candidate) / median time(baseline)`` and
+    ``min time(candidate) / min time(baseline)`` (the least disturbed run of each). Warmed up
+    first, then ``reps`` rounds that each time the baseline and every candidate in turn, so
+    slow drifts of the machine (clock, load, the state of the allocator) hit all alike."""
+    steps = {"": baseline, **candidates}
+    for fn in steps.values():
         fn()
-    pairs: dict[str, list[tuple[float, float]]] = {k: [] for k in candidates}
+    times: dict[str, list[float]] = {k: [] for k in steps}
     for _ in range(reps):
-        for key, fn in candidates.items():
+        for key, fn in steps.items():
             t0 = time.perf_counter()
-            baseline()
-            t1 = time.perf_counter()
             fn()
-            t2 = time.perf_counter()
-            pairs[key].append((t1 - t0, t2 - t1))
-    median = {k: statistics.median(c / b for b, c in v) for k, v in pairs.items()}
-    best = {k: min(c for _, c in v) / min(b for b, _ in v) for k, v in pairs.items()}
+            times[key].append(time.perf_counter() - t0)
+    base, base_best = statistics.median(times[""]), min(times[""])
+    median = {k: statistics.median(times[k]) / base for k in candidates}
+    best = {k: min(times[k]) / base_best for k in candidates}
     return median, best
