@@ -7,10 +7,12 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 import depthscope.functional as F
 from depthscope.activations import get, kernels
-from depthscope.activations.fastmath import KERNEL
+from depthscope.activations.fastmath import KERNEL, polynomial
 
 EPS32 = torch.finfo(torch.float32).eps
 pytestmark = [
@@ -30,6 +32,13 @@ def _ulp(got: torch.Tensor, want: torch.Tensor) -> float:
     """Largest ``|got - want| / (eps32 |want|)`` where ``want`` is a finite normal float32."""
     ok = (want.abs() > 1e-36) & (want.abs() < 3e38)
     return float(((got.double() - want).abs() / (want.abs() * EPS32))[ok].max())
+
+
+@given(st.lists(st.floats(-10, 10), min_size=1, max_size=20), st.floats(-2, 2))
+def test_estrin_polynomial_equals_horner(coefficients: list[float], x: float) -> None:
+    want = np.polyval(coefficients, x)
+    scale = np.polyval(np.abs(coefficients), abs(x))  # bounds the rounding of either scheme
+    assert abs(polynomial(x, coefficients) - want) <= 1e-13 * scale + 1e-300
 
 
 @pytest.mark.parametrize(

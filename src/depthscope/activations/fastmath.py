@@ -61,17 +61,24 @@ _LOG1PF_LN2_HI, _LOG1PF_LN2_LO = 6.9313812256e-01, 9.0580006145e-06
 _SQRT_HALF_BITS = 0x3F3504F3  # float32 bits of sqrt(2)/2
 _ATANH_R = tuple(2.0 / (2 * k + 1) for k in range(6, 0, -1))  # 2 atanh(s) = 2s + s R(s^2)
 
-def horner(x: Array, coefficients: Sequence[float]) -> Array:
-    """``c0 x^n + c1 x^(n-1) + ... + cn`` (coefficients from the highest power down)."""
-    y = coefficients[0]
-    for c in coefficients[1:]:
-        y = y * x + c
-    return y
+def polynomial(x: Array, coefficients: Sequence[float]) -> Array:
+    """``c0 x^n + c1 x^(n-1) + ... + cn`` (coefficients from the highest power down) by
+    Estrin's scheme: ``ceil(log2(n + 1))`` dependent multiply-adds instead of Horner's ``n``.
+    A fused kernel handles one 8-lane vector per loop iteration and is latency-bound, so the
+    shorter chain is the faster one (erfc's degree 9: 4 steps instead of 9)."""
+    terms: list[Array] = list(reversed(coefficients))  # terms[k] multiplies x^k
+    power = x
+    while len(terms) > 1:
+        terms = [terms[k] + terms[k + 1] * power if k + 1 < len(terms) else terms[k]
+                 for k in range(0, len(terms), 2)]
+        if len(terms) > 1:
+            power = power * power
+    return terms[0]
 
 
 def _taylor_expm1(x: Array, degree: int) -> Array:
     """``sum_{k=1}^{degree} x^k / k!``."""
-    return x * horner(x, [1.0 / math.factorial(k + 1) for k in reversed(range(degree))])
+    return x * polynomial(x, [1.0 / math.factorial(k + 1) for k in reversed(range(degree))])
 
 
 def _expm1f(x: Array) -> Array:
@@ -85,13 +92,13 @@ def _expm1f(x: Array) -> Array:
 def _tanhf(x: Array) -> Array:
     c = x.clamp(-_TANHF_CLAMP, _TANHF_CLAMP)
     z = c * c
-    return c * horner(z, _TANHF_P) / horner(z, _TANHF_Q)
+    return c * polynomial(z, _TANHF_P) / polynomial(z, _TANHF_Q)
 
 
 def _erfcf(x: Array) -> Array:
     z = x.abs()
     t = 1.0 / (1.0 + 0.5 * z)
-    tail = t * torch.exp(horner(t, _ERFC_P) - z * z)
+    tail = t * torch.exp(polynomial(t, _ERFC_P) - z * z)
     return torch.where(x < 0, 2.0 - tail, tail)
 
 
@@ -116,7 +123,7 @@ def _log1p_expf(x: Array) -> Array:
     e = torch.exp(x)
     s = e / (2.0 + e)
     z = s * s
-    return 2.0 * s + s * (z * horner(z, _ATANH_R))
+    return 2.0 * s + s * (z * polynomial(z, _ATANH_R))
 
 
 def _atanf(x: Array) -> Array:
@@ -126,7 +133,7 @@ def _atanf(x: Array) -> Array:
         big, a, torch.where(mid, a + 1.0, 1.0)
     )
     z = t * t
-    y = horner(z, _ATANF) * z * t + t
+    y = polynomial(z, _ATANF) * z * t + t
     return torch.copysign(torch.where(big, math.pi / 2, torch.where(mid, math.pi / 4, 0.0)) + y, x)
 
 

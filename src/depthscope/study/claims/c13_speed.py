@@ -15,9 +15,9 @@ INFO = ClaimInfo(
     "13", ESSAY,
     "logsig has a particularly ugly derivative that slows down training.",
     "Time forward + backward of each activation relative to torch.relu on the same float32 "
-    "tensor in one process, interleaved, 9 repetitions (least-disturbed time over least-"
-    "disturbed ReLU time, robust on a shared machine; the method of the activation "
-    "benchmark): depthscope's fused closed-form kernels, and a naive autograd "
+    "tensor in one process, 9 rounds that run ReLU and each candidate in turn (least-"
+    "disturbed time over least-disturbed ReLU time, robust on a shared machine; the timer of "
+    "the activation benchmark): depthscope's fused closed-form kernels, and a naive autograd "
     "composition of the formula for comparison. Sizes are the profile's (the full benchmark, "
     "`make bench`, uses 2^24 values).",
 )
