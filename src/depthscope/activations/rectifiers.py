@@ -173,4 +173,8 @@ def silu() -> Definition:
         tails=(Tail("exponential", 1.0), Tail("constant")),
         formula="x sigmoid(x);  phi' = s(1 + x(1 - s));  phi'' = s(1 - s)(2 + x(1 - 2s))",
         reference="Elfwing et al. 2018; Ramachandran et al. 2017 (swish)",
+        # s = y/x (1/2 at 0) and x s (1 - s) = x - y: phi' = s (1 + (x - y)), no exp
+        dphi_from_value=lambda x, y, o: (
+            o.where(x == 0, 0.5, y / o.where(x == 0, 1.0, x)) * (1.0 + (x - y))
+        ),
     )

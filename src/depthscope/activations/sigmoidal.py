@@ -45,8 +45,9 @@ def sigmoid() -> Definition:
         return o.sigmoid(x)
 
     def ds(x: Array, o: Ops) -> Array:
-        p, q = logistic_parts(x, o)
-        return p * q
+        e = o.exp(-o.abs(x))  # s (1 - s) = e/(1 + e)^2 for either sign of x
+        r = 1.0 / (1.0 + e)
+        return e * r * r
 
     def d2s(x: Array, o: Ops) -> Array:
         p, q = logistic_parts(x, o)
