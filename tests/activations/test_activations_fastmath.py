@@ -48,7 +48,7 @@ def test_estrin_polynomial_equals_horner(coefficients: list[float], x: float) ->
         ("tanh", torch.tanh, 1e-30, 100.0, 4.0),
         ("arctan", torch.atan, 1e-30, 1e30, 2.0),
         ("erfc", torch.special.erfc, 1e-30, 3.5, 20.0),
-        ("log1p", torch.log1p, 1e-30, 1e30, 2.0),
+        ("log1p_abs", lambda x: torch.log1p(x.abs()), 1e-30, 3e38, 1.0),
     ],
 )
 def test_kernel_math_is_accurate_in_float32(name, reference, lo, hi, bound) -> None:
@@ -68,13 +68,20 @@ def test_log1p_exp_is_accurate_in_float32() -> None:
     assert special[2] == pytest.approx(math.log(2.0), rel=EPS32)
 
 
-def test_log1p_special_values() -> None:
-    fn = torch.compile(KERNEL.log1p, dynamic=True, fullgraph=True)
-    got = fn(torch.tensor([math.inf, -1.0, -2.0, math.nan, 0.0, 3e38]))
-    assert got[:2].tolist() == [math.inf, -math.inf]
-    assert got[2:4].isnan().all()
-    assert got[4] == 0.0
-    assert got[5] == pytest.approx(math.log1p(3e38), rel=EPS32)
+def test_log1p_abs_special_values() -> None:
+    """nan propagates; ±inf gives nan (formulas take their limits at ±inf instead)."""
+    fn = torch.compile(KERNEL.log1p_abs, dynamic=True, fullgraph=True)
+    got = fn(torch.tensor([math.nan, math.inf, -math.inf, 0.0, -0.0, 3e38, -3e38]))
+    assert got[:3].isnan().all()
+    assert got[3:5].tolist() == [0.0, 0.0]
+    assert got[5:].tolist() == pytest.approx([math.log1p(3e38)] * 2, rel=EPS32)
+    previous = kernels.set_backend("compiled")
+    try:
+        limits = F.logsig(torch.tensor([math.inf, -math.inf, math.nan]))
+    finally:
+        kernels.set_backend(previous)
+    assert limits[:2].tolist() == [1.0, -1.0]
+    assert limits[2].isnan()
 
 
 def test_inductor_expm1_cancellation_is_avoided() -> None:

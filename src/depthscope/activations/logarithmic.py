@@ -20,16 +20,16 @@ from depthscope.activations.registry import register
 @register("logsig", aliases=("logarithmic_sigmoid", "log_sigmoid_essay"))
 def logsig() -> Definition:
     def f(x: Array, o: Ops) -> Array:
-        ln = o.log1p(o.abs(x))
+        ln = o.log1p_abs(x)
         return o.sign(x) * ln / (ln + 1.0)
 
     def df(x: Array, o: Ops) -> Array:
-        ln = o.log1p(o.abs(x))
+        ln = o.log1p_abs(x)
         return 1.0 / ((1.0 + o.abs(x)) * (1.0 + ln) ** 2)
 
     def d2f(x: Array, o: Ops) -> Array:
         a = 1.0 + o.abs(x)
-        ln = o.log1p(o.abs(x))
+        ln = o.log1p_abs(x)
         return -o.sign(x) * (ln + 3.0) / (a * a * (1.0 + ln) ** 3)
 
     return Definition(
@@ -51,7 +51,7 @@ def logsig() -> Definition:
 @register("log_semisigmoid", aliases=("semisigmoid", "logarithmic_semisigmoid", "symlog"))
 def log_semisigmoid() -> Definition:
     def f(x: Array, o: Ops) -> Array:
-        return o.sign(x) * o.log1p(o.abs(x))
+        return o.sign(x) * o.log1p_abs(x)
 
     def df(x: Array, o: Ops) -> Array:
         return 1.0 / (1.0 + o.abs(x))
@@ -73,7 +73,7 @@ def log_semisigmoid() -> Definition:
 @register("logmin")
 def logmin() -> Definition:
     def f(x: Array, o: Ops) -> Array:
-        return o.log1p(o.relu(x))
+        return o.log1p_abs(o.relu(x))
 
     def df(x: Array, o: Ops) -> Array:
         return o.where(x > 0, 1.0 / (1.0 + o.relu(x)), 0.0)

@@ -27,7 +27,6 @@ class TorchOps:
     sign = staticmethod(torch.sign)
     exp = staticmethod(torch.exp)
     expm1 = staticmethod(torch.expm1)
-    log1p = staticmethod(torch.log1p)
     tanh = staticmethod(torch.tanh)
     arctan = staticmethod(torch.atan)
     sigmoid = staticmethod(torch.sigmoid)
@@ -38,6 +37,11 @@ class TorchOps:
     @staticmethod
     def where(cond: Array, a: Array | float, b: Array | float) -> Array:
         return torch.where(cond, a, b)
+
+    @staticmethod
+    def log1p_abs(x: Array) -> Array:
+        """``ln(1 + |x|)`` (the logarithmic activations)."""
+        return torch.log1p(torch.abs(x))
 
     @staticmethod
     def log1p_exp(x: Array) -> Array:
@@ -73,7 +77,6 @@ class NumpyOps:
     sign = staticmethod(np.sign)
     exp = staticmethod(np.exp)
     expm1 = staticmethod(np.expm1)
-    log1p = staticmethod(np.log1p)
     tanh = staticmethod(np.tanh)
     arctan = staticmethod(np.arctan)
     sigmoid = staticmethod(scipy.special.expit)
@@ -84,6 +87,11 @@ class NumpyOps:
     @staticmethod
     def where(cond: Array, a: Array | float, b: Array | float) -> Array:
         return np.where(cond, a, b)
+
+    @staticmethod
+    def log1p_abs(x: Array) -> Array:
+        """``ln(1 + |x|)`` (the logarithmic activations)."""
+        return np.log1p(np.abs(x))
 
     @staticmethod
     def log1p_exp(x: Array) -> Array:
