@@ -82,9 +82,12 @@ class Definition:
     formula: str = ""
     reference: str = ""
     # phi0'(u) from u and y = phi0(u) for the compiled backward, where reusing the forward's
-    # output saves a transcendental (logsig: no log1p; gelu: no erf; softplus: no division).
+    # output saves a transcendental (logsig: no log1p; gelu: no erf; silu: no exp).
     # Only for forms accurate to a few ulp *relative* to phi0' (so not 1 - tanh^2).
     dphi_from_value: ValueFormula | None = None
+    # phi0' from y = phi0(u) alone, right at y = phi0(±inf) and nan too: the backward then
+    # reads y and the upstream gradient but not u (softplus: sigmoid(u) = -expm1(-y)).
+    dphi_from_y: Formula | None = None
 
 
 @dataclass(frozen=True)
@@ -187,16 +190,23 @@ class Activation:
     @property
     def backward_uses_value(self) -> bool:
         """Whether ``phi'`` is best taken from ``y = phi(x)``: the definition has a
-        ``dphi_from_value`` form and no ``offset`` (``y - offset`` would cancel)."""
-        return self.definition.dphi_from_value is not None and self.offset == 0.0
+        ``dphi_from_value`` or ``dphi_from_y`` form and no ``offset`` (``y - offset`` would
+        cancel)."""
+        d = self.definition
+        return (d.dphi_from_value or d.dphi_from_y) is not None and self.offset == 0.0
 
     def dphi_from_value(self, x: Array, y: Array, ops: Ops | None = None) -> Array:
         """``phi'(x)`` given ``y = phi(x)``: ``gain * scale * phi0'(u)``, ``u = scale x + shift``,
         from ``phi0(u) = y / gain`` when :attr:`backward_uses_value`, else :meth:`dphi`."""
-        from_value = self.definition.dphi_from_value
-        if from_value is None or not self.backward_uses_value:
+        if not self.backward_uses_value:
             return self.dphi(x, ops)
         y0 = y / self.gain if self.gain != 1.0 else y
+        from_y = self.definition.dphi_from_y
+        if from_y is not None:  # no limits to apply from x: the form is right at y's limits
+            o = ops or ops_for(y)
+            d = from_y(_as_float(y0, o), o)
+            return d * (self.gain * self.scale) if self.gain * self.scale != 1.0 else d
+        from_value = self.definition.dphi_from_value
         return self._derivative(lambda u, o: from_value(u, y0, o), 1, x, ops)
 
     def d2phi(self, x: Array, ops: Ops | None = None) -> Array:

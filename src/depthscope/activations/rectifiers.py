@@ -99,7 +99,8 @@ def softplus(ramp_beyond: float = INF) -> Definition:
         formula="ln(1 + e^x);  phi' = sigmoid(x) (the essay prints exp(x)/exp(x+1) = 1/e)",
         reference="Dugas et al. 2001; the essay (seed 002)",
         # e^{-y} = 1/(1 + e^x) = sigmoid(-x), so sigmoid(x) = -expm1(-y), exact in both tails
-        dphi_from_value=None if ramp_beyond < INF else lambda x, y, o: -o.expm1(-y),
+        # (y = inf at x = inf gives 1, y = 0 at x = -inf gives 0)
+        dphi_from_y=None if ramp_beyond < INF else lambda y, o: -o.expm1(-y),
     )
 
 
