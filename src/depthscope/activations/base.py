@@ -172,14 +172,17 @@ class Activation:
         y = _with_limits(self.definition.phi, lo, hi, self._inner(x), o)
         if self.offset != 0.0:
             y = y + self.offset
-        return y * self.gain if self.gain != 1.0 else y
+        return self._scaled(y, 0)
 
     def _derivative(self, formula: Formula, order: int, x: Array, ops: Ops | None) -> Array:
         """``gain * scale**order * formula(scale x + shift)``, limits of ``phi0^(order)``."""
         o = ops or ops_for(x)
         x = _as_float(x, o)
         lo, hi = self.definition.limits[order]
-        y = _with_limits(formula, lo, hi, self._inner(x), o)
+        return self._scaled(_with_limits(formula, lo, hi, self._inner(x), o), order)
+
+    def _scaled(self, y: Array, order: int) -> Array:
+        """``gain * scale**order * y``: the chain rule through ``scale x + shift``."""
         factor = self.gain * self.scale**order
         return y * factor if factor != 1.0 else y
 
@@ -204,8 +207,7 @@ class Activation:
         from_y = self.definition.dphi_from_y
         if from_y is not None:  # no limits to apply from x: the form is right at y's limits
             o = ops or ops_for(y)
-            d = from_y(_as_float(y0, o), o)
-            return d * (self.gain * self.scale) if self.gain * self.scale != 1.0 else d
+            return self._scaled(from_y(_as_float(y0, o), o), 1)
         from_value = self.definition.dphi_from_value
         return self._derivative(lambda u, o: from_value(u, y0, o), 1, x, ops)
 

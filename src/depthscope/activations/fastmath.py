@@ -164,11 +164,11 @@ class KernelOps(TorchOps):
 
     @staticmethod
     def log1p_abs(x: Array) -> Array:
-        return _log1p_absf(x) if x.dtype == torch.float32 else torch.log1p(x.abs())
+        return _log1p_absf(x) if x.dtype == torch.float32 else TorchOps.log1p_abs(x)
 
     @staticmethod
     def log1p_exp(x: Array) -> Array:
-        return _log1p_expf(x) if x.dtype == torch.float32 else torch.log1p(torch.exp(x))
+        return _log1p_expf(x) if x.dtype == torch.float32 else TorchOps.log1p_exp(x)
 
     @staticmethod
     def arctan(x: Array) -> Array:

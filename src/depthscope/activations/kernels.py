@@ -44,7 +44,7 @@ BACKENDS: tuple[Backend, ...] = ("auto", "compiled", "eager")
 AUTO_MIN_NUMEL = 1 << 18  # below this, compiling costs more than it saves
 ENV_VAR = "DEPTHSCOPE_KERNELS"
 # Inductor settings for our kernels: contract a*b + c into FMAs (Inductor's default is off;
-# the Horner polynomials of fastmath.py get 10-25 % faster and no less accurate), and compile
+# the polynomials of fastmath.py get faster and no less accurate), and compile
 # in this process (a pool of compile workers costs more than two small kernels).
 INDUCTOR_OPTIONS = {"cpp.enable_floating_point_contract_flag": "fast", "compile_threads": 1}
 

@@ -19,7 +19,22 @@ SQRT_2PI = math.sqrt(2.0 * math.pi)
 SQRT_PI = math.sqrt(math.pi)
 
 
-class TorchOps:
+class _Composites:
+    """Operations composed of the primitives, written once for both namespaces (the compiled
+    kernels' namespace replaces them with cheaper float32 forms)."""
+
+    @classmethod
+    def log1p_abs(cls, x: Array) -> Array:
+        """``ln(1 + |x|)`` (the logarithmic activations)."""
+        return cls.log1p(cls.abs(x))  # type: ignore[attr-defined]
+
+    @classmethod
+    def log1p_exp(cls, x: Array) -> Array:
+        """``ln(1 + e^x)`` for ``x <= 0`` (softplus's tail; no overflow)."""
+        return cls.log1p(cls.exp(x))  # type: ignore[attr-defined]
+
+
+class TorchOps(_Composites):
     """The operations formulas may use, backed by torch (autograd- and compile-friendly)."""
 
     name = "torch"
@@ -27,6 +42,7 @@ class TorchOps:
     sign = staticmethod(torch.sign)
     exp = staticmethod(torch.exp)
     expm1 = staticmethod(torch.expm1)
+    log1p = staticmethod(torch.log1p)
     tanh = staticmethod(torch.tanh)
     arctan = staticmethod(torch.atan)
     sigmoid = staticmethod(torch.sigmoid)
@@ -37,16 +53,6 @@ class TorchOps:
     @staticmethod
     def where(cond: Array, a: Array | float, b: Array | float) -> Array:
         return torch.where(cond, a, b)
-
-    @staticmethod
-    def log1p_abs(x: Array) -> Array:
-        """``ln(1 + |x|)`` (the logarithmic activations)."""
-        return torch.log1p(torch.abs(x))
-
-    @staticmethod
-    def log1p_exp(x: Array) -> Array:
-        """``ln(1 + e^x)`` for ``x <= 0`` (softplus's tail; no overflow)."""
-        return torch.log1p(torch.exp(x))
 
     @staticmethod
     def relu(x: Array) -> Array:
@@ -69,7 +75,7 @@ class TorchOps:
         return mask.to(like.dtype)
 
 
-class NumpyOps:
+class NumpyOps(_Composites):
     """The same operations backed by NumPy/SciPy (float64 theory and plotting)."""
 
     name = "numpy"
@@ -77,6 +83,7 @@ class NumpyOps:
     sign = staticmethod(np.sign)
     exp = staticmethod(np.exp)
     expm1 = staticmethod(np.expm1)
+    log1p = staticmethod(np.log1p)
     tanh = staticmethod(np.tanh)
     arctan = staticmethod(np.arctan)
     sigmoid = staticmethod(scipy.special.expit)
@@ -87,16 +94,6 @@ class NumpyOps:
     @staticmethod
     def where(cond: Array, a: Array | float, b: Array | float) -> Array:
         return np.where(cond, a, b)
-
-    @staticmethod
-    def log1p_abs(x: Array) -> Array:
-        """``ln(1 + |x|)`` (the logarithmic activations)."""
-        return np.log1p(np.abs(x))
-
-    @staticmethod
-    def log1p_exp(x: Array) -> Array:
-        """``ln(1 + e^x)`` for ``x <= 0`` (softplus's tail; no overflow)."""
-        return np.log1p(np.exp(x))
 
     @staticmethod
     def relu(x: Array) -> Array:
