@@ -119,8 +119,9 @@ def _with_limits(f: Formula, lo: float, hi: float, u: Array, o: Ops) -> Array:
             out = f(u, o)
     else:
         out = f(u, o)
-    out = o.where(u == math.inf, hi, o.where(u == -math.inf, lo, out))
-    return o.where(u != u, u, out)
+    if o.guard_inf:
+        out = o.where(u == math.inf, hi, o.where(u == -math.inf, lo, out))
+    return o.where(u != u, u, out) if o.guard_nan else out
 
 
 @dataclass(frozen=True)

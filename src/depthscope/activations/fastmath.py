@@ -38,6 +38,7 @@ Six operations differ from plain torch (errors measured against float64 over
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -54,10 +55,14 @@ _TANHF_P = (-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
             4.89352455891786e-03)
 _TANHF_Q = (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03,
             4.89352518554385e-03)
-_ERFC_P = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806,
-           0.09678418, 0.37409196, 1.00002368, -1.26551223)
+_ERFC_T = 0.4  # t = 1/(1 + 0.4 z) maps z in [0, inf] to t in (0, 1]
+_ERFC_S = (-2.950629384e-02, 1.419261352e-01, -2.387352486e-01, 1.414346590e-01,
+           -4.974379624e-02, 8.522811290e-02, 1.186341050e-01, 1.718023540e-01,
+           2.076080523e-01, 2.256760809e-01, 2.256758327e-01)  # erfcx(z)/t, see _erfcf
 _LN2_HI, _LN2_LO = 0.693359375, -2.12194440e-4  # Cody-Waite split of ln 2 (Cephes)
 _EXPF_MAX = 88.0  # beyond, 2^n overflows float32
+_EXPF_MIN = -104.0  # e^x < 2^-150: rounds to 0
+_EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(7, -1, -1))  # e^r, |r| <= ln2/2
 _LOG1PF_LG = (0.24279078841, 0.28498786688, 0.40000972152, 0.66666662693)  # Lg4..Lg1 (musl)
 _LOG1PF_LN2_HI, _LOG1PF_LN2_LO = 6.9313812256e-01, 9.0580006145e-06
 _SQRT_HALF_BITS = 0x3F3504F3  # float32 bits of sqrt(2)/2
@@ -83,11 +88,28 @@ def _taylor_expm1(x: Array, degree: int) -> Array:
     return x * polynomial(x, [1.0 / math.factorial(k + 1) for k in reversed(range(degree))])
 
 
-def _expm1f(x: Array) -> Array:
-    c = x.clamp(-_EXPF_MAX, _EXPF_MAX)
+def _reduce_ln2(c: Array) -> tuple[Array, Array]:
+    """``(n, r)`` with ``c = n ln2 + r``, ``n`` integral (int32), ``|r| <= ln2/2``
+    (Cody-Waite: ``n ln2_hi`` is exact for ``|n| < 2^15``)."""
     n = torch.round(c * (1.0 / math.log(2.0)))
-    r = c - n * _LN2_HI - n * _LN2_LO
-    two_n = ((n.to(torch.int32) + 127) << 23).view(torch.float32)  # 2^n; n = -127 gives 0
+    return n.to(torch.int32), c - n * _LN2_HI - n * _LN2_LO
+
+
+def _pow2(n: Array) -> Array:
+    """``2^n`` for int32 ``n`` in ``[-127, 128]`` (``-127`` gives 0, ``128`` gives inf)."""
+    return ((n + 127) << 23).view(torch.float32)
+
+
+def _expf(x: Array) -> Array:
+    c = x.clamp(_EXPF_MIN, _EXPF_MAX + 1.0)  # beyond: 0 and inf from the scaling below
+    n, r = _reduce_ln2(c)
+    half = n >> 1  # 2^n = 2^half 2^(n - half): exact subnormal results, overflow only at the end
+    return polynomial(r, _EXP_TAYLOR) * _pow2(half) * _pow2(n - half)
+
+
+def _expm1f(x: Array) -> Array:
+    n, r = _reduce_ln2(x.clamp(-_EXPF_MAX, _EXPF_MAX))
+    two_n = _pow2(n)
     return torch.where(x > _EXPF_MAX, math.inf, two_n * _taylor_expm1(r, 8) + (two_n - 1.0))
 
 
@@ -99,8 +121,8 @@ def _tanhf(x: Array) -> Array:
 
 def _erfcf(x: Array) -> Array:
     z = x.abs()
-    t = 1.0 / (1.0 + 0.5 * z)
-    tail = t * torch.exp(polynomial(t, _ERFC_P) - z * z)
+    t = 1.0 / (1.0 + _ERFC_T * z)
+    tail = t * polynomial(t, _ERFC_S) * _expf(-(z * z))  # the polynomial and e^{-z^2} overlap
     return torch.where(x < 0, 2.0 - tail, tail)
 
 
@@ -121,7 +143,7 @@ def _log1p_absf(x: Array) -> Array:
 
 
 def _log1p_expf(x: Array) -> Array:
-    e = torch.exp(x)
+    e = _expf(x)
     s = e / (2.0 + e)
     z = s * s
     return 2.0 * s + s * (z * polynomial(z, _ATANH_R))
@@ -144,6 +166,22 @@ class KernelOps(TorchOps):
     traced into compiled kernels."""
 
     name = "kernel"
+
+    @classmethod
+    @functools.cache
+    def guarding(cls, inf: bool, nan: bool) -> type[KernelOps]:
+        """This namespace with the ``±inf`` / ``nan`` masks on or off (see ``kernels``)."""
+        if (inf, nan) == (cls.guard_inf, cls.guard_nan):
+            return cls
+        return type(cls.__name__, (cls,), {"guard_inf": inf, "guard_nan": nan})
+
+    @staticmethod
+    def exp(x: Array) -> Array:
+        return _expf(x) if x.dtype == torch.float32 else torch.exp(x)
+
+    @staticmethod
+    def sigmoid(x: Array) -> Array:
+        return 1.0 / (1.0 + _expf(-x)) if x.dtype == torch.float32 else torch.sigmoid(x)
 
     @staticmethod
     def expm1(x: Array) -> Array:

@@ -23,6 +23,12 @@ class _Composites:
     """Operations composed of the primitives, written once for both namespaces (the compiled
     kernels' namespace replaces them with cheaper float32 forms)."""
 
+    # Whether Activation masks a formula's value at u = ±inf with its limits, and at nan
+    # with nan. Always here; a compiled kernel drops a mask its formula provably does not
+    # need (fastmath.KernelOps.guarding).
+    guard_inf = True
+    guard_nan = True
+
     @classmethod
     def log1p_abs(cls, x: Array) -> Array:
         """``ln(1 + |x|)`` (the logarithmic activations)."""

@@ -133,7 +133,7 @@ def elu(alpha: float = 1.0) -> Definition:
 @register("gelu")
 def gelu() -> Definition:
     def pdf(x: Array, o: Ops) -> Array:
-        return o.exp(-0.5 * x * x) / SQRT_2PI
+        return o.exp(-0.5 * x * x) * (1.0 / SQRT_2PI)
 
     def cdf(x: Array, o: Ops) -> Array:
         return 0.5 * o.erfc(x * -math.sqrt(0.5))  # (1 + erf(x/sqrt 2))/2 cancels for x << 0
@@ -150,7 +150,7 @@ def gelu() -> Definition:
         reference="Hendrycks & Gimpel 2016 (exact, erf form)",
         # Phi(x) = y/x (1/2 at 0): no erf in the backward
         dphi_from_value=lambda x, y, o: (
-            o.where(x == 0, 0.5, y / o.where(x == 0, 1.0, x)) + x * pdf(x, o)
+            o.where(x == 0, 0.5, y / x) + x * pdf(x, o)
         ),
     )
 
@@ -176,6 +176,6 @@ def silu() -> Definition:
         reference="Elfwing et al. 2018; Ramachandran et al. 2017 (swish)",
         # s = y/x (1/2 at 0) and x s (1 - s) = x - y: phi' = s (1 + (x - y)), no exp
         dphi_from_value=lambda x, y, o: (
-            o.where(x == 0, 0.5, y / o.where(x == 0, 1.0, x)) * (1.0 + (x - y))
+            o.where(x == 0, 0.5, y / x) * (1.0 + (x - y))
         ),
     )
