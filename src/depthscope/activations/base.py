@@ -119,9 +119,10 @@ def _with_limits(f: Formula, lo: float, hi: float, u: Array, o: Ops) -> Array:
             out = f(u, o)
     else:
         out = f(u, o)
-    if o.guard_inf:
-        out = o.where(u == math.inf, hi, o.where(u == -math.inf, lo, out))
-    return o.where(u != u, u, out) if o.guard_nan else out
+    at_lo, at_hi, at_nan = o.limit_masks
+    out = o.where(u == -math.inf, lo, out) if at_lo else out
+    out = o.where(u == math.inf, hi, out) if at_hi else out
+    return o.where(u != u, u, out) if at_nan else out
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,9 @@ _ERFC_S = (-2.950629384e-02, 1.419261352e-01, -2.387352486e-01, 1.414346590e-01,
 _LN2_HI, _LN2_LO = 0.693359375, -2.12194440e-4  # Cody-Waite split of ln 2 (Cephes)
 _EXPF_MAX = 88.0  # beyond, 2^n overflows float32
 _EXPF_MIN = -104.0  # e^x < 2^-150: rounds to 0
-_EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(7, -1, -1))  # e^r, |r| <= ln2/2
+# e^r on |r| <= ln2/2, degree 6 (Chebyshev-weighted fit, relative error 1.9e-9)
+_EXP_POLY = (1.382942441e-03, 8.374774508e-03, 4.166835815e-02, 1.666642080e-01,
+             4.999999149e-01, 1.000000036e+00, 1.000000001e+00)
 _LOG1PF_LG = (0.24279078841, 0.28498786688, 0.40000972152, 0.66666662693)  # Lg4..Lg1 (musl)
 _LOG1PF_LN2_HI, _LOG1PF_LN2_LO = 6.9313812256e-01, 9.0580006145e-06
 _SQRT_HALF_BITS = 0x3F3504F3  # float32 bits of sqrt(2)/2
@@ -100,11 +102,20 @@ def _pow2(n: Array) -> Array:
     return ((n + 127) << 23).view(torch.float32)
 
 
-def _expf(x: Array) -> Array:
-    c = x.clamp(_EXPF_MIN, _EXPF_MAX + 1.0)  # beyond: 0 and inf from the scaling below
+def _exp_clamped(c: Array) -> Array:
+    """``e^c`` for ``c`` in ``[-104, 89]`` (or nan): ``2^n p(r)``, applied as ``2^h 2^(n - h)``
+    so subnormal results are exact and only the last product overflows."""
     n, r = _reduce_ln2(c)
-    half = n >> 1  # 2^n = 2^half 2^(n - half): exact subnormal results, overflow only at the end
-    return polynomial(r, _EXP_TAYLOR) * _pow2(half) * _pow2(n - half)
+    half = n >> 1
+    return polynomial(r, _EXP_POLY) * _pow2(half) * _pow2(n - half)
+
+
+def _expf(x: Array) -> Array:
+    return _exp_clamped(x.clamp(_EXPF_MIN, _EXPF_MAX + 1.0))  # beyond: 0 and inf
+
+
+def _exp_nonpositivef(x: Array) -> Array:
+    return _exp_clamped(torch.clamp(x, min=_EXPF_MIN))  # x <= 88: no upper clamp needed
 
 
 def _expm1f(x: Array) -> Array:
@@ -122,7 +133,7 @@ def _tanhf(x: Array) -> Array:
 def _erfcf(x: Array) -> Array:
     z = x.abs()
     t = 1.0 / (1.0 + _ERFC_T * z)
-    tail = t * polynomial(t, _ERFC_S) * _expf(-(z * z))  # the polynomial and e^{-z^2} overlap
+    tail = t * polynomial(t, _ERFC_S) * _exp_nonpositivef(-(z * z))  # the polynomial and e^{-z^2} overlap
     return torch.where(x < 0, 2.0 - tail, tail)
 
 
@@ -143,7 +154,7 @@ def _log1p_absf(x: Array) -> Array:
 
 
 def _log1p_expf(x: Array) -> Array:
-    e = _expf(x)
+    e = _exp_nonpositivef(x)
     s = e / (2.0 + e)
     z = s * s
     return 2.0 * s + s * (z * polynomial(z, _ATANH_R))
@@ -169,15 +180,19 @@ class KernelOps(TorchOps):
 
     @classmethod
     @functools.cache
-    def guarding(cls, inf: bool, nan: bool) -> type[KernelOps]:
-        """This namespace with the ``±inf`` / ``nan`` masks on or off (see ``kernels``)."""
-        if (inf, nan) == (cls.guard_inf, cls.guard_nan):
+    def masking(cls, masks: tuple[bool, bool, bool]) -> type[KernelOps]:
+        """This namespace with the masks at ``u = -inf, +inf, nan`` on or off (``kernels``)."""
+        if masks == cls.limit_masks:
             return cls
-        return type(cls.__name__, (cls,), {"guard_inf": inf, "guard_nan": nan})
+        return type(cls.__name__, (cls,), {"limit_masks": masks})
 
     @staticmethod
     def exp(x: Array) -> Array:
         return _expf(x) if x.dtype == torch.float32 else torch.exp(x)
+
+    @staticmethod
+    def exp_neg(a: Array) -> Array:
+        return _exp_nonpositivef(-a) if a.dtype == torch.float32 else torch.exp(-a)
 
     @staticmethod
     def sigmoid(x: Array) -> Array:

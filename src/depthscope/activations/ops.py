@@ -23,11 +23,16 @@ class _Composites:
     """Operations composed of the primitives, written once for both namespaces (the compiled
     kernels' namespace replaces them with cheaper float32 forms)."""
 
-    # Whether Activation masks a formula's value at u = ±inf with its limits, and at nan
-    # with nan. Always here; a compiled kernel drops a mask its formula provably does not
-    # need (fastmath.KernelOps.guarding).
-    guard_inf = True
-    guard_nan = True
+    # Whether Activation masks a formula's value at u = -inf and +inf with its limits, and at
+    # nan with nan. Always here; a compiled kernel drops the masks its formula provably does
+    # not need (fastmath.KernelOps.masking).
+    limit_masks: tuple[bool, bool, bool] = (True, True, True)
+
+    @classmethod
+    def exp_neg(cls, a: Array) -> Array:
+        """``e^{-a}`` for ``a >= 0`` (every exponential of the formulas: the compiled kernels
+        skip the overflow branch)."""
+        return cls.exp(-a)  # type: ignore[attr-defined]
 
     @classmethod
     def log1p_abs(cls, x: Array) -> Array:

@@ -113,10 +113,10 @@ def elu(alpha: float = 1.0) -> Definition:
         return o.where(x > 0, x, alpha * o.expm1(-o.relu(-x)))
 
     def df(x: Array, o: Ops) -> Array:
-        return o.where(x > 0, 1.0, alpha * o.exp(-o.relu(-x)))
+        return o.where(x > 0, 1.0, alpha * o.exp_neg(o.relu(-x)))
 
     def d2f(x: Array, o: Ops) -> Array:
-        return o.where(x > 0, 0.0, alpha * o.exp(-o.relu(-x)))
+        return o.where(x > 0, 0.0, alpha * o.exp_neg(o.relu(-x)))
 
     return Definition(
         "elu", f, df, d2f,
@@ -133,7 +133,7 @@ def elu(alpha: float = 1.0) -> Definition:
 @register("gelu")
 def gelu() -> Definition:
     def pdf(x: Array, o: Ops) -> Array:
-        return o.exp(-0.5 * x * x) * (1.0 / SQRT_2PI)
+        return o.exp_neg(0.5 * x * x) * (1.0 / SQRT_2PI)
 
     def cdf(x: Array, o: Ops) -> Array:
         return 0.5 * o.erfc(x * -math.sqrt(0.5))  # (1 + erf(x/sqrt 2))/2 cancels for x << 0

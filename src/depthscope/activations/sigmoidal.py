@@ -16,7 +16,7 @@ INF = math.inf
 
 def _sech2(y: Array, o: Ops) -> Array:
     """``sech(y)^2 = 4 e^{-2|y|} / (1 + e^{-2|y|})^2``: no cancellation as in ``1 - tanh^2``."""
-    e = o.exp(-2.0 * o.abs(y))
+    e = o.exp_neg(2.0 * o.abs(y))
     return 4.0 * e / (1.0 + e) ** 2
 
 
@@ -26,7 +26,7 @@ def logistic_parts(x: Array, o: Ops) -> tuple[Array, Array]:
     ``s = 1/(1 + e)`` for ``x >= 0`` and ``e/(1 + e)`` otherwise: exact in both tails, where
     ``1 - sigmoid(x)`` would cancel; half the work of ``sigmoid(x) * sigmoid(-x)``.
     """
-    e = o.exp(-o.abs(x))
+    e = o.exp_neg(o.abs(x))
     r = 1.0 / (1.0 + e)
     pos = x >= 0
     return o.where(pos, r, e * r), o.where(pos, e * r, r)
@@ -45,7 +45,7 @@ def sigmoid() -> Definition:
         return o.sigmoid(x)
 
     def ds(x: Array, o: Ops) -> Array:
-        e = o.exp(-o.abs(x))  # s (1 - s) = e/(1 + e)^2 for either sign of x
+        e = o.exp_neg(o.abs(x))  # s (1 - s) = e/(1 + e)^2 for either sign of x
         r = 1.0 / (1.0 + e)
         return e * r * r
 
@@ -135,7 +135,7 @@ def erf() -> Definition:
         return o.erf(x)
 
     def df(x: Array, o: Ops) -> Array:
-        return (2.0 / SQRT_PI) * o.exp(-x * x)
+        return (2.0 / SQRT_PI) * o.exp_neg(x * x)
 
     def d2f(x: Array, o: Ops) -> Array:
         return -2.0 * x * df(x, o)
