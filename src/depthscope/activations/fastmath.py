@@ -15,11 +15,12 @@ Six operations differ from plain torch (errors measured against float64 over
 - ``tanh`` in float32: the rational minimax approximation of Eigen (``ptanh_float``, degree
   13/6 on ``|x| <= 7.9053``, where float32 ``tanh`` rounds to ``±1``), < 4 ulp, no ``exp``.
   Other dtypes: ``-m/(2 + m)``, ``m = expm1(-2|x|)`` with the sign of ``x``.
-- ``erfc`` in float32: ``t e^{-z^2 + P(t)}``, ``t = 1/(1 + z/2)``, ``z = |x|``, with the
-  degree-9 Chebyshev fit ``P`` of Numerical Recipes (Press et al. 2007, ``erfccheb``;
-  fractional error < 1.2e-7 in exact arithmetic); ``2 - erfc(|x|)`` for ``x < 0``. The float32
-  rounding of ``z^2`` costs up to ``z^2`` ulp in the far tail (``erfc(9) = 4e-37``: 60 ulp).
-  Cheaper than the vectorised library ``erfc`` by an ``exp``.
+- ``ndtr`` (the normal CDF ``Phi``) in float32: for ``x <= 0``, ``Phi(x) = erfc(z)/2 =
+  t S(t) e^{-x^2/2}``, ``z = |x|/sqrt 2``, ``t = 1/(1 + 0.4 z)`` in ``(0, 1]``, with ``S`` the
+  degree-10 least-squares Chebyshev fit of ``erfcx(z)/(2t)`` (relative error 6.7e-9); ``1 -
+  Phi(-x)`` for ``x > 0``. ``S`` and the ``exp`` are independent, so their latencies overlap;
+  no library ``erfc``. The float32 rounding of ``x^2/2`` costs up to ``x^2/2`` ulp in the far
+  tail (``Phi(-5)``: 12 ulp; ``Phi(-13)``: 85 ulp).
 - ``log1p_abs`` (``ln(1 + |x|)``) in float32: musl's ``log1pf`` (FreeBSD, Sun 1993):
   ``u = 1 + |x| = 2^k m``, ``m`` in ``[sqrt(2)/2, sqrt(2))``, ``ln m`` by a degree-4 fit in
   ``s^2`` (``s = f/(2 + f)``, ``f = m - 1``), plus ``k ln 2`` and the rounding correction
@@ -55,10 +56,11 @@ _TANHF_P = (-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
             4.89352455891786e-03)
 _TANHF_Q = (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03,
             4.89352518554385e-03)
-_ERFC_T = 0.4  # t = 1/(1 + 0.4 z) maps z in [0, inf] to t in (0, 1]
-_ERFC_S = (-2.950629384e-02, 1.419261352e-01, -2.387352486e-01, 1.414346590e-01,
-           -4.974379624e-02, 8.522811290e-02, 1.186341050e-01, 1.718023540e-01,
-           2.076080523e-01, 2.256760809e-01, 2.256758327e-01)  # erfcx(z)/t, see _erfcf
+_NDTR_T = 0.4 * math.sqrt(0.5)  # t = 1/(1 + 0.4 |x|/sqrt 2)
+_NDTR_S = tuple(0.5 * c for c in (  # the fit of erfcx(z)/t, halved
+    -2.950629384e-02, 1.419261352e-01, -2.387352486e-01, 1.414346590e-01, -4.974379624e-02,
+    8.522811290e-02, 1.186341050e-01, 1.718023540e-01, 2.076080523e-01, 2.256760809e-01,
+    2.256758327e-01))
 _LN2_HI, _LN2_LO = 0.693359375, -2.12194440e-4  # Cody-Waite split of ln 2 (Cephes)
 _EXPF_MAX = 88.0  # beyond, 2^n overflows float32
 _EXPF_MIN = -104.0  # e^x < 2^-150: rounds to 0
@@ -74,7 +76,7 @@ def polynomial(x: Array, coefficients: Sequence[float]) -> Array:
     """``c0 x^n + c1 x^(n-1) + ... + cn`` (coefficients from the highest power down) by
     Estrin's scheme: ``ceil(log2(n + 1))`` dependent multiply-adds instead of Horner's ``n``.
     A fused kernel handles one 8-lane vector per loop iteration and is latency-bound, so the
-    shorter chain is the faster one (erfc's degree 9: 4 steps instead of 9)."""
+    shorter chain is the faster one (ndtr's degree 10: 4 steps instead of 10)."""
     terms: list[Array] = list(reversed(coefficients))  # terms[k] multiplies x^k
     power = x
     while len(terms) > 1:
@@ -130,11 +132,10 @@ def _tanhf(x: Array) -> Array:
     return c * polynomial(z, _TANHF_P) / polynomial(z, _TANHF_Q)
 
 
-def _erfcf(x: Array) -> Array:
-    z = x.abs()
-    t = 1.0 / (1.0 + _ERFC_T * z)
-    tail = t * polynomial(t, _ERFC_S) * _exp_nonpositivef(-(z * z))  # the polynomial and e^{-z^2} overlap
-    return torch.where(x < 0, 2.0 - tail, tail)
+def _ndtrf(x: Array) -> Array:
+    t = 1.0 / (1.0 + _NDTR_T * x.abs())
+    tail = t * polynomial(t, _NDTR_S) * _exp_nonpositivef(-0.5 * x * x)  # Phi(-|x|)
+    return torch.where(x < 0, tail, 1.0 - tail)
 
 
 def _log1p_absf(x: Array) -> Array:
@@ -173,7 +174,7 @@ def _atanf(x: Array) -> Array:
 
 class KernelOps(TorchOps):
     """:class:`~depthscope.activations.ops.TorchOps` with an accurate ``expm1`` and fast
-    float32 ``tanh``, ``erfc``, ``log1p_abs``, ``log1p_exp`` and ``arctan``, for formulas
+    float32 ``tanh``, ``ndtr``, ``log1p_abs``, ``log1p_exp`` and ``arctan``, for formulas
     traced into compiled kernels."""
 
     name = "kernel"
@@ -212,8 +213,8 @@ class KernelOps(TorchOps):
         return torch.sign(x) * (-m / (2.0 + m))
 
     @staticmethod
-    def erfc(x: Array) -> Array:
-        return _erfcf(x) if x.dtype == torch.float32 else torch.special.erfc(x)
+    def ndtr(x: Array) -> Array:
+        return _ndtrf(x) if x.dtype == torch.float32 else TorchOps.ndtr(x)
 
     @staticmethod
     def log1p_abs(x: Array) -> Array:

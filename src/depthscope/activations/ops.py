@@ -35,6 +35,12 @@ class _Composites:
         return cls.exp(-a)  # type: ignore[attr-defined]
 
     @classmethod
+    def ndtr(cls, x: Array) -> Array:
+        """The normal CDF ``Phi(x) = erfc(-x/sqrt 2)/2``, accurate in the lower tail (where
+        ``(1 + erf(x/sqrt 2))/2`` cancels, as ``torch.special.ndtr`` does)."""
+        return 0.5 * cls.erfc(x * -math.sqrt(0.5))  # type: ignore[attr-defined]
+
+    @classmethod
     def log1p_abs(cls, x: Array) -> Array:
         """``ln(1 + |x|)`` (the logarithmic activations)."""
         return cls.log1p(cls.abs(x))  # type: ignore[attr-defined]

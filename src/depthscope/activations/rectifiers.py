@@ -135,13 +135,10 @@ def gelu() -> Definition:
     def pdf(x: Array, o: Ops) -> Array:
         return o.exp_neg(0.5 * x * x) * (1.0 / SQRT_2PI)
 
-    def cdf(x: Array, o: Ops) -> Array:
-        return 0.5 * o.erfc(x * -math.sqrt(0.5))  # (1 + erf(x/sqrt 2))/2 cancels for x << 0
-
     return Definition(
         "gelu",
-        lambda x, o: x * cdf(x, o),
-        lambda x, o: cdf(x, o) + x * pdf(x, o),
+        lambda x, o: x * o.ndtr(x),  # ndtr: accurate tail (1 + erf cancels)
+        lambda x, o: o.ndtr(x) + x * pdf(x, o),
         lambda x, o: 2.0 * pdf(x, o) - x * (x * pdf(x, o)),
         limits=((0.0, INF), (0.0, 1.0), (0.0, 0.0)),
         odd=False, monotone=False,
