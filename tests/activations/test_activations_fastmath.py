@@ -70,6 +70,20 @@ def test_log1p_exp_is_accurate_in_float32() -> None:
     assert special[2] == pytest.approx(math.log(2.0), rel=EPS32)
 
 
+def test_exp_special_values_overflow_and_subnormals() -> None:
+    """Bit-equal to torch.exp at ±inf, nan, the overflow edge and in the subnormal range (the
+    two-step scaling 2^h 2^(n-h)); exp_neg (argument >= 0) likewise, up to a = 103.9."""
+    x = torch.tensor([math.inf, -math.inf, math.nan, 0.0, -0.0, 88.72, 88.7228, 88.73, 1e30,
+                      -1e30, -87.4, -100.0, -103.9, -104.5])
+    fn = torch.compile(KERNEL.exp, dynamic=True, fullgraph=True)
+    torch.testing.assert_close(fn(x), torch.exp(x), rtol=2 * EPS32, atol=0, equal_nan=True)
+    a = torch.tensor([math.inf, math.nan, 0.0, 1.0, 87.4, 100.0, 103.9, 104.5, 1e30])
+    fn = torch.compile(KERNEL.exp_neg, dynamic=True, fullgraph=True)
+    torch.testing.assert_close(fn(a), torch.exp(-a), rtol=2 * EPS32, atol=0, equal_nan=True)
+    tiny = torch.linspace(-103.9, -87.4, 10_001)  # subnormal results: within 1 unit 2^-149
+    assert float((fn(-tiny).double() - torch.exp(tiny.double())).abs().max()) <= 2.0**-149
+
+
 def test_log1p_abs_special_values() -> None:
     """nan propagates; ±inf gives nan (formulas take their limits at ±inf instead)."""
     fn = torch.compile(KERNEL.log1p_abs, dynamic=True, fullgraph=True)

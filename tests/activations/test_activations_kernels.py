@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 import depthscope.functional as F
-from depthscope.activations import get, kernels
+from depthscope.activations import get, kernels, names
 from depthscope.errors import DepthscopeError
 
 
@@ -90,3 +91,36 @@ def test_backend_switch_and_environment_variable() -> None:
     env = {**os.environ, "DEPTHSCOPE_KERNELS": "eager"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "eager"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "masks"),
+    [("gelu", "phi", (True, False, False)),  # x Phi(x) at -inf: -inf * 0 = nan
+     ("gelu", "grad_from_value", (True, True, False)),  # y/x at ±inf: nan
+     ("sigmoid", "phi", (False, False, False)),  # 1/(1 + e^-x) is right at ±inf and nan
+     ("relu", "grad", (False, False, True)),  # (x > 0) is 0 at nan: nan needs the mask
+     ("tanh", "phi", (True, True, False))],  # the rational form gives 1 - 3.6e-7 at ±inf
+)
+def test_kernels_keep_exactly_the_limit_masks_their_formula_needs(name, kind, masks) -> None:
+    example = [torch.zeros(4)] * {"phi": 1, "grad": 2, "grad_from_value": 3}[kind]
+    assert kernels._namespace(get(name), kind, example).limit_masks == masks
+    assert kernels._namespace(get(name), kind, [t.to("meta") for t in example]).limit_masks == (
+        True, True, True)  # other devices keep every mask
+
+
+@pytest.mark.skipif(bool(kernels._compiler_missing("cpu")), reason="no C++ compiler")
+@pytest.mark.parametrize("name", names())
+def test_compiled_kernels_match_eager_at_extremes_and_nan(name, compiled) -> None:
+    """The masks a kernel drops (probed eagerly) change nothing in the compiled code either:
+    the eager values and gradients at ±inf, ±1e30, ±1, 0 and nan (nan exactly where eager has
+    nan), through x and through y."""
+    act = get(name)
+    x = torch.tensor([-math.inf, -1e30, -1.0, 0.0, 1.0, 1e30, math.inf, math.nan] * 2)
+    g = torch.linspace(0.5, 2.0, x.numel())
+    eager_y = kernels.eager_phi(act, x)
+    assert torch.equal(kernels.phi(act, x).isnan(), eager_y.isnan())
+    torch.testing.assert_close(kernels.phi(act, x), eager_y, rtol=1e-6, atol=0, equal_nan=True)
+    for y in (None, eager_y):
+        torch.testing.assert_close(kernels.grad(act, x, g, y), kernels.eager_grad(act, x, g),
+                                   rtol=1e-5, atol=1e-30, equal_nan=True)
+    assert not kernels._broken

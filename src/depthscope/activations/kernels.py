@@ -158,6 +158,8 @@ def _build(act: Activation, kind: str, example: list[torch.Tensor]
 
     formula = _formula(act, kind, _namespace(act, kind, example))
     graph = make_fx(formula, tracing_mode="symbolic")(*example)
+    if not any(node.op == "call_function" for node in graph.graph.nodes):
+        return graph  # returns an input as it is (identity): nothing to compile
     with inductor_config.patch(INDUCTOR_OPTIONS):
         return standalone_compile(graph, example, dynamic_shapes="from_graph")
 
