@@ -49,6 +49,7 @@ def test_estrin_polynomial_equals_horner(coefficients: list[float], x: float) ->
         ("arctan", torch.atan, 1e-30, 1e30, 2.0),
         ("ndtr", lambda x: torch.special.erfc(x * -math.sqrt(0.5)) / 2, 1e-30, 5.0, 12.0),
         ("exp", torch.exp, 1e-30, 88.0, 2.0),
+        ("erf", torch.erf, 1e-30, 10.0, 3.0),
         ("log1p_abs", lambda x: torch.log1p(x.abs()), 1e-30, 3e38, 1.0),
     ],
 )
@@ -140,7 +141,7 @@ def test_dphi_from_value_equals_dphi(name, params) -> None:
     ("name", "hi", "bound"),
     [("tanh", 1e3, 4.0), ("arctan", 1e3, 2.0), ("elu", 1e3, 2.0), ("softplus", 1e3, 3.0),
      ("logsig", 1e3, 3.0), ("log_semisigmoid", 1e3, 2.0), ("logmin", 1e3, 2.0),
-     ("silu", 1e3, 2.0), ("gelu", 5.0, 20.0)],
+     ("silu", 1e3, 2.0), ("erf", 1e3, 3.0), ("gelu", 5.0, 20.0)],
 )
 def test_compiled_value_is_accurate_to_a_few_ulp(name, hi, bound) -> None:
     """``phi(x)`` through the compiled kernel (FMA-contracted fastmath), relative to float64,
