@@ -21,7 +21,7 @@ from depthscope.activations.registry import register
 def logsig() -> Definition:
     def f(x: Array, o: Ops) -> Array:
         ln = o.log1p_abs(x)
-        return o.sign(x) * ln / (ln + 1.0)
+        return o.copysign(ln / (ln + 1.0), x)  # (cheaper than sign(x) * ...)
 
     def df(x: Array, o: Ops) -> Array:
         ln = o.log1p_abs(x)
@@ -51,7 +51,7 @@ def logsig() -> Definition:
 @register("log_semisigmoid", aliases=("semisigmoid", "logarithmic_semisigmoid", "symlog"))
 def log_semisigmoid() -> Definition:
     def f(x: Array, o: Ops) -> Array:
-        return o.sign(x) * o.log1p_abs(x)
+        return o.copysign(o.log1p_abs(x), x)
 
     def df(x: Array, o: Ops) -> Array:
         return 1.0 / (1.0 + o.abs(x))

@@ -57,6 +57,7 @@ class TorchOps(_Composites):
     name = "torch"
     abs = staticmethod(torch.abs)
     sign = staticmethod(torch.sign)
+    copysign = staticmethod(torch.copysign)
     exp = staticmethod(torch.exp)
     expm1 = staticmethod(torch.expm1)
     log1p = staticmethod(torch.log1p)
@@ -98,6 +99,7 @@ class NumpyOps(_Composites):
     name = "numpy"
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
+    copysign = staticmethod(np.copysign)
     exp = staticmethod(np.exp)
     expm1 = staticmethod(np.expm1)
     log1p = staticmethod(np.log1p)
