@@ -21,6 +21,11 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def _over_x(y: Array, x: Array, o: Ops) -> Array:
+    """``s(x) = y/x`` for ``y = x s(x)`` with ``s(0) = 1/2`` (gelu's Phi, silu's sigmoid)."""
+    return o.where(x == 0, 0.5, y / x)
+
+
 @register("identity", aliases=("linear",))
 def identity() -> Definition:
     return Definition(
@@ -145,10 +150,8 @@ def gelu() -> Definition:
         tails=(Tail("gaussian", 0.5), Tail("constant")),
         formula="x Phi(x);  phi' = Phi(x) + x N(x);  phi'' = (2 - x^2) N(x)",
         reference="Hendrycks & Gimpel 2016 (exact, erf form)",
-        # Phi(x) = y/x (1/2 at 0): no erf in the backward
-        dphi_from_value=lambda x, y, o: (
-            o.where(x == 0, 0.5, y / x) + x * pdf(x, o)
-        ),
+        # Phi(x) = y/x: no erf in the backward
+        dphi_from_value=lambda x, y, o: _over_x(y, x, o) + x * pdf(x, o),
     )
 
 
@@ -171,8 +174,6 @@ def silu() -> Definition:
         tails=(Tail("exponential", 1.0), Tail("constant")),
         formula="x sigmoid(x);  phi' = s(1 + x(1 - s));  phi'' = s(1 - s)(2 + x(1 - 2s))",
         reference="Elfwing et al. 2018; Ramachandran et al. 2017 (swish)",
-        # s = y/x (1/2 at 0) and x s (1 - s) = x - y: phi' = s (1 + (x - y)), no exp
-        dphi_from_value=lambda x, y, o: (
-            o.where(x == 0, 0.5, y / x) * (1.0 + (x - y))
-        ),
+        # s = y/x and x s (1 - s) = x - y: phi' = s (1 + (x - y)), no exp
+        dphi_from_value=lambda x, y, o: _over_x(y, x, o) * (1.0 + (x - y)),
     )
