@@ -56,3 +56,20 @@ def test_init_from_spec(init: str, sigma_w: float | None, n_var: float) -> None:
 def test_bad_spec() -> None:
     with pytest.raises(DepthscopeError, match="fixes its own scale"):
         build(spec(init="lecun", sigma_w=2.0))
+
+
+def test_standard_readout_keeps_a_critical_net_logits_small() -> None:
+    """readout='standard': hidden layers at sigmoid's critical sigma_w = 10.2, the read-out
+    U[±1/√fan_in] with zero bias (its logits' variance ~ E[phi²]/3 instead of 10.2² E[phi²])."""
+    import math
+
+    spec = MLPSpec(depth=3, width=64, in_features=8, out_features=10, activation="sigmoid",
+                   init="gaussian", sigma_w=10.2, sigma_b=0.2, readout="standard")
+    net = build(spec, seed=1)
+    hidden, readout = net[0], net[-1]
+    assert float(hidden.weight.detach().std()) * math.sqrt(8) > 5
+    assert float(readout.weight.detach().abs().max()) <= 1 / math.sqrt(64)
+    assert float(readout.bias.detach().abs().max()) == 0.0
+    same = build(spec.model_copy(update={"readout": "same"}), seed=1)
+    assert torch.equal(same[0].weight, hidden.weight)  # hidden layers untouched
+    assert float(same[-1].weight.detach().std()) * math.sqrt(64) > 5

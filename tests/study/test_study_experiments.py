@@ -1,13 +1,11 @@
-"""Trainability relative to what a data set allows, on a hand-made table of runs."""
+"""The Schoenholz section's relative trainability on a hand-made table of runs."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from depthscope.study.context import Context
-from depthscope.study.experiments import depth_configs, threshold, trainable
-from depthscope.study.profiles import get_profile
+from depthscope.study.experiments import threshold, trainable
 
 
 def _runs() -> pd.DataFrame:
@@ -29,12 +27,3 @@ def test_threshold_is_half_way_from_chance_to_the_best_reached() -> None:
     # the diverged run's 0.9 still counts as reached (its best before diverging)
     assert threshold(runs, "hard") == pytest.approx(0.10 + 0.5 * (0.90 - 0.10))
     assert trainable(runs).tolist() == [True, False, False, False, False]
-
-
-def test_depth_configs_share_one_shape_per_depth(tmp_path) -> None:
-    ctx = Context(get_profile("test"), tmp_path, tmp_path / "s.sqlite")
-    configs = depth_configs(ctx)
-    keys = {c.shape_key() for c in configs}
-    p = ctx.profile
-    assert len(keys) == len(p.depths) * len(p.datasets)  # one ensemble batch per depth
-    assert len({c.run_id for c in configs}) == len(configs)

@@ -9,7 +9,7 @@ import pytest
 from depthscope.errors import DepthscopeError
 from depthscope.study import Context, get_profile, run_study
 from depthscope.study.claims import Claim, ClaimInfo
-from depthscope.study.runner import check_claim
+from depthscope.study.runner import check_claim, failures
 
 INFO = ClaimInfo("x", "seed", "a claim", "a method")
 
@@ -18,13 +18,15 @@ def _ctx(tmp_path: Path) -> Context:
     return Context(get_profile("test"), tmp_path / "out", tmp_path / "runs.sqlite")
 
 
-def test_a_failing_check_is_not_evaluated_with_its_reason(tmp_path: Path) -> None:
+def test_a_failing_check_is_loud(tmp_path: Path) -> None:
     def boom(ctx: Context) -> None:
-        raise RuntimeError("no data")
+        raise RuntimeError("no data\nsecond line")
 
     result = check_claim(Claim(INFO, boom), _ctx(tmp_path))
-    assert result.verdict == "not evaluated"
+    assert result.verdict == "failed"
     assert "RuntimeError: no data" in result.why
+    assert "second line" not in result.why  # one line
+    assert failures([result]) == [result]
     assert (result.figures, result.tables, result.numbers) == ([], [], {})
 
 
@@ -63,3 +65,21 @@ def test_one_claim_end_to_end(tmp_path: Path) -> None:
     assert [r.verdict for r in results] == ["holds"]
     assert paths["report"].read_text().count('<section class="claim"') == 1
     assert paths["setup"]["profile"] == "test"
+
+
+def test_the_cli_exits_non_zero_when_a_claim_fails(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from depthscope.cli import app
+    from depthscope.study import claims, runner
+
+    def boom(ctx: Context) -> None:
+        raise ValueError("broken evidence")
+
+    monkeypatch.setattr(runner, "all_claims", lambda: [Claim(INFO, boom)])
+    monkeypatch.setattr(claims, "all_claims", lambda: [Claim(INFO, boom)])
+    result = CliRunner().invoke(app, ["study", "--profile", "test", "--out",
+                                      str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 1
+    assert "error: claim x failed: the check raised ValueError: broken evidence" in result.stderr
+    assert (tmp_path / "out" / "report.html").exists()  # the report is still written

@@ -21,6 +21,7 @@ from depthscope.study.claims import (
     glorot,
     schoenholz,
 )
+from depthscope.study.stats import Interval
 
 
 def test_claim1() -> None:
@@ -60,17 +61,34 @@ def test_claim4_agreement_counts_only_clear_points() -> None:
     assert c04_phase.decide(float("nan"), 0)[0] == "not evaluated"
 
 
+def iv(est: float, low: float | None = None, high: float | None = None) -> Interval:
+    return Interval(est, est if low is None else low, est if high is None else high)
+
+
 def test_claim5_transitions_and_verdict() -> None:
     chains = [np.array([True, True, False]), np.array([False, True, True])]
     counts = c05_oneway.transitions(chains)
     assert counts == {"h→h": 0, "h→v": 1, "v→h": 1, "v→v": 2}
+    assert c05_oneway.chain_counts(chains).tolist() == [[1, 1, 0, 0], [0, 1, 1, 0]]
     assert c05_oneway.states(np.array([1e-4, 1e-2])).tolist() == [True, False]
     sticky = {"h→h": 50, "h→v": 3, "v→h": 1, "v→v": 99}
-    assert c05_oneway.decide(sticky, 10, 1)[0] == "holds"
-    assert c05_oneway.decide({**sticky, "h→v": 0}, 10, 1)[0] == "holds with caveats"
-    assert c05_oneway.decide({**sticky, "v→h": 20}, 10, 1)[0] == "does not hold"
-    assert c05_oneway.decide({"h→h": 5, "h→v": 0, "v→h": 0, "v→v": 0}, 0, 0)[0] \
+    assert c05_oneway.decide(sticky, iv(0.01, 0.0, 0.03), 10, 1)[0] == "holds"
+    assert c05_oneway.decide({**sticky, "h→v": 0}, iv(0.01, 0.0, 0.03), 10, 1)[0] \
+        == "holds with caveats"
+    assert c05_oneway.decide(sticky, iv(0.2, 0.1, 0.3), 10, 1)[0] == "does not hold"
+    assert c05_oneway.decide(sticky, iv(0.04, 0.01, 0.09), 10, 1)[0] == "inconclusive"
+    assert c05_oneway.decide({"h→h": 5, "h→v": 0, "v→h": 0, "v→v": 0}, None, 0, 0)[0] \
         == "not evaluated"
+
+
+def test_claim5_escape_interval_resamples_runs() -> None:
+    per_run = np.array([[1, 9, 0, 0]] * 10)  # every run escapes once in 10 vanished steps
+    escape = c05_oneway.escape_interval(per_run)
+    assert (escape.estimate, escape.low, escape.high) == (0.1, 0.1, 0.1)
+    mixed = np.array([[0, 10, 0, 0]] * 5 + [[2, 8, 0, 0]] * 5)
+    escape = c05_oneway.escape_interval(mixed)
+    assert escape.estimate == pytest.approx(0.1)
+    assert 0.0 < escape.low < 0.1 < escape.high < 0.2
 
 
 def test_claim7() -> None:
@@ -80,38 +98,57 @@ def test_claim7() -> None:
     assert abs(props["f(1)"] - 1) < 1e-4
     assert props[c07_lecun.SLOPE] == pytest.approx(1.7159 * 2 / 3)
     assert 0.8 < props[c07_lecun.STD] < 0.9  # sqrt(E f(z)^2) ~ 0.866, checked by quadrature
-    assert c07_lecun.decide(props, 8, 4)[0] == "holds"
-    assert c07_lecun.decide(props, 2, 4)[0] == "holds with caveats"
-    assert c07_lecun.decide({**props, "f(1)": 1.2}, 8, 4)[0] == "does not hold"
+    d = iv(32)
+    assert c07_lecun.decide(props, iv(0.02, 0.01, 0.03), d, d)[0] == "holds"
+    assert c07_lecun.decide(props, iv(-0.02, -0.03, 0.0), d, d)[0] == "holds with caveats"
+    # a tie at the grid's ceiling (32 = 32) is not "trains better": the accuracy gain decides
+    assert c07_lecun.decide(props, iv(0.0, -0.01, 0.01), d, d)[0] == "inconclusive"
+    assert c07_lecun.decide({**props, "f(1)": 1.2}, iv(0.02, 0.01, 0.03), d, d)[0] \
+        == "does not hold"
 
 
-def test_claims_8_to_10_separate_activation_from_initialisation() -> None:
+def test_claim7_accuracy_gain() -> None:
+    a = np.array([[90, 80], [90, 80]])  # (seeds, depths) correct counts of 100
+    b = np.array([[80, 70], [80, 70]])
+    gain = c07_lecun.accuracy_gain([(a, b)], [100])
+    assert (gain.estimate, gain.low, gain.high) == pytest.approx((0.1, 0.1, 0.1))
+
+
+def test_claim8_intervals_decide_or_say_inconclusive() -> None:
     d8 = c08_10_depth.decide_8
     acts = ("sigmoid", "tanh", "arctan")
-    assert d8(dict.fromkeys(acts, 2), dict.fromkeys(acts, 1))[0] == "holds"
-    verdict, why = d8(dict.fromkeys(acts, 2), dict.fromkeys(acts, 32))
+    low = dict.fromkeys(acts, iv(2, 1, 2))
+    assert d8(low, low)[0] == "holds"
+    verdict, why = d8(low, {**low, "tanh": iv(32, 16, 32)})
     assert verdict == "does not hold"
-    assert "the initialisation fails, not the activation" in why
-    assert d8({"sigmoid": 1, "tanh": 2, "arctan": 2},
-              {"sigmoid": 1, "tanh": 32, "arctan": 32})[0] == "holds with caveats"
-    assert d8({"sigmoid": 1, "tanh": 8, "arctan": 2}, dict.fromkeys(acts, 32))[0] \
-        == "does not hold"
-    assert c08_10_depth.decide_9({"softsign": 4, "logsig": 8}, {})[0] == "holds"
-    assert c08_10_depth.decide_9({"softsign": 32, "logsig": 8}, {})[0] == "holds with caveats"
-    assert c08_10_depth.decide_9({"softsign": 32, "logsig": 2}, {})[0] == "does not hold"
+    assert "tanh" in why
+    assert d8({**low, "tanh": iv(8, 4, 8)}, low)[0] == "does not hold"
+    # tanh's critical interval reaches from 2 to 4: it may or may not train beyond two
+    assert d8(low, {**low, "tanh": iv(4, 2, 4)})[0] == "inconclusive"
+
+
+def test_claim9_symmetric_windows() -> None:
+    d9 = c08_10_depth.decide_9
+    std = {"softsign": iv(2), "logsig": iv(2)}
+    assert d9({"softsign": iv(4), "logsig": iv(8, 8, 16)}, std)[0] == "holds"
+    assert d9({"softsign": iv(32), "logsig": iv(8)}, std)[0] == "holds with caveats"
+    assert d9({"softsign": iv(32), "logsig": iv(2)}, std)[0] == "does not hold"
+    assert d9({"softsign": iv(4, 4, 8), "logsig": iv(8)}, std)[0] == "inconclusive"
+    # the same gap from the claim (factor 2) fails for both activations alike
+    assert d9({"softsign": iv(8), "logsig": iv(4)}, std)[0] == "does not hold"
+
+
+def test_claim10() -> None:
     d10 = c08_10_depth.decide_10
-    assert d10({"relu": 32, "softplus": 32}, {}, 32, 0.25)[0] == "holds"
-    assert d10({"relu": 4, "softplus": 8}, {"relu": 32, "softplus": 32}, 32, 0.25)[0] \
-        == "holds with caveats"
-    assert d10({"relu": 4, "softplus": 8}, {"relu": 32, "softplus": 8}, 32, 0.25)[0] \
+    deep = {"relu": iv(32), "softplus": iv(32)}
+    deeper = {"relu": iv(64), "softplus": iv(64)}
+    assert d10(deep, deeper, 32, 64, 0.25)[0] == "holds"
+    shallow = {"relu": iv(4, 2, 4), "softplus": iv(8, 4, 8)}
+    assert d10(shallow, deeper, 32, 64, 0.25)[0] == "holds with caveats"
+    assert d10(shallow, {"relu": iv(64), "softplus": iv(8, 4, 16)}, 32, 64, 0.25)[0] \
         == "does not hold"
-
-
-def test_trainable_depth_is_deepest_majority() -> None:
-    from depthscope.study.experiments import trainable_depth
-
-    assert trainable_depth({1: 1.0, 2: 0.5, 4: 0.0, 8: 1.0}) == 8
-    assert trainable_depth({1: 0.0, 2: 0.4}) == 0
+    assert d10({"relu": iv(32, 16, 32), "softplus": iv(32)}, deeper, 32, 64, 0.25)[0] \
+        == "inconclusive"
 
 
 def test_claim11_tail_classes() -> None:
@@ -139,13 +176,19 @@ def test_claim12() -> None:
 
 
 def test_claim13() -> None:
-    def verdict(logsig: float, tanh: float) -> str:
-        return c13_speed.decide({"logsig": logsig, "tanh": tanh}, {"logsig": 7.5})[0]
+    aa, kernel = iv(1.0, 0.97, 1.03), iv(1.3)
+    assert c13_speed.decide(iv(1.05, 0.95, 1.2), aa, kernel)[0] == "does not hold"
+    assert c13_speed.decide(iv(2.0, 1.6, 2.4), aa, kernel)[0] == "holds"
+    assert c13_speed.decide(iv(1.5, 1.3, 1.7), aa, kernel)[0] == "inconclusive"
+    assert c13_speed.decide(iv(1.4, 1.3, 1.5), aa, kernel)[0] == "does not hold"  # at 1.5
 
-    assert verdict(1.1, 3.0) == "does not hold"  # as fast as relu
-    assert verdict(3.7, 3.2) == "does not hold"  # as fast as tanh
-    assert verdict(5.0, 3.0) == "holds with caveats"
-    assert verdict(9.0, 3.0) == "holds"
+
+def test_claim13_ratio_is_paired_within_rounds() -> None:
+    """A load change that slows a whole round cancels in the within-round ratio."""
+    load = np.array([1.0, 3.0, 1.0, 5.0, 2.0, 1.0, 4.0])
+    times = {"a": list(1.2 * load), "b": list(load)}
+    ratio = c13_speed.ratio_interval(times, "a", "b")
+    assert (ratio.estimate, ratio.low, ratio.high) == pytest.approx((1.2, 1.2, 1.2))
 
 
 def test_glorot() -> None:

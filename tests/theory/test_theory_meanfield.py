@@ -21,7 +21,7 @@ from depthscope.theory import (
     phase,
     phase_diagram,
 )
-from depthscope.theory.maps import moments
+from depthscope.theory.maps import as_activation, moments
 
 
 def erf_q_map(q: float, sw: float, sb: float) -> float:
@@ -155,3 +155,17 @@ def test_no_fixed_point_and_bad_input_are_clear_errors() -> None:
         chi1("tanh", -1.0, 0.0)
     with pytest.raises(DepthscopeError, match="unknown activation"):
         chi1("tnah", 1.0)
+
+
+def test_softplus_at_he_init_has_no_fixed_point() -> None:
+    """q^{l+1} = 2 K(q^l) = q^l + 0.019... for large q: q grows without bound (no q*), although
+    the tabulated map fakes a crossing near q = 1.5e8 (relative error ~1e-7)."""
+    fp = fixed_point("softplus", math.sqrt(2.0), 0.0)
+    assert not fp.exists
+    assert math.isinf(fp.q_star)
+    with pytest.raises(DepthscopeError, match="no fixed point"):
+        depth_scales("softplus", math.sqrt(2.0), 0.0)
+    q = np.array([1e2, 1e4, 1.5e8])  # the exact map stays above the diagonal
+    assert np.all(2.0 * moments(as_activation("softplus"), q)[0] - q > 0)
+    # a genuine fixed point nearby in parameter space is still found
+    assert fixed_point("softplus", 1.3, 0.0).exists

@@ -42,3 +42,26 @@ def ratios(
     median = {k: statistics.median(times[k]) / base for k in candidates}
     best = {k: min(times[k]) / base_best for k in candidates}
     return median, best
+
+
+def rounds(steps: dict[str, Step], rounds: int, inner: int) -> dict[str, list[float]]:
+    """Per step, ``rounds`` times: the least-disturbed of ``inner`` consecutive calls.
+
+    Every round times each step in turn (the order rotating from round to round), so a
+    change of machine load hits all steps of a round alike: ratios taken *within* a round
+    (``t_a[r] / t_b[r]``) cancel it, which is what makes them stable on a loaded machine.
+    """
+    names = list(steps)
+    for fn in steps.values():  # warm-up (compilation, allocator)
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for r in range(rounds):
+        order = names[r % len(names):] + names[: r % len(names)]
+        for key in order:
+            best = float("inf")
+            for _ in range(inner):
+                t0 = time.perf_counter()
+                steps[key]()
+                best = min(best, time.perf_counter() - t0)
+            times[key].append(best)
+    return times

@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check every claim of the seeds by theory and experiment; write an HTML report."""
         from depthscope.study import Context, get_profile, run_study
+        from depthscope.study.runner import failures
         from depthscope.sweep.run import check_device
 
         if device not in ("cpu", "cuda"):
@@ -41,11 +42,13 @@ def register(app: typer.Typer) -> None:
                       store_path=store or out.parent / "results.sqlite", device=device,
                       executor="ray" if ray else "local", progress=not json_out)
         results, paths = run_study(ctx, only=claim or None)
+        failed = failures(results)
         if json_out:
             print_json({"report": str(paths["report"]), "verdicts": str(paths["verdicts"]),
                         "setup": paths["setup"],
                         "claims": [{"id": r.id, "verdict": r.verdict, "why": r.why}
                                    for r in results]})
+            _exit_on(failed)
             return
         from rich.markup import escape
         from rich.table import Table
@@ -57,3 +60,15 @@ def register(app: typer.Typer) -> None:
             table.add_row(escape(r.id), escape(r.verdict), escape(r.why))
         console.print(table)
         console.print(f"report: {escape(str(paths['report']))}", highlight=False)
+        _exit_on(failed)
+
+
+def _exit_on(failed: list) -> None:
+    """Exit 1 with one line per claim whose check raised (the report is written first)."""
+    if not failed:
+        return
+    import sys
+
+    for r in failed:
+        print(f"error: claim {r.id} failed: {r.why}", file=sys.stderr)
+    raise typer.Exit(1)

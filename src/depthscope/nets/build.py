@@ -37,4 +37,6 @@ def build(
     x = None if data is None else data.detach().to("cpu", torch.float64)
     init.by_name_(net, spec.init, sigma_w=spec.sigma_w, sigma_b=spec.sigma_b,
                   activation=spec.act, data=x, generator=generator)
+    if spec.readout == "standard":
+        init.glorot_standard_(layers[-1], generator=generator)
     return net.to(device=device, dtype=dtype)

@@ -42,6 +42,10 @@ class MLPSpec(BaseModel):
     sigma_w: float | None = Field(default=None, gt=0, description="None: the init's own value")
     sigma_b: float = Field(default=0.0, ge=0)
     bias: bool = True
+    readout: Literal["same", "standard"] = Field(
+        default="same", description="the read-out layer's init: the hidden layers' ('same') "
+        "or Glorot & Bengio's standard U[±1/√fan_in] with zero bias ('standard'), so a "
+        "large critical sigma_w (sigmoid: 10.2) does not blow up the initial logits")
 
     @property
     def act(self) -> Activation:

@@ -27,6 +27,8 @@ figcaption{font-size:.9em;color:#444}
 .verdict{font-weight:bold;padding:.1em .45em;border-radius:.3em;white-space:nowrap}
 .v-holds{background:#d7f5dd} .v-holds-with-caveats{background:#fff1c2}
 .v-does-not-hold{background:#ffd6d6} .v-not-evaluated{background:#e4e4e4}
+.v-inconclusive{background:#d8e8ff} .v-failed{background:#c00;color:#fff}
+details{margin:.6em 0} summary{cursor:pointer;font-style:italic}
 .meta{color:#555;font-size:.9em} dt{font-weight:bold;margin-top:.5em} dd{margin-left:1.2em}
 """
 
@@ -44,7 +46,11 @@ def fmt(value: object) -> str:
             return "∞" if value > 0 else "−∞"
         if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
             return f"{value:.3e}"
-        return f"{value:.4g}"
+        digits = 4
+        while digits < 15 and value != round(value) and float(f"{value:.{digits}g}") == round(
+                value):  # never print 0.99999999 as "1": rounding must not contradict a claim
+            digits += 1
+        return f"{value:.{digits}g}"
     if value is None:
         return "—"
     return str(value)
@@ -58,16 +64,23 @@ def _verdict(verdict: str) -> str:
     return f'<span class="verdict {_slug(verdict)}">{html.escape(verdict)}</span>'
 
 
+COLLAPSE_ROWS = 15  # longer tables are folded into a <details> element
+
+
 def _table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(fmt(v))}</td>" for v in row) + "</tr>"
         for row in table.rows
     )
-    return (
+    page = (
         f"<table><caption>{html.escape(table.caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+    if len(table.rows) <= COLLAPSE_ROWS:
+        return page
+    return (f"<details><summary>{html.escape(table.caption)} ({len(table.rows)} rows)</summary>"
+            f"{page}</details>")
 
 
 def _section(result: ClaimResult) -> str:
@@ -79,6 +92,8 @@ def _section(result: ClaimResult) -> str:
         f"<dt>Claim</dt><dd>{html.escape(result.claim)}</dd>",
         f"<dt>Method</dt><dd>{html.escape(result.method)}</dd>",
         f"<dt>Verdict</dt><dd>{_verdict(result.verdict)} {html.escape(result.why)}</dd>",
+        *([f"<dt>Rule (fixed before the runs)</dt><dd>{html.escape(result.rule)}</dd>"]
+          if result.rule else []),
         "</dl>",
     ]
     for fig in result.figures:
@@ -100,14 +115,16 @@ def _section(result: ClaimResult) -> str:
 def _summary(results: Sequence[ClaimResult]) -> str:
     rows = "".join(
         f'<tr><td><a href="#claim-{html.escape(r.id)}">{html.escape(r.id)}</a></td>'
-        f"<td>{html.escape(r.claim)}</td><td>{_verdict(r.verdict)}</td></tr>"
+        f"<td>{html.escape(r.claim)}</td><td>{_verdict(r.verdict)}</td>"
+        f"<td>{html.escape(r.key)}</td></tr>"
         for r in results
     )
     counts = {v: sum(r.verdict == v for r in results) for v in VERDICTS}
     tally = ", ".join(f"{html.escape(v)}: {n}" for v, n in counts.items())
     return (
         f'<table id="summary"><caption>Verdicts ({tally})</caption>'
-        f"<thead><tr><th>claim</th><th>what the seed says</th><th>verdict</th></tr></thead>"
+        f"<thead><tr><th>claim</th><th>what the seed says</th><th>verdict</th>"
+        f"<th>key number (95 % interval)</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
 

@@ -28,6 +28,7 @@ class Context:
     executor: Literal["local", "ray"] = "local"
     progress: bool = False
     threads: int | None = 1  # torch CPU threads; the study's tensors are small (see runner)
+    train_threads: int | None = None  # threads while training ensembles (None: every core)
     cache: dict[str, Any] = field(default_factory=dict)
 
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:

@@ -1,26 +1,55 @@
 """Training experiments of the study: run configs through the sweep machinery and the store.
 
 Every run goes through :func:`depthscope.sweep.run_sweep` with the study's store, so a rerun
-skips what is already there (resume). The depth sweep is shared by claims 5, 7 and 8-10.
+skips what is already there (resume). The depth sweep, shared by claims 5, 7 and 8-10, follows
+the protocol of :mod:`depthscope.study.protocol` (tuned lr on tuning seeds, evaluation seeds
+at the chosen lr, absolute trainability).
 """
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 
+from depthscope.errors import DepthscopeError
+from depthscope.study import protocol, stats
 from depthscope.study.context import Context
 from depthscope.train.config import RunConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import pandas as pd
 
 STANDARD, CRITICAL, LECUN, HE = "glorot_standard", "critical", "lecun", "he"
-MAX_BATCH = 64  # one ensemble per depth: 7 activations x 2 inits + 2, times the seeds
+ARMS = ("standard", "critical", "lecun")  # the depth sweep's inits, by arm name
+#: Schoenholz et al. 2017's bias variance: the edge of chaos with q* > 0 for odd activations
+CRITICAL_SIGMA_B = math.sqrt(0.05)
+MAX_BATCH = 256  # members per ensemble: a whole depth's cells of one stage fit in one or two
 DEPTH_ACTIVATIONS = ("sigmoid", "tanh", "arctan", "softsign", "logsig", "relu", "softplus")
+#: (activation, arm) of the depth sweep: every essay activation under both inits, and tanh vs
+#: LeCun's tanh under LeCun's init (claim 7)
+DEPTH_ARMS = (*((a, arm) for arm in ("standard", "critical") for a in DEPTH_ACTIVATIONS),
+              ("tanh", "lecun"), ("lecun_tanh", "lecun"))
+
+
+@contextmanager
+def _threads(n: int | None) -> Iterator[None]:
+    """Train with ``n`` torch threads (the ensembles are large enough to use every core)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n or os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | None = None
@@ -35,9 +64,10 @@ def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | Non
 
         load_fn = partial(load, n=ctx.profile.data_size)
     ctx.store_path.parent.mkdir(parents=True, exist_ok=True)
-    runs = run_sweep(list(configs), store=ctx.store_path, executor=ctx.executor,
-                     progress=ctx.progress, device=ctx.device, load_fn=load_fn,
-                     max_batch=MAX_BATCH)
+    with _threads(ctx.train_threads):
+        runs = run_sweep(list(configs), store=ctx.store_path, executor=ctx.executor,
+                         progress=ctx.progress, device=ctx.device, load_fn=load_fn,
+                         max_batch=MAX_BATCH)
     series = None
     if metrics is not None:
         series = load_store(ctx.store_path, run_ids=list(runs["run_id"]),
@@ -45,81 +75,177 @@ def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | Non
     return runs, series
 
 
-def depth_configs(ctx: Context) -> list[RunConfig]:
-    """Claims 8-10 (+5, 7): every essay activation under standard and critical init (He's
-    init where theory finds no edge of chaos at sigma_b = 0), and tanh vs LeCun's tanh under
-    LeCun's init; every depth, data set and seed."""
-    p = ctx.profile
-    base = {"width": p.width, "steps": p.steps, "batch_size": p.batch_size,
-            "record_every": p.record_every, "optimizer": "momentum", "lr": p.lr}
-    inits = [(a, {"init": STANDARD}) for a in DEPTH_ACTIVATIONS]
-    inits += [(a, {"init": "gaussian", "sigma_w": critical_sigma_w(a)}
-               if critical_problem(a) is None else {"init": HE}) for a in DEPTH_ACTIVATIONS]
-    inits += [("tanh", {"init": LECUN}), ("lecun_tanh", {"init": LECUN})]
-    return [RunConfig(dataset=d, depth=depth, activation=a, seed=s, **init, **base)
-            for d in p.datasets for depth in p.depths for a, init in inits for s in p.seeds]
-
-
 @lru_cache(maxsize=64)
-def critical_sigma_w(act: str) -> float:
-    """Theory's edge-of-chaos sigma_w at sigma_b = 0 (chi_1 = 1), computed once per act.
+def critical_point(act: str) -> tuple[float, float, str]:
+    """``(sigma_w, sigma_b, note)`` of the study's critical init for ``act``.
 
-    Critical runs are stored as ``gaussian`` init with this sigma_w (the same network as
-    ``init="critical"``, without re-solving for sigma_w in every member's init)."""
+    The edge of chaos at ``sigma_b² = 0.05`` (chi_1 = 1 with q* > 0; Schoenholz et al. 2017)
+    where theory finds one; ReLU-like activations have none there (their edge of chaos is the
+    single point (sigma_b, sigma_w) = (0, √2), Hayou et al. 2019), so they get that point,
+    which is He's init. The read-out layer always keeps the standard init.
+    """
     from depthscope.theory import critical_sigma_w as solve
 
-    return float(solve(act, 0.0))
-
-
-def critical_problem(act: str) -> str | None:
-    """Why critical init cannot be built for ``act`` (None if it can)."""
     try:
-        critical_sigma_w(act)
-    except Exception as err:
-        return f"{type(err).__name__}: {err}"
-    return None
+        return float(solve(act, CRITICAL_SIGMA_B)), CRITICAL_SIGMA_B, ""
+    except DepthscopeError:
+        return math.sqrt(2.0), 0.0, (
+            f"{act} has no edge of chaos at sigma_b² = 0.05; its critical init is Hayou et "
+            "al.'s point (sigma_b, sigma_w) = (0, √2), He's init")
 
 
-def depth_sweep(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The shared depth sweep (runs with a ``trainable`` column, and the gradient series)."""
+def arm_init(act: str, arm: str) -> dict[str, Any]:
+    """RunConfig fields of an arm's initialisation."""
+    if arm == "standard":
+        return {"init": STANDARD}
+    if arm == "lecun":
+        return {"init": LECUN}
+    if arm == "critical":
+        sigma_w, sigma_b, _ = critical_point(act)
+        return {"init": "gaussian", "sigma_w": sigma_w, "sigma_b": sigma_b,
+                "readout": "standard"}
+    raise ValueError(f"unknown arm {arm!r}")
 
-    def build() -> tuple[Any, Any]:
-        runs, series = run(ctx, depth_configs(ctx),
-                           metrics=("grad_w_norm", "train_loss", "act_std", "saturated"))
-        init = runs["init"].where(runs["init"] != "gaussian", CRITICAL)
-        return runs.assign(trainable=trainable(runs), init=init), series
+
+def arm_of(init: str) -> str:
+    """The arm name of a stored run's init."""
+    return {STANDARD: "standard", LECUN: "lecun", "gaussian": "critical"}[init]
+
+
+Cell = tuple[str, str, str, int]  # (dataset, activation, arm, depth)
+
+
+def arm_depths(ctx: Context, arm: str) -> tuple[int, ...]:
+    """The depth grid of an arm (the critical arm goes deeper where the profile allows)."""
+    p = ctx.profile
+    return tuple(p.depths) + (tuple(p.critical_depths) if arm == "critical" else ())
+
+
+def _config(ctx: Context, cell: Cell, lr: float, seed: int) -> RunConfig:
+    p = ctx.profile
+    dataset, act, arm, depth = cell
+    return RunConfig(dataset=dataset, depth=depth, activation=act, seed=seed, lr=lr,
+                     width=p.width, steps=p.steps, batch_size=p.batch_size,
+                     record_every=p.record_every, optimizer="momentum", **arm_init(act, arm))
+
+
+@dataclass
+class DepthEvidence:
+    """The depth sweep's evaluation runs and how their learning rates were chosen."""
+
+    runs: pd.DataFrame  # evaluation runs, with ``arm`` and ``correct`` columns
+    series: pd.DataFrame  # their recorded series
+    lr: dict[Cell, float]  # chosen lr per cell
+    grid: dict[Cell, tuple[float, ...]]  # every lr tried per cell
+    edge: dict[Cell, bool]  # still on the grid's edge after the extensions
+
+    def correct(self, dataset: str, act: str, arm: str) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Correct test counts (seeds, depths) of one arm, and its depths (ascending)."""
+        sel = self.runs[(self.runs["dataset"] == dataset) & (self.runs["activation"] == act)
+                        & (self.runs["arm"] == arm)]
+        table = sel.pivot_table(index="seed", columns="depth", values="correct",
+                                aggfunc="first")
+        return table.to_numpy(dtype=np.int64), tuple(int(d) for d in table.columns)
+
+    def chance(self, dataset: str) -> int:
+        sel = self.runs[self.runs["dataset"] == dataset]
+        return int(sel["test_chance_hits"].iloc[0])
+
+    def examples(self, dataset: str) -> int:
+        sel = self.runs[self.runs["dataset"] == dataset]
+        return int(sel["test_examples"].iloc[0])
+
+    def twice_reference(self, dataset: str, act: str, arm: str) -> int:
+        correct, _ = self.correct(dataset, act, arm)
+        return protocol.twice_median(correct[:, 0])
+
+    def learnable(self, dataset: str) -> bool:
+        """Protocol rule 4 over every arm of the sweep."""
+        best = max(self.twice_reference(dataset, a, arm) for a, arm in DEPTH_ARMS)
+        return protocol.learnable(best, self.chance(dataset), self.examples(dataset))
+
+    def learnable_datasets(self, datasets: Sequence[str]) -> list[str]:
+        return [d for d in datasets if self.learnable(d)]
+
+    def depth_interval(self, datasets: Sequence[str], act: str, arm: str) -> stats.Interval:
+        """Trainable depth (the smaller over ``datasets``) with its bootstrap interval (the
+        data sets' seeds resampled independently)."""
+        estimates, draws = [], []
+        for d in datasets:
+            correct, depths = self.correct(d, act, arm)
+            estimates.append(protocol.trainable_depth(correct, depths, self.chance(d)))
+            draws.append(protocol.depth_distribution(correct, depths, self.chance(d)))
+        return stats.interval(min(estimates), np.min(np.stack(draws), axis=0))
+
+
+def _tune(ctx: Context, cells: list[Cell]) -> tuple[dict, dict, dict]:
+    """Protocol rule 1 on tuning seeds: chosen lr, lrs tried and edge flag per cell."""
+    p = ctx.profile
+    grid = {c: tuple(p.lr_grid) for c in cells}
+    chosen: dict[Cell, float] = {}
+    edge: dict[Cell, bool] = {}
+    for round_ in range(protocol.MAX_EXTENSIONS + 1):
+        configs = {(c, lr, s): _config(ctx, c, lr, s) for c in cells for lr in grid[c]
+                   for s in p.tune_seeds}
+        runs, _ = run(ctx, list(configs.values()))
+        by_id = runs.set_index("run_id")
+        for c in cells:
+            keys = [(lr, s) for lr in grid[c] for s in p.tune_seeds]
+            rows = by_id.loc[[configs[(c, lr, s)].run_id for lr, s in keys]]
+            chosen[c] = protocol.select_lr([k[0] for k in keys], rows["val_accuracy"].tolist(),
+                                           rows["train_loss"].tolist())
+            beyond = protocol.extension(grid[c], chosen[c])
+            edge[c] = beyond is not None
+            if beyond is not None and round_ < protocol.MAX_EXTENSIONS:
+                grid[c] = tuple(sorted((*grid[c], beyond)))
+        if not any(edge.values()) or round_ == protocol.MAX_EXTENSIONS:
+            break
+    return chosen, grid, edge
+
+
+def depth_sweep(ctx: Context) -> DepthEvidence:
+    """The shared depth sweep: tuned, then evaluated (computed once per study)."""
+
+    def build() -> DepthEvidence:
+        p = ctx.profile
+        cells = [(d, a, arm, depth) for d in p.datasets for a, arm in DEPTH_ARMS
+                 for depth in arm_depths(ctx, arm)]
+        lr, grid, edge = _tune(ctx, cells)
+        configs = [_config(ctx, c, lr[c], s) for c in cells for s in p.seeds]
+        runs, series = run(ctx, configs, metrics=("grad_w_norm", "val_accuracy", "act_std",
+                                                  "saturated"))
+        correct = np.rint(runs["test_accuracy"].fillna(0.0) * runs["test_examples"])
+        correct = correct.where(runs["status"] == "finished", 0)  # a diverged run predicts nothing
+        runs = runs.assign(arm=runs["init"].map(arm_of), correct=correct.astype(np.int64))
+        return DepthEvidence(runs, series, lr, grid, edge)
 
     return ctx.shared("depth_sweep", build)
 
 
-def trainable_depth(fractions: dict[int, float]) -> int:
-    """The deepest depth at which at least half of the seeds trained (0 if none did)."""
-    ok = [d for d, f in fractions.items() if f >= 0.5]
-    return max(ok) if ok else 0
-
-
-def _by_depth(runs: pd.DataFrame, column: str, reduce: str
-              ) -> dict[tuple[str, str, str], dict[int, float]]:
-    """``(dataset, label, init) -> {depth: reduce(column)}`` over the seeds."""
-    grouped = runs.groupby(["dataset", "label", "init", "depth"])[column].agg(reduce)
-    out: dict[tuple[str, str, str], dict[int, float]] = {}
-    for (dataset, label, init, depth), value in grouped.items():
-        out.setdefault((dataset, label, init), {})[int(depth)] = float(value)
-    return out
-
-
-def depth_table(runs: pd.DataFrame) -> dict[tuple[str, str, str], dict[int, float]]:
-    """``(dataset, label, init) -> {depth: fraction of seeds trainable}``."""
-    return _by_depth(runs, "trainable", "mean")
-
-
-def median_accuracy(runs: pd.DataFrame) -> dict[tuple[str, str, str], dict[int, float]]:
-    """``(dataset, label, init) -> {depth: median best validation accuracy}``."""
-    return _by_depth(runs, "best_val_accuracy", "median")
+def plateau_table(ctx: Context, ev: DepthEvidence) -> list[tuple[object, ...]]:
+    """Protocol rule 5 for every depth-1 cell: (data set, activation, arm, lr, lrs tried,
+    on edge, final median val. acc., plateau)."""
+    rows = []
+    val = ev.series[(ev.series["metric"] == "val_accuracy")]
+    info = ev.runs.set_index("run_id")
+    for dataset in ctx.profile.datasets:
+        for act, arm in DEPTH_ARMS:
+            cell = (dataset, act, arm, 1)
+            ids = info[(info["dataset"] == dataset) & (info["activation"] == act)
+                       & (info["arm"] == arm) & (info["depth"] == 1)].index
+            curve = val[val["run_id"].isin(ids)].groupby("step")["value"].median()
+            flat = protocol.plateaued(curve.index.to_numpy(), curve.to_numpy(),
+                                      ctx.profile.steps)
+            rows.append((dataset, act, arm, ev.lr[cell],
+                         ", ".join(f"{v:.3g}" for v in ev.grid[cell]), ev.edge[cell],
+                         float(curve.iloc[-1]) if len(curve) else math.nan, flat))
+    return rows
 
 
 def threshold(runs: pd.DataFrame, dataset: str, margin: float = 0.5) -> float:
-    """Trainability threshold of ``dataset``: ``chance + margin (reference - chance)``.
+    """The Schoenholz section's relative threshold: ``chance + margin (reference - chance)``.
+
+    (The depth claims use the absolute rule of :mod:`depthscope.study.protocol`.)
 
     ``reference`` is the best median (over seeds) best-validation accuracy any configuration
     of the experiment reached on that data set, so "trainable" means "got at least half way

@@ -18,15 +18,19 @@ class Profile(BaseModel):
 
     name: str
     # Trainable-depth experiments (claims 5, 8-10) ---------------------------------------
-    datasets: tuple[str, ...] = ("digits", "mnist1d")
+    # (protocol: depthscope.study.protocol; the first depth must be 1, the reference net)
+    datasets: tuple[str, ...] = ("digits",)
     data_size: int | None = Field(default=1500, description="examples per data set (None: all)")
     depths: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
+    critical_depths: tuple[int, ...] = (64,)  # the critical arm goes deeper
     width: int = 32
-    steps: int = 150
+    steps: int = 200
     batch_size: int = 64
     record_every: int = 30
-    lr: float = 0.01  # SGD with momentum 0.9 (depth and Schoenholz sweeps)
-    seeds: tuple[int, ...] = (0, 1, 2)
+    lr_grid: tuple[float, ...] = (0.01, 0.0316, 0.1)  # SGD with momentum 0.9; extended at edges
+    tune_seeds: tuple[int, ...] = (100, 101)  # choose the lr (validation split)
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # evaluate at the chosen lr (test split)
+    lr: float = 0.01  # the Schoenholz sweep's fixed lr (SGD with momentum 0.9)
     # Glorot & Bengio Table 1 (5 hidden layers) --------------------------------------------
     glorot_datasets: tuple[str, ...] = ("shapeset", "digits")
     glorot_width: int = 32
@@ -45,6 +49,11 @@ class Profile(BaseModel):
     phase_depth: int = 30
     # Benchmark (claim 13) -----------------------------------------------------------------
     bench_size: int = 1 << 20
+    bench_depth: int = 8  # the training-step MLP: hidden layers, width, batch
+    bench_width: int = 256
+    bench_batch: int = 256
+    bench_rounds: int = 21
+    bench_inner: int = 3  # calls per round (the least disturbed counts)
 
 
 PROFILES: dict[str, Profile] = {
@@ -53,11 +62,14 @@ PROFILES: dict[str, Profile] = {
         datasets=("digits",),
         data_size=300,
         depths=(1, 2, 4),
+        critical_depths=(6,),
         width=8,
         steps=20,
         batch_size=32,
         record_every=5,
-        seeds=(0,),
+        lr_grid=(0.03, 0.1),
+        tune_seeds=(100,),
+        seeds=(0, 1),
         glorot_datasets=("digits",),
         glorot_width=8,
         glorot_steps=10,
@@ -72,6 +84,11 @@ PROFILES: dict[str, Profile] = {
         phase_grid=4,
         phase_depth=5,
         bench_size=1 << 12,
+        bench_depth=2,
+        bench_width=16,
+        bench_batch=16,
+        bench_rounds=5,
+        bench_inner=1,
     ),
     "quick": Profile(name="quick"),
     "full": Profile(
@@ -79,11 +96,14 @@ PROFILES: dict[str, Profile] = {
         data_size=None,
         datasets=("digits", "mnist1d", "shapeset"),
         depths=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
+        critical_depths=(96, 128),
         width=128,
         steps=3000,
         batch_size=128,
         record_every=50,
-        seeds=(0, 1, 2, 3, 4),
+        lr_grid=(0.003, 0.01, 0.0316, 0.1),
+        tune_seeds=(100, 101, 102),
+        seeds=tuple(range(10)),
         glorot_width=1000,
         glorot_steps=20_000,
         schoenholz_sigma_w2=tuple(round(1.0 + 0.25 * i, 2) for i in range(13)),

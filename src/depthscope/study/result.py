@@ -9,8 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Verdict = Literal["holds", "holds with caveats", "does not hold", "not evaluated"]
-VERDICTS: tuple[Verdict, ...] = ("holds", "holds with caveats", "does not hold", "not evaluated")
+Verdict = Literal["holds", "holds with caveats", "does not hold", "inconclusive",
+                  "not evaluated", "failed"]
+VERDICTS: tuple[Verdict, ...] = ("holds", "holds with caveats", "does not hold", "inconclusive",
+                                 "not evaluated", "failed")
+#: "inconclusive": the evidence's interval straddles the rule's threshold. "not evaluated": an
+#: expected, stated cause (a missing optional dependency or device). "failed": the check
+#: raised; the study then exits non-zero.
 
 
 def graded(score: float, holds_from: float, caveats_from: float, text: str,
@@ -62,6 +67,9 @@ class ClaimResult:
     tables: list[Table] = field(default_factory=list)
     numbers: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    rule: str = ""  # the decision rule, stated before the experiment (printed beside the verdict)
+    key: str = ""  # the key number with its interval, for the summary table
+    intervals: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -76,6 +84,9 @@ class ClaimResult:
             "method": self.method,
             "verdict": self.verdict,
             "why": self.why,
+            "rule": self.rule,
+            "key": self.key,
+            "intervals": self.intervals,
             "numbers": self.numbers,
             "figures": [f.name for f in self.figures],
             "tables": [

@@ -17,35 +17,43 @@ from depthscope.study.context import Context
 from depthscope.study.result import ClaimResult
 
 
-def _missing(err: BaseException) -> str:
+def _failure(err: BaseException) -> tuple[str, str]:
+    """``(verdict, one-line reason)``: a missing optional module is an expected, stated cause
+    ("not evaluated"); anything else is a failure of the check ("failed")."""
     if isinstance(err, ImportError):
         name = getattr(err, "name", None) or str(err)
-        return f"it needs {name}, which is not available in this build."
+        return "not evaluated", f"it needs {name}, which is not available in this build."
     last = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
     where = f" (at {Path(last.filename).name}:{last.lineno})" if last else ""
-    return f"building the evidence failed with {type(err).__name__}: {err}{where}."
+    message = (str(err).strip().splitlines() or [""])[0][:200]
+    return "failed", f"the check raised {type(err).__name__}: {message}{where}."
 
 
 def check_claim(claim: Claim, ctx: Context) -> ClaimResult:
-    """One claim's result; an error while building evidence gives "not evaluated (reason)"."""
+    """One claim's result; an error while building evidence gives "failed" (or "not
+    evaluated" for a missing optional module) with a one-line reason."""
     start = time.perf_counter()
     try:
         result = claim.check(ctx)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except Exception as err:  # reported in the page, never hidden
-        info = claim.info
-        result = info.result("not evaluated", _missing(err))
+    except Exception as err:  # reported in the page and by the CLI's exit status
+        result = claim.info.result(*_failure(err))
     result.seconds = round(time.perf_counter() - start, 2)
     return result
+
+
+def failures(results: Sequence[ClaimResult]) -> list[ClaimResult]:
+    """The claims whose check raised (``depthscope study`` exits non-zero on any)."""
+    return [r for r in results if r.verdict == "failed"]
 
 
 def _announce(i: int, n: int, result: ClaimResult) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    colour = {"holds": "green", "holds with caveats": "yellow", "does not hold": "red"}.get(
-        result.verdict, "dim")
+    colour = {"holds": "green", "holds with caveats": "yellow", "does not hold": "red",
+              "inconclusive": "cyan", "failed": "bold red"}.get(result.verdict, "dim")
     Console(stderr=True).print(
         f"[{i}/{n}] claim {escape(result.id)}: [{colour}]{escape(result.verdict)}[/] "
         f"({result.seconds:.1f} s)", highlight=False)

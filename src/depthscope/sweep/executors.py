@@ -78,7 +78,8 @@ OnStep = Callable[[float], None]  # called with the runs' worth trained in the c
 
 
 def run_batch(batch: Batch, trainer: Trainer, on_step: OnStep | None = None) -> BatchOutcome:
-    """Train one batch; each summary gains ``chance_accuracy`` of the dataset."""
+    """Train one batch; each summary gains the data set's ``chance_accuracy`` (validation),
+    ``test_examples`` and ``test_chance_hits`` (count of the test split's commonest class)."""
     started_at, start = utcnow(), time.perf_counter()
     train_fn, load_fn = trainer.resolved()
     configs: list[RunConfig] = list(batch.configs)
@@ -91,8 +92,13 @@ def run_batch(batch: Batch, trainer: Trainer, on_step: OnStep | None = None) -> 
         raise RuntimeError(f"trainer returned runs {[r.config.run_id for r in results]} "
                            f"for batch {batch.run_ids}")
     chance = chance_accuracy(dataset)
+    test_labels = dataset.test.y  # (N_test,)
+    test = {"chance_accuracy": chance, "test_examples": float(len(test_labels)),
+            "test_chance_hits": float(torch.bincount(test_labels).max()) if len(test_labels)
+            else 0.0}
     for result in results:
-        result.summary.setdefault("chance_accuracy", chance)
+        for key, value in test.items():
+            result.summary.setdefault(key, value)
     seconds = time.perf_counter() - start
     info = provenance() | {"device": trainer.device, "dtype": str(trainer.dtype).split(".")[-1],
                            "batch_runs": len(batch), "batch_seconds": round(seconds, 3)}

@@ -32,6 +32,7 @@ CRITICAL_TOL = 1e-8  # |chi_1 - 1| below this is "critical"
 TRAINABLE_FACTOR = 6.0  # Schoenholz et al. 2017: trainable iff depth <~ 6 xi_c
 Q_MAX = float(np.exp(LN_Q[-1]))
 EXACT_C_POINTS = 8  # up to this many chaotic points: exact Newton for c*, else a kernel table
+MARGINAL_SLOPE = 1e-9  # a root whose map slope is this close to 1 must be confirmed exactly
 
 
 def _variances(sigma_w: object, sigma_b: object) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -98,7 +99,31 @@ def _solve_q(act: Activation, sw2: np.ndarray, sb2: np.ndarray, polish: int
             step = (sw2[refine] * k + sb2[refine] - q[refine]) / (sw2[refine] * g - 1.0)
         q[refine] = np.where(np.isfinite(step) & (np.abs(step) < 0.1 * q[refine]),
                              q[refine] - step, q[refine])
-    return q, exists
+    spurious = _spurious(act, q, sw2, sb2, refine)
+    return np.where(spurious, np.inf, q), exists & ~spurious
+
+
+def _spurious(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarray,
+              candidates: np.ndarray) -> np.ndarray:
+    """Roots found on the spline that exact quadrature does not confirm.
+
+    Where the map's slope ``sw2 G(q)`` at a root is within :data:`MARGINAL_SLOPE` of 1 the
+    map runs parallel to the diagonal (softplus at sigma_w = sqrt 2: ``q^{l+1} = q^l + 0.019``
+    for large q, so q grows linearly without bound) and the spline's ~1e-7 relative error can
+    fake a crossing. Such a root is kept only if the exact map really goes below the diagonal
+    beyond it: ``sw2 K(2q) + sb2 < 2q``.
+    """
+    out = np.zeros(q.shape, bool)
+    if not np.any(candidates):
+        return out
+    idx = np.flatnonzero(candidates)
+    _, _, g = moments(act, q[idx])
+    marginal = sw2[idx] * g > 1.0 - MARGINAL_SLOPE
+    if np.any(marginal):
+        at = idx[marginal]
+        k2, _, _ = moments(act, 2.0 * q[at])
+        out[at] = sw2[at] * k2 + sb2[at] - 2.0 * q[at] >= 0.0
+    return out
 
 
 def _moments_at(act: Activation, q: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:

@@ -32,6 +32,7 @@ class RunConfig(BaseModel):
     init: InitName = "pytorch_default"
     sigma_w: float | None = Field(default=None, gt=0)
     sigma_b: float = Field(default=0.0, ge=0)
+    readout: Literal["same", "standard"] = "same"
     optimizer: Optimizer = "sgd"
     lr: float = Field(default=0.01, gt=0)
     momentum: float = Field(default=0.9, ge=0, lt=1)
@@ -52,6 +53,7 @@ class RunConfig(BaseModel):
             init=self.init,
             sigma_w=self.sigma_w,
             sigma_b=self.sigma_b,
+            readout=self.readout,
         )
 
     def shape_key(self) -> tuple[object, ...]:
@@ -62,7 +64,10 @@ class RunConfig(BaseModel):
     @property
     def run_id(self) -> str:
         """Stable 16-hex-digit id of this config."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        fields = self.model_dump(mode="json")
+        if fields["readout"] == "same":  # ids of runs stored before the field existed stay
+            del fields["readout"]
+        canonical = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import binomtest
 
 from depthscope.activations import get
 from depthscope.report.figures import plot
@@ -102,4 +103,11 @@ def check(ctx: Context) -> ClaimResult:
     table = Table("Distribution of log10|g| (median) and P(vanish), P(explode) per depth",
                   ("n", "model", "K", "median log10|g|", "P(vanish)", "P(explode)",
                    "E[log10 phi'(x)], x~N(0,1)"), tuple(rows))
-    return INFO.result(verdict, why, figures=[fig], tables=[table])
+    n_key = 2.0 if 2.0 in iid else max(iid)
+    p_key = float(iid[n_key].p_vanish[-1])
+    ci = binomtest(round(p_key * p.mc_samples), p.mc_samples).proportion_ci(method="wilson")
+    key = (f"P(g vanishes at K = {ks[-1]}, n = {n_key:g}) = {p_key:.3g} [95 % CI "
+           f"{ci.low:.3g}–{ci.high:.3g}] (i.i.d. model, Wilson)")
+    return INFO.result(verdict, why, figures=[fig], tables=[table], key=key,
+                       intervals={"P(vanish)": {"estimate": p_key, "low": ci.low,
+                                                "high": ci.high, "level": 0.95}})

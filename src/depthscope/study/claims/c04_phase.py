@@ -76,4 +76,5 @@ def check(ctx: Context) -> ClaimResult:
     table = Table("Sample of the grid: predicted vs measured log10 gradient ratio",
                   ("sigma_w", "sigma_b", "theory", "sampled nets"), rows)
     return INFO.result(verdict, why, figures=[fig], tables=[table],
-                       numbers={"agreement": score, "clear grid points": points})
+                       numbers={"agreement": score, "clear grid points": points},
+                       key=f"theory right at {score:.0%} of {points} clear grid points")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from depthscope.report.figures import plot
+from depthscope.study import stats
 from depthscope.study.claims import QA, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import depth_sweep
@@ -20,6 +21,12 @@ INFO = ClaimInfo(
     "consecutive records and estimate the chain's transition probabilities.",
 )
 RATIO = 1e-3
+ESCAPE = 0.05  # "rare": below 5 % per record interval
+FLOOR = 1e-12  # ratios below this are drawn at the floor (marked), so the axis shows the data
+RULE = (f"P(escape | vanished) per record interval, with a 95 % bootstrap interval over runs: "
+        f"holds if the whole interval is below {ESCAPE:g}, does not hold if it is at or above "
+        f"{ESCAPE:g}, otherwise inconclusive; a holding verdict gets a caveat when no run "
+        "entered the vanished state during training.")
 
 
 def states(ratios: np.ndarray) -> np.ndarray:
@@ -39,22 +46,41 @@ def transitions(chains: list[np.ndarray]) -> dict[str, int]:
     return counts
 
 
-def decide(counts: dict[str, int], runs_vanished_at_start: int, escaped: int
-           ) -> tuple[str, str]:
-    """Holds if escapes from g ≈ 0 are rare (< 5 % per record interval) and entries happen;
-    with caveats if runs are simply born vanished and never enter it during training."""
+def chain_counts(chains: list[np.ndarray]) -> np.ndarray:
+    """Per chain: (v→h, v→v, h→v, h→h) transition counts (runs, 4)."""
+    rows = []
+    for chain in chains:
+        c = transitions([chain])
+        rows.append((c["v→h"], c["v→v"], c["h→v"], c["h→h"]))
+    return np.asarray(rows, dtype=np.int64).reshape(-1, 4)
+
+
+def escape_interval(per_run: np.ndarray) -> stats.Interval:
+    """P(escape | vanished) = sum v→h / sum (v→h + v→v), resampling runs."""
+    def p(idx: np.ndarray) -> float:
+        sel = per_run[idx]
+        stay = sel[:, 0].sum() + sel[:, 1].sum()
+        return float(sel[:, 0].sum() / stay) if stay else 0.0
+    return stats.bootstrap([len(per_run)], p)
+
+
+def decide(counts: dict[str, int], escape: stats.Interval | None, runs_vanished_at_start: int,
+           escaped: int) -> tuple[str, str]:
+    """:data:`RULE` on the escape probability's interval."""
     stay = counts["v→v"] + counts["v→h"]
-    if stay == 0:
+    if stay == 0 or escape is None:
         return "not evaluated", "no run ever reached the vanished state."
-    p_escape = counts["v→h"] / stay
     healthy = counts["h→h"] + counts["h→v"]
     p_enter = counts["h→v"] / healthy if healthy else float("nan")
-    text = (f"P(escape per record interval | vanished) = {p_escape:.3f} "
+    text = (f"P(escape per record interval | vanished) = {escape.text()} "
             f"({counts['v→h']} of {stay}); P(enter | healthy) = {p_enter:.4f} "
             f"({counts['h→v']} of {healthy}); {escaped} of {runs_vanished_at_start} runs that "
             "started vanished had escaped by the end")
-    if p_escape >= 0.05:
-        return "does not hold", text + ": runs leave the vanished state often."
+    where = stats.side(escape, ESCAPE)
+    if where != "below":
+        if where == "above":
+            return "does not hold", text + ": runs leave the vanished state often."
+        return "inconclusive", text + f": the interval reaches across {ESCAPE:g}."
     if counts["h→v"] == 0:
         return "holds with caveats", text + (
             ": no run drifted into g ≈ 0 during training — the street is one-way, but runs "
@@ -63,9 +89,10 @@ def decide(counts: dict[str, int], runs_vanished_at_start: int, escaped: int
 
 
 def check(ctx: Context) -> ClaimResult:
-    runs, series = depth_sweep(ctx)
+    ev = depth_sweep(ctx)
+    runs, series = ev.runs, ev.series
     grads = series[series["metric"] == "grad_w_norm"]
-    info = runs.set_index("run_id")[["depth", "label", "init"]]
+    info = runs.set_index("run_id")[["depth"]]
     chains, ratios_by_run = [], {}
     for run_id, frame in grads.groupby("run_id"):
         depth = int(info.loc[run_id, "depth"])
@@ -80,22 +107,28 @@ def check(ctx: Context) -> ClaimResult:
     counts = transitions(chains)
     started = sum(bool(c[0]) for c in chains)
     escaped = sum(bool(c[0]) and not bool(c[-1]) for c in chains)
-    verdict, why = decide(counts, started, escaped)
+    per_run = chain_counts(chains)
+    stay = per_run[:, :2].sum()
+    escape = escape_interval(per_run) if stay else None
+    verdict, why = decide(counts, escape, started, escaped)
 
     def draw(axes: np.ndarray) -> None:
         ax = axes[0, 0]
         for steps, ratio in ratios_by_run.values():
             colour = "C3" if ratio[0] < RATIO else "C0"
-            ax.plot(steps, np.log10(np.maximum(ratio, 1e-300)), color=colour, lw=0.6, alpha=0.5)
+            ax.plot(steps, np.log10(np.maximum(ratio, FLOOR)), color=colour, lw=0.6, alpha=0.5)
         ax.axhline(np.log10(RATIO), color="k", ls="--")
+        ax.axhline(np.log10(FLOOR), color="0.5", ls=":", lw=0.8)
         ax.set(xlabel="training step", ylabel="log10 ||dL/dW¹|| / ||dL/dWᴸ||",
-               title="every run (red: started vanished)")
+               title="every run (red: started vanished)", ylim=(np.log10(FLOOR) - 0.5, None))
 
     fig = plot("claim05_oneway", "Gradient reaching the first layer relative to the read-out, "
                "over training, for every run of the depth sweep; below the dashed line the "
-               "run is in the g ≈ 0 state.", draw)
+               "run is in the g ≈ 0 state; dotted: ratios below 1e-12 are drawn there.", draw)
     table = Table("Transitions between consecutive records (h = healthy, v = vanished)",
                   tuple(counts), (tuple(counts.values()),))
-    return INFO.result(verdict, why, figures=[fig], tables=[table],
+    key = f"P(escape) = {escape.text()}" if escape else ""
+    return INFO.result(verdict, why, figures=[fig], tables=[table], rule=RULE, key=key,
+                       intervals={"P(escape)": escape.to_json()} if escape else {},
                        numbers={"runs": len(chains), "runs vanished at start": started,
                                 "of those, healthy at the end": escaped})

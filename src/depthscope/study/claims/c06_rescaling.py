@@ -66,4 +66,6 @@ def check(ctx: Context) -> ClaimResult:
     table = Table("Rescaling verifier (float64, 50 steps)",
                   ("n", "optimizer", "eps rescaled", "hidden lr factor", "max param diff",
                    "max read-out diff"), tuple(rows))
-    return INFO.result(verdict, why, figures=[fig], tables=[table])
+    worst = max(float(r[4]) for r in rows if r[2])
+    return INFO.result(verdict, why, figures=[fig], tables=[table],
+                       key=f"largest parameter difference with rescaled lr (and eps) {worst:.1e}")

@@ -1,8 +1,9 @@
 """Claims 8-10: which activations train deep, under standard AND critical initialisation.
 
-One depth sweep (every essay activation × {standard, critical} init × depths × data sets ×
-seeds) decides all three; theory's predicted trainable depth (≈ 6 xi_c, Schoenholz et al.
-2017) is drawn beside the measurement.
+One depth sweep (every essay activation × {standard, critical} init × depths × seeds, each
+cell at its own tuned learning rate; :mod:`depthscope.study.protocol`) decides all three. Each
+activation's trainable depth comes with a 95 % bootstrap interval over the evaluation seeds,
+and a verdict is drawn only when the intervals decide it.
 """
 
 from __future__ import annotations
@@ -15,31 +16,34 @@ import numpy as np
 
 from depthscope.activations import get
 from depthscope.report.figures import plot
+from depthscope.study import stats
 from depthscope.study.claims import ESSAY, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import (
-    CRITICAL,
-    HE,
-    STANDARD,
-    critical_problem,
-    critical_sigma_w,
+    DepthEvidence,
+    arm_depths,
+    arm_init,
+    critical_point,
     depth_sweep,
-    depth_table,
-    median_accuracy,
-    threshold,
-    trainable_depth,
+    plateau_table,
 )
 from depthscope.study.result import ClaimResult, Figure, Table
+from depthscope.study.stats import Interval
 
 METHOD = (
-    "Train MLPs of 1 to many hidden layers on two built-in data sets with several seeds "
-    "(SGD with momentum 0.9, one learning rate for all), under the essay's implied "
-    "setting — standard initialisation U[±1/√fan_in] (sigma_w² = 1/3, Glorot & Bengio "
-    "2010) — and under critical (edge-of-chaos) initialisation from theory. A run is "
-    "trainable when its best validation accuracy closes half of the gap between chance and "
-    "the best accuracy any configuration reached on that data set; an activation's "
-    "trainable depth is the deepest depth where at least half of the seeds train (the "
-    "smaller over the data sets). Theory's trainable depth 6·xi_c is shown for comparison."
+    "Train MLPs of 1 to 32 hidden layers (the critical arm to 64) on the built-in data sets, "
+    "SGD with momentum 0.9, under the essay's implied setting — standard initialisation "
+    "U[±1/√fan_in] (sigma_w² = 1/3, Glorot & Bengio 2010) — and under critical (edge-of-chaos) "
+    "initialisation from theory at sigma_b² = 0.05 (q* > 0; Schoenholz et al. 2017; ReLU-like "
+    "activations, which have no edge of chaos there, get Hayou et al.'s point (0, √2), He's "
+    "init), the read-out layer always standard. Protocol, fixed before the runs: the learning "
+    "rate of every (data set, activation, init, depth) is chosen on the validation split of "
+    "2 tuning seeds from a √10-spaced grid, extended when the best value sits on its edge; 5 "
+    "fresh evaluation seeds are then trained at that rate and scored on the test split. A run "
+    "is trainable when 2·correct ≥ chance + ref in test counts (ref: median of the depth-1 "
+    "net of the same activation and init); the trainable depth is the deepest depth where at "
+    "least half of the seeds train, with a 95 % bootstrap interval over seeds (the smaller "
+    "over the learnable data sets). Theory's trainable depth 6·xi_c is shown beside it."
 )
 INFO_8 = ClaimInfo(
     "8", ESSAY,
@@ -48,187 +52,240 @@ INFO_8 = ClaimInfo(
 INFO_9 = ClaimInfo(
     "9", ESSAY,
     "Softsign trains up to about four hidden layers; logsig remains useful through eight or "
-    "more.", METHOD)
+    "more (both with careful initialisation).", METHOD)
 INFO_10 = ClaimInfo(
     "10", ESSAY,
     "ReLU (ramp) and softplus solve both gradient problems; a sigmoid on the output layer "
     "only does not bring them back.", METHOD)
 
+LIMIT_8 = 2  # "more than two hidden layers"
+TOLERANCE_9 = math.sqrt(2.0)  # "about": within a factor √2, the same for every activation
+CLAIMED_9 = {"softsign": (4 / TOLERANCE_9, 4 * TOLERANCE_9),  # "about four"
+             "logsig": (8 / TOLERANCE_9, math.inf)}  # "eight or more"
+RULE_8 = (f"For each of sigmoid, tanh, arctan and each init: the trainable depth's 95 % interval "
+          f"above {LIMIT_8} means it trains beyond two layers; at or below {LIMIT_8} means it "
+          "fails there. Does not hold if any activation trains beyond two layers under either "
+          "init; holds if every one fails under both; otherwise inconclusive.")
+RULE_9 = ("Under the critical (careful) init: softsign's trainable depth interval inside "
+          "[4/√2, 4·√2] and logsig's inside [8/√2, ∞) (the same factor √2 of tolerance for "
+          "both). Each part holds if its interval lies inside its range, fails if wholly "
+          "outside; holds if both hold, does not hold if both fail, holds with caveats if one "
+          "holds and the other fails, otherwise inconclusive.")
+RULE_10 = ("With D the deepest depth tried for the arm: holds if the trainable depth's interval "
+           "of both ReLU and softplus reaches D (lower end = D) with the standard init; with "
+           "caveats if that holds only with the critical (He) init and the standard init "
+           "fails below D (upper end < D) for one of them; does not hold if one of them fails "
+           "below D under both inits; otherwise inconclusive.")
 
-def categorise(std: int, crit: int | None, limit: int) -> str:
-    """Why an activation fails beyond ``limit`` layers, if it does."""
-    if std > limit:
-        return "trains beyond the limit with standard init"
-    if crit is None:
-        return "fails with standard init (critical init not run)"
-    if crit > limit:
-        return "the initialisation fails, not the activation"
-    return "the activation fails under both inits"
+
+def _side(iv: Interval, limit: float) -> str:
+    return stats.side(iv, limit)
 
 
-def decide_8(std: dict[str, int], crit: dict[str, int | None], limit: int = 2
+def decide_8(std: dict[str, Interval], crit: dict[str, Interval], limit: int = LIMIT_8
              ) -> tuple[str, str]:
-    """Holds iff every activation fails beyond ``limit`` layers under both inits."""
-    cats = {a: categorise(std[a], crit.get(a), limit) for a in std}
-    text = "; ".join(f"{a}: {c} (standard {std[a]}, critical {_d(crit.get(a))})"
-                     for a, c in cats.items())
-    values = set(cats.values())
-    if any(c.startswith("trains beyond") for c in values):
-        return "does not hold", text + "."
-    if values == {"the activation fails under both inits"}:
+    """:data:`RULE_8` on the trainable-depth intervals of each activation."""
+    text = "; ".join(f"{a}: standard {std[a].text()}, critical {crit[a].text()}" for a in std)
+    sides = [_side(iv, limit) for arm in (std, crit) for iv in arm.values()]
+    if "above" in sides:
+        beyond = [a for a in std if "above" in (_side(std[a], limit), _side(crit[a], limit))]
+        return "does not hold", (f"{', '.join(beyond)} train(s) beyond {limit} hidden layers "
+                                 f"(trainable depth and 95 % interval — {text}).")
+    if all(s == "below" for s in sides):
+        return "holds", f"none trains beyond {limit} hidden layers under either init ({text})."
+    return "inconclusive", (f"the intervals reach across {limit} layers and decide nothing "
+                            f"({text}).")
+
+
+def decide_9(crit: dict[str, Interval], std: dict[str, Interval]) -> tuple[str, str]:
+    """:data:`RULE_9` on the critical-init intervals of softsign and logsig."""
+    parts = {a: stats.within(crit[a], *CLAIMED_9[a]) for a in CLAIMED_9}
+    text = "; ".join(
+        f"{a}: critical {crit[a].text()} (claimed range [{lo:.3g}, {hi:.3g}]: {parts[a]}), "
+        f"standard {std[a].text()}" for a, (lo, hi) in CLAIMED_9.items())
+    values = set(parts.values())
+    if values == {"inside"}:
         return "holds", text + "."
-    if values == {"the initialisation fails, not the activation"}:
-        return "does not hold", (
-            "they fail only with the standard initialisation; at the edge of chaos they "
-            f"train deeper — {text}.")
-    return "holds with caveats", text + "."
+    if values == {"outside"}:
+        return "does not hold", text + "."
+    if values == {"inside", "outside"}:
+        return "holds with caveats", text + " — one part holds, the other does not."
+    return "inconclusive", text + " — an interval crosses its claimed range."
 
 
-def decide_9(std: dict[str, int], crit: dict[str, int | None]) -> tuple[str, str]:
-    """Softsign's trainable depth within a factor 2 of 4, and logsig's ≥ 8 (standard init)."""
-    soft_ok = 2 <= std["softsign"] <= 8
-    log_ok = std["logsig"] >= 8
-    text = (f"standard init: softsign trains to depth {std['softsign']} (claim: about 4), "
-            f"logsig to {std['logsig']} (claim: 8 or more); critical init: softsign "
-            f"{_d(crit.get('softsign'))}, logsig {_d(crit.get('logsig'))}.")
-    if soft_ok and log_ok:
-        return "holds", text
-    if soft_ok or log_ok:
-        return "holds with caveats", text
-    return "does not hold", text
-
-
-def decide_10(std: dict[str, int], crit: dict[str, int | None], deepest: int,
-              output_slope: float) -> tuple[str, str]:
-    """Holds if ReLU and softplus train at every depth tried under standard init; with
-    caveats if only under critical init."""
+def decide_10(std: dict[str, Interval], crit: dict[str, Interval], deepest_std: int,
+              deepest_crit: int, output_slope: float) -> tuple[str, str]:
+    """:data:`RULE_10` on ReLU's and softplus's intervals."""
     tail = (f" A sigmoid read-out adds one factor of at most {output_slope:g} to every "
             "gradient, whatever the depth, so it cannot compound.")
-    text = "; ".join(f"{a}: standard {std[a]}, critical {_d(crit.get(a))}" for a in std)
-    if all(v >= deepest for v in std.values()):
-        return "holds", f"both train at every depth tried (up to {deepest}): {text}." + tail
-    if all((crit.get(a) or 0) >= deepest for a in std):
+    text = "; ".join(f"{a}: standard {std[a].text()}, critical (He) {crit[a].text()}"
+                     for a in std)
+    reach_std = {a: iv.low >= deepest_std for a, iv in std.items()}
+    fail_std = {a: iv.high < deepest_std for a, iv in std.items()}
+    reach_crit = {a: iv.low >= deepest_crit for a, iv in crit.items()}
+    fail_crit = {a: iv.high < deepest_crit for a, iv in crit.items()}
+    if all(reach_std.values()):
+        return "holds", f"both train at every depth tried ({text})." + tail
+    if all(reach_crit.values()) and any(fail_std.values()):
         return "holds with caveats", (
-            f"only with critical (He-type) initialisation do they train at every depth tried "
-            f"(up to {deepest}); with the standard init: {text}. Initialisation matters for "
-            "rectifiers too, contrary to the essay." + tail)
-    return "does not hold", f"trainable depths: {text}." + tail
-
-
-def _d(depth: int | None) -> str:
-    return "not run" if depth is None else str(depth)
-
-
-def _final(verdict: str, why: str, acts: Sequence[str], crit: dict[str, int | None]
-           ) -> tuple[str, str]:
-    """The verdict needs a second init: without it the claim is "not evaluated"; where
-    theory has no edge of chaos, He's init stands in (and the page says so)."""
-    notes = [f"{a}: {critical_problem(a)} — He's init N(0, 2/fan_in) used in its place"
-             for a in acts if critical_problem(a) is not None]
-    note = (" Note: " + "; ".join(notes) + ".") if notes else ""
-    if any(crit.get(a) is None for a in acts):
-        return "not evaluated", (
-            "the verdict needs a second (critical or He) initialisation, whose runs are "
-            f"missing.{note} Standard-init evidence so far: {why}")
-    return verdict, why + note
-
-
-def second_init(act: str) -> str:
-    """Critical init, or He's where theory finds no edge of chaos at sigma_b = 0."""
-    return CRITICAL if critical_problem(act) is None else HE
+            f"only with the critical (He) initialisation do both train at every depth tried "
+            f"({text}); initialisation matters for rectifiers too, contrary to the essay."
+            + tail)
+    if any(fail_std[a] and fail_crit[a] for a in std):
+        return "does not hold", f"one fails below the deepest depth under both inits ({text})."
+    return "inconclusive", f"the intervals do not decide ({text})." + tail
 
 
 @lru_cache(maxsize=64)
-def predicted_depth(act: str, init: str) -> float | None:
-    """Theory's trainable depth (6 xi_c) at the init's sigma_w, sigma_b = 0; None if unknown."""
-    try:
-        from depthscope.init import nominal_sigma_w
-        from depthscope.theory import depth_scales
+def predicted_depth(act: str, arm: str) -> float | None:
+    """Theory's trainable depth 6·xi_c at the arm's (sigma_w, sigma_b); ``inf`` at the edge of
+    chaos (xi_c diverges there), None where the length map has no fixed point."""
+    from depthscope.errors import DepthscopeError
+    from depthscope.init import nominal_sigma_w
+    from depthscope.theory import depth_scales
 
-        sigma_w = (critical_sigma_w(act) if init == CRITICAL
-                   else nominal_sigma_w(init, activation=act, sigma_b=0.0))
-        value = float(depth_scales(get(act), sigma_w, 0.0).trainable_depth)
-    except Exception:  # theory unavailable or no fixed point: no overlay
+    fields = arm_init(act, arm)
+    sigma_w = fields.get("sigma_w") or nominal_sigma_w(fields["init"], activation=act)
+    try:
+        value = float(depth_scales(get(act), sigma_w, fields.get("sigma_b", 0.0))
+                      .trainable_depth)
+    except DepthscopeError:  # no fixed point: q grows without bound
         return None
     return value if math.isfinite(value) else math.inf
 
 
-def _measured(ctx: Context, acts: Sequence[str]) -> tuple[dict, dict, dict, list]:
-    runs, _ = depth_sweep(ctx)
-    fractions, accuracy = depth_table(runs), median_accuracy(runs)
+def _theory_text(act: str, arm: str) -> str:
+    pred = predicted_depth(act, arm)
+    if pred is None:
+        return "no fixed point (q grows without bound)"
+    if math.isinf(pred):
+        return "∞ (edge of chaos: xi_c diverges)"
+    return f"{pred:.3g}"
+
+
+def learnable_datasets(ctx: Context, ev: DepthEvidence) -> list[str]:
+    return ev.learnable_datasets(ctx.profile.datasets)
+
+
+def intervals(ctx: Context, acts: Sequence[str], arm: str) -> dict[str, Interval]:
+    """Trainable depth with its interval for each activation on the learnable data sets."""
+    ev = depth_sweep(ctx)
+    used = learnable_datasets(ctx, ev)
+    return {a: ev.depth_interval(used, a, arm) for a in acts}
+
+
+def _figure(ctx: Context, name: str, acts: Sequence[str], ev: DepthEvidence) -> Figure:
     datasets = ctx.profile.datasets
-    std, crit, rows = {}, {}, []
-    for act in acts:
-        label = get(act).label
-        alt = second_init(act)
-        per = {init: [trainable_depth(fractions.get((d, label, init), {})) for d in datasets]
-               for init in (STANDARD, alt)}
-        std[act] = min(per[STANDARD])
-        have_crit = all((d, label, alt) in fractions for d in datasets)
-        crit[act] = min(per[alt]) if have_crit else None
-        for init in (STANDARD, alt):
-            for d, depth in zip(datasets, per[init], strict=True):
-                rows.append((act, init, d, depth, predicted_depth(act, init)))
-    return std, crit, {"runs": runs, "accuracy": accuracy}, rows
-
-
-def _figure(ctx: Context, name: str, acts: Sequence[str], data: dict) -> Figure:
-    datasets, accuracy, runs = ctx.profile.datasets, data["accuracy"], data["runs"]
 
     def draw(axes: np.ndarray) -> None:
         for i, dataset in enumerate(datasets):
-            for j, init in enumerate((STANDARD, CRITICAL)):
+            n = ev.examples(dataset)
+            for j, arm in enumerate(("standard", "critical")):
                 ax = axes[i, j]
                 for k, act in enumerate(acts):
-                    init_used = second_init(act) if init == CRITICAL else init
-                    series = accuracy.get((dataset, get(act).label, init_used), {})
-                    depths = sorted(series)
-                    line = ax.plot(depths, [series[d] for d in depths], "o-", label=act,
-                                   color=f"C{k}")[0]
-                    pred = predicted_depth(act, init_used)
-                    if pred is not None and math.isfinite(pred) and pred > 0:
-                        ax.axvline(pred, color=line.get_color(), ls=":", lw=1)
-                ax.axhline(threshold(runs, dataset), color="k", ls="--", lw=0.8)
+                    correct, depths = ev.correct(dataset, act, arm)
+                    ivs = [stats.median_interval(correct[:, c] / n) for c in range(len(depths))]
+                    med = [iv.estimate for iv in ivs]
+                    ax.fill_between(depths, [iv.low for iv in ivs], [iv.high for iv in ivs],
+                                    color=f"C{k}", alpha=0.2, lw=0)
+                    ax.plot(depths, med, "o-", color=f"C{k}", label=act, ms=4)
+                ax.axhline(ev.chance(dataset) / n, color="k", ls=":", lw=0.8)
                 ax.set_xscale("log", base=2)
-                depths = ctx.profile.depths
-                ax.set(xlabel="hidden layers", ylabel="median best val. acc.",
-                       title=f"{dataset}, {init} init" + (" (He if none)" if j else ""),
-                       ylim=(0, 1),
-                       xlim=(min(depths) / 1.3, max(depths) * 1.3))
+                ax.set(xlabel="hidden layers", ylabel="test accuracy (median, 95 % CI)",
+                       title=f"{dataset}, {arm} init", ylim=(0, 1))
                 ax.legend(fontsize=7)
 
-    return plot(name, "Median best validation accuracy against depth (dashed: trainability "
-                "threshold; dotted: theory's trainable depth 6·xi_c where finite).", draw,
-                ncols=2, nrows=len(datasets), width=4.6, height=3.3)
+    return plot(name, "Median test accuracy of the evaluation seeds against depth, each cell "
+                "at its tuned learning rate; bands: 95 % bootstrap interval of the median; "
+                "dotted: chance.", draw, ncols=2, nrows=len(datasets), width=4.6, height=3.4)
 
 
-def _table(rows: list) -> Table:
-    return Table("Trainable depth (deepest depth where ≥ half the seeds train)",
-                 ("activation", "init", "data set", "measured", "theory 6·xi_c"), tuple(rows))
+def _tables(ctx: Context, acts: Sequence[str], found: dict[str, dict[str, Interval]]
+            ) -> list[Table]:
+    ev = depth_sweep(ctx)
+    used = ", ".join(learnable_datasets(ctx, ev))
+    rows = []
+    for arm in ("standard", "critical"):
+        for act in acts:
+            iv = found[arm][act]
+            sigma_w, sigma_b, note = critical_point(act)
+            init = ("U[±1/√n]" if arm == "standard" else
+                    f"N(0, {sigma_w:.4g}²/n), sigma_b = {sigma_b:.3g}" + (" (He)" if note else ""))
+            rows.append((act, arm, init, int(iv.estimate), f"{iv.low:g}–{iv.high:g}",
+                         max(arm_depths(ctx, arm)), _theory_text(act, arm)))
+    main = Table(f"Trainable depth on {used or 'no learnable data set'} (deepest depth where "
+                 "≥ half the evaluation seeds train) with its 95 % bootstrap interval",
+                 ("activation", "arm", "init", "trainable depth", "95 % CI", "deepest tried",
+                  "theory 6·xi_c"), tuple(rows))
+    plateau = Table(
+        "Protocol check per depth-1 cell: the chosen learning rate, the grid tried, whether it "
+        "is still on the grid's edge, the final median validation accuracy and whether it "
+        "reached its plateau (gain ≤ 2 points over the last third of training)",
+        ("data set", "activation", "arm", "chosen lr", "lrs tried", "on edge",
+         "final val. acc.", "plateau"),
+        tuple(r for r in plateau_table(ctx, ev) if r[1] in acts))
+    lrs = Table("Chosen learning rate per depth (evaluation runs); * = still on the grid's edge",
+                ("data set", "activation", "arm", *(str(d) for d in arm_depths(ctx, "critical"))),
+                tuple((d, a, arm, *(_lr_cell(ev, (d, a, arm, depth))
+                                    for depth in arm_depths(ctx, "critical")))
+                      for d in ctx.profile.datasets for arm in ("standard", "critical")
+                      for a in acts))
+    return [main, plateau, lrs]
 
 
-def _check(ctx: Context, info: ClaimInfo, acts: tuple[str, ...], figure: str,
-           decide: Callable[[dict[str, int], dict[str, int | None]], tuple[str, str]]
-           ) -> ClaimResult:
-    std, crit, data, rows = _measured(ctx, acts)
-    verdict, why = _final(*decide(std, crit), acts, crit)
-    return info.result(verdict, why, figures=[_figure(ctx, figure, acts, data)],
-                       tables=[_table(rows)])
+def _lr_cell(ev: DepthEvidence, cell: tuple[str, str, str, int]) -> str:
+    if cell not in ev.lr:
+        return "—"
+    return f"{ev.lr[cell]:.3g}" + ("*" if ev.edge[cell] else "")
+
+
+def _check(ctx: Context, info: ClaimInfo, acts: tuple[str, ...], figure: str, rule: str,
+           decide: Callable[[dict[str, Interval], dict[str, Interval]], tuple[str, str]],
+           key_of: Callable[[dict[str, dict[str, Interval]]], str]) -> ClaimResult:
+    ev = depth_sweep(ctx)
+    used = learnable_datasets(ctx, ev)
+    found = {arm: intervals(ctx, acts, arm) for arm in ("standard", "critical")}
+    tables = _tables(ctx, acts, found)
+    figs = [_figure(ctx, figure, acts, ev)]
+    if not used:
+        return info.result("not evaluated", "no data set was learnable at this budget "
+                           "(protocol rule 4: the best depth-1 net must close half of the gap "
+                           "from chance to 100 %).", figures=figs, tables=tables, rule=rule)
+    verdict, why = decide(found["standard"], found["critical"])
+    notes = sorted({critical_point(a)[2] for a in acts} - {""})
+    if notes:
+        why += " Note: " + "; ".join(notes) + "."
+    ivs = {f"{a} {arm}": found[arm][a].to_json() for arm in found for a in acts}
+    return info.result(verdict, why, figures=figs, tables=tables, rule=rule,
+                       key=key_of(found), intervals=ivs)
+
+
+def _key(found: dict[str, dict[str, Interval]], arm: str, acts: Sequence[str]) -> str:
+    return ", ".join(f"{a} {found[arm][a].text()}" for a in acts) + f" ({arm} init)"
 
 
 def check_8(ctx: Context) -> ClaimResult:
-    return _check(ctx, INFO_8, ("sigmoid", "tanh", "arctan"), "claim08_depth", decide_8)
+    acts = ("sigmoid", "tanh", "arctan")
+    return _check(ctx, INFO_8, acts, "claim08_depth", RULE_8, decide_8,
+                  lambda f: "trainable depth: " + _key(f, "standard", acts) + "; "
+                  + _key(f, "critical", acts))
 
 
 def check_9(ctx: Context) -> ClaimResult:
-    return _check(ctx, INFO_9, ("softsign", "logsig", "tanh"), "claim09_depth", decide_9)
+    return _check(ctx, INFO_9, ("softsign", "logsig", "tanh"), "claim09_depth", RULE_9,
+                  lambda std, crit: decide_9(crit, std),
+                  lambda f: "trainable depth: " + _key(f, "critical", ("softsign", "logsig")))
 
 
 def check_10(ctx: Context) -> ClaimResult:
-    def decide(std: dict[str, int], crit: dict[str, int | None]) -> tuple[str, str]:
-        return decide_10(std, crit, max(ctx.profile.depths), get("sigmoid").meta.max_slope)
+    def decide(std: dict[str, Interval], crit: dict[str, Interval]) -> tuple[str, str]:
+        return decide_10(std, crit, max(arm_depths(ctx, "standard")),
+                         max(arm_depths(ctx, "critical")), get("sigmoid").meta.max_slope)
 
-    return _check(ctx, INFO_10, ("relu", "softplus"), "claim10_depth", decide)
+    acts = ("relu", "softplus")
+    return _check(ctx, INFO_10, acts, "claim10_depth", RULE_10, decide,
+                  lambda f: "trainable depth: " + _key(f, "standard", acts) + "; "
+                  + _key(f, "critical", acts))
 
 
 CHECKS = ((INFO_8, check_8), (INFO_9, check_9), (INFO_10, check_10))

@@ -70,4 +70,6 @@ def check(ctx: Context) -> ClaimResult:
     table = Table("Tail of phi' (right tail)",
                   ("activation", "essay says", f"p(x={X1:g})", f"p(x={X2:g})", "measured",
                    "metadata"), tuple(rows))
-    return INFO.result(verdict, why, figures=[fig], tables=[table])
+    matches = sum(r[1] == r[4] for r in rows)
+    return INFO.result(verdict, why, figures=[fig], tables=[table],
+                       key=f"{matches} of {len(rows)} tail classes as the essay says")

@@ -79,4 +79,6 @@ def check(ctx: Context) -> ClaimResult:
                   ("function", "printed", "max |printed − FD|", "verdict",
                    "max |ours − FD|", "note"), tuple(rows))
     return INFO.result(verdict, why, figures=[fig], tables=[table],
-                       numbers={"ramp shortcut max gradient error": ramp_error})
+                       numbers={"ramp shortcut max gradient error": ramp_error},
+                       key=f"{sum(r[3] == 'right' for r in rows)} of {len(rows)} printed "
+                       "derivatives right")

@@ -1,0 +1,110 @@
+"""The training protocol of the study's depth claims: learning-rate selection and trainability.
+
+Written down before any run (and printed in the report beside each verdict):
+
+1. **Learning rate.** For each cell (data set, activation, init, depth) the lr is chosen from a
+   log grid (factor √10) on the *validation* split of separate tuning seeds: the highest mean
+   final validation accuracy, ties broken by the lower mean final training loss, then by the
+   smaller lr. When the chosen lr is the grid's smallest or largest, the grid is extended by
+   one step on that side (at most :data:`MAX_EXTENSIONS` times); a cell still on the edge after
+   that is flagged. The chosen lr is then trained with fresh evaluation seeds, and only their
+   *test* split is used for verdicts (selection and evaluation never share a run).
+2. **Trainable** (absolute, per run, integers only): ``2·correct ≥ chance + ref``, where
+   ``correct`` is the run's number of correct test predictions, ``chance`` the count of the
+   test split's most frequent class, and ``ref`` the median ``correct`` of the depth-1 net of
+   the same activation and init (at its own tuned lr): the run keeps at least half of the gap
+   from chance to what a one-hidden-layer net of its kind reaches. Medians of an even number of
+   seeds are half-integers, so the rule is evaluated as ``4·correct ≥ 2·chance + 2·ref``.
+3. **Trainable depth** of an arm: the deepest depth at which at least half of the evaluation
+   seeds are trainable (0 if none); its 95 % interval comes from resampling the seeds
+   (:mod:`depthscope.study.stats`), the depth-1 reference recomputed in every resample.
+4. **Learnable data set**: the best arm's depth-1 median test accuracy closes at least half of
+   the gap from chance to 100 % (``2·ref ≥ chance + n``); other data sets are shown, not used
+   for verdicts.
+5. **Plateau**: a depth-1 net has reached its plateau when its median validation accuracy
+   improved by at most :data:`PLATEAU_GAIN` over the last third of training.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from depthscope.study import stats
+
+LR_STEP = math.sqrt(10.0)  # grid spacing: two points per decade
+MAX_EXTENSIONS = 2  # grid extensions per cell when the best lr sits on an edge
+PLATEAU_GAIN = 0.02  # validation-accuracy gain over the last third that still counts as flat
+
+
+def select_lr(lrs: Sequence[float], val_accuracy: Sequence[float], train_loss: Sequence[float]
+              ) -> float:
+    """The lr with the highest mean validation accuracy (ties: lower mean training loss, then
+    the smaller lr); inputs are one value per tuning run."""
+    scores: dict[float, list[tuple[float, float]]] = {}
+    for lr, acc, loss in zip(lrs, val_accuracy, train_loss, strict=True):
+        acc = acc if math.isfinite(acc) else 0.0
+        loss = loss if math.isfinite(loss) else math.inf
+        scores.setdefault(float(lr), []).append((acc, loss))
+
+    def key(lr: float) -> tuple[float, float, float]:
+        accs, losses = zip(*scores[lr], strict=True)
+        return (-float(np.mean(accs)), float(np.mean(losses)), lr)
+
+    return min(scores, key=key)
+
+
+def extension(grid: Sequence[float], chosen: float) -> float | None:
+    """The lr one grid step beyond ``chosen`` if it is the grid's smallest or largest."""
+    lo, hi = min(grid), max(grid)
+    if chosen == hi:
+        return hi * LR_STEP
+    if chosen == lo:
+        return lo / LR_STEP
+    return None
+
+
+def twice_median(values: np.ndarray) -> int:
+    """``2 × median`` of integers, exactly (an integer even for an even count)."""
+    v = np.sort(np.asarray(values, dtype=np.int64))
+    n = v.size
+    return int(2 * v[n // 2]) if n % 2 else int(v[n // 2 - 1] + v[n // 2])
+
+
+def trainable(correct: np.ndarray, chance: int, twice_ref: int) -> np.ndarray:
+    """Rule 2: ``4·correct ≥ 2·chance + twice_ref`` elementwise (integers, no float ties)."""
+    return 4 * np.asarray(correct, dtype=np.int64) >= 2 * chance + twice_ref
+
+
+def trainable_depth(correct: np.ndarray, depths: Sequence[int], chance: int) -> int:
+    """Rule 3 on a (seeds, depths) matrix of correct counts whose first column is depth 1."""
+    if depths[0] != 1:
+        raise ValueError("the first depth must be 1 (the reference net)")
+    twice_ref = twice_median(correct[:, 0])
+    if twice_ref <= 2 * chance:  # the depth-1 net itself learned nothing: no depth trains
+        return 0
+    ok = trainable(correct, chance, twice_ref)  # (S, D)
+    enough = 2 * ok.sum(0) >= ok.shape[0]  # (D,)
+    return int(max((d for d, e in zip(depths, enough, strict=True) if e), default=0))
+
+
+def depth_distribution(correct: np.ndarray, depths: Sequence[int], chance: int) -> np.ndarray:
+    """Bootstrap values of :func:`trainable_depth` over the seeds (rows)."""
+    return stats.distribution(
+        [correct.shape[0]], lambda idx: trainable_depth(correct[idx], depths, chance))
+
+
+def learnable(twice_ref: int, chance: int, n: int) -> bool:
+    """Rule 4: ``2·ref ≥ chance + n`` (half of the way from chance to perfect)."""
+    return twice_ref >= chance + n
+
+
+def plateaued(steps: np.ndarray, val_accuracy: np.ndarray, total_steps: int) -> bool:
+    """Rule 5 on one median validation curve (steps ascending)."""
+    if steps.size < 2:
+        return False
+    before = val_accuracy[steps <= total_steps * 2 / 3]
+    start = before[-1] if before.size else val_accuracy[0]
+    return bool(val_accuracy[-1] - start <= PLATEAU_GAIN)

@@ -1,0 +1,42 @@
+"""Bootstrap intervals and the decision sides, on cases with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from depthscope.study import stats
+
+
+def test_bootstrap_of_a_mean_has_the_normal_width() -> None:
+    """Mean of n = 400 draws of N(0, 1): the 95 % interval is about ±1.96/√n = ±0.098."""
+    x = np.random.default_rng(1).standard_normal(400)
+    iv = stats.bootstrap([x.size], lambda idx: x[idx].mean())
+    assert iv.estimate == pytest.approx(x.mean())
+    assert iv.high - iv.low == pytest.approx(2 * 1.96 / 20, rel=0.15)
+    assert iv.low < x.mean() < iv.high
+
+
+def test_bootstrap_is_deterministic_and_leaves_the_global_rng_alone() -> None:
+    x = np.arange(10.0)
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    a = stats.bootstrap([10], lambda idx: x[idx].mean())
+    b = stats.bootstrap([10], lambda idx: x[idx].mean())
+    assert a == b
+    assert np.array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+
+
+def test_constant_data_give_a_point_interval() -> None:
+    iv = stats.median_interval(np.full(5, 0.7))
+    assert (iv.estimate, iv.low, iv.high) == (0.7, 0.7, 0.7)
+
+
+def test_sides() -> None:
+    iv = stats.Interval(4, 2, 8)
+    assert stats.side(iv, 1) == "above"
+    assert stats.side(iv, 8) == "below"  # the threshold itself counts as below
+    assert stats.side(iv, 4) == "straddles"
+    assert stats.within(iv, 1, 8) == "inside"
+    assert stats.within(iv, 9, 16) == "outside"
+    assert stats.within(iv, 3, 16) == "straddles"
+    assert iv.text() == "4 [95 % CI 2–8]"
