@@ -92,7 +92,8 @@ def run_batch(batch: Batch, trainer: Trainer, on_step: OnStep | None = None) -> 
         raise RuntimeError(f"trainer returned runs {[r.config.run_id for r in results]} "
                            f"for batch {batch.run_ids}")
     chance = chance_accuracy(dataset)
-    test_labels = dataset.test.y  # (N_test,)
+    test_split = getattr(dataset, "test", None)
+    test_labels = test_split.y if test_split is not None else torch.zeros(0, dtype=torch.long)
     test = {"chance_accuracy": chance, "test_examples": float(len(test_labels)),
             "test_chance_hits": float(torch.bincount(test_labels).max()) if len(test_labels)
             else 0.0}

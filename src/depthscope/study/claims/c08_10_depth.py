@@ -59,6 +59,7 @@ INFO_10 = ClaimInfo(
     "only does not bring them back.", METHOD)
 
 LIMIT_8 = 2  # "more than two hidden layers"
+FINITE_WIDTH = 0.5  # depth/width above which finite-width fluctuations matter (Hanin 2018)
 TOLERANCE_9 = math.sqrt(2.0)  # "about": within a factor √2, the same for every activation
 CLAIMED_9 = {"softsign": (4 / TOLERANCE_9, 4 * TOLERANCE_9),  # "about four"
              "logsig": (8 / TOLERANCE_9, math.inf)}  # "eight or more"
@@ -211,12 +212,14 @@ def _tables(ctx: Context, acts: Sequence[str], found: dict[str, dict[str, Interv
             sigma_w, sigma_b, note = critical_point(act)
             init = ("U[±1/√n]" if arm == "standard" else
                     f"N(0, {sigma_w:.4g}²/n), sigma_b = {sigma_b:.3g}" + (" (He)" if note else ""))
+            deepest = max(arm_depths(ctx, arm))
             rows.append((act, arm, init, int(iv.estimate), f"{iv.low:g}–{iv.high:g}",
-                         max(arm_depths(ctx, arm)), _theory_text(act, arm)))
+                         deepest, f"{deepest / ctx.profile.width:.3g}",
+                         _theory_text(act, arm)))
     main = Table(f"Trainable depth on {used or 'no learnable data set'} (deepest depth where "
                  "≥ half the evaluation seeds train) with its 95 % bootstrap interval",
                  ("activation", "arm", "init", "trainable depth", "95 % CI", "deepest tried",
-                  "theory 6·xi_c"), tuple(rows))
+                  "deepest / width", "theory 6·xi_c"), tuple(rows))
     plateau = Table(
         "Protocol check per depth-1 cell: the chosen learning rate, the grid tried, whether it "
         "is still on the grid's edge, the final median validation accuracy and whether it "
@@ -252,6 +255,13 @@ def _check(ctx: Context, info: ClaimInfo, acts: tuple[str, ...], figure: str, ru
                            "(protocol rule 4: the best depth-1 net must close half of the gap "
                            "from chance to 100 %).", figures=figs, tables=tables, rule=rule)
     verdict, why = decide(found["standard"], found["critical"])
+    ratio = max(arm_depths(ctx, "critical")) / ctx.profile.width
+    if ratio > FINITE_WIDTH:
+        why += (f" Finite width: the deepest nets have depth/width = {ratio:.3g} > "
+                f"{FINITE_WIDTH:g}, where the mean-field picture no longer describes single "
+                "nets (the spread of log ‖J‖² across He-ReLU nets grows like depth/width: SD ≈ "
+                "1.0 at width 32, depth 32), so depths near the top of the grid are limited "
+                "by width as well as by the activation.")
     notes = sorted({critical_point(a)[2] for a in acts} - {""})
     if notes:
         why += " Note: " + "; ".join(notes) + "."
