@@ -128,4 +128,6 @@ def check(ctx: Context) -> ClaimResult:
     fig = plot("glorot_profiles", f"Per-layer profiles at initialisation on {main}: with "
                "standard init the back-propagated gradients shrink towards the input for "
                "tanh; normalised init keeps them more level.", draw, ncols=2)
-    return INFO.result(verdict, why, figures=[fig], tables=[table])
+    key = f"test error % on {main}: " + ", ".join(
+        f"{label} {err[(label, main)]:.1f}" for label, _, _ in CONFIGS)
+    return INFO.result(verdict, why, figures=[fig], tables=[table], key=key)

@@ -87,4 +87,6 @@ def check(ctx: Context) -> ClaimResult:
                width=6.0, height=4.2)
     table = Table("Trainable depth over sigma_w² (sigma_b² = 0.05)",
                   ("sigma_w²", "measured", "theory 6·xi_c"), tuple(rows))
-    return INFO.result(verdict, why, figures=[fig], tables=[table])
+    key = (f"measured trainable depth {measured} against 6·xi_c "
+           f"{[round(v, 1) for v in predicted]} over sigma_w² (one seed per cell)")
+    return INFO.result(verdict, why, figures=[fig], tables=[table], key=key)
