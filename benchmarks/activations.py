@@ -14,7 +14,18 @@ sees the same ReLU baseline; eager and naive are timed apart (their temporaries 
 the Inductor cache already holds the kernels). ``cold``/``warm`` run one activation
 in a fresh process with an empty, then the same (now warm) Inductor cache directory.
 
-Run: ``python -m benchmarks.activations [--only logsig,gelu] [--reps 15] [--no-subprocess]``.
+Beside every fused activation that torch has as a native op (``NATIVE``: forward and
+backward both ATen kernels), the native op is timed in the same rotation: ``fused/native``.
+Each ratio is the median over rounds of the within-round ratio, with its 95 % bootstrap
+interval (a round times every step once, in a rotating order, so load changes cancel).
+
+``--isa avx2|avx512`` runs the benchmark in a fresh process with ``ATEN_CPU_CAPABILITY`` set:
+ATen's eager kernels (relu, the native ops) and Inductor's generated code (its vector ISA
+follows that variable when ``cpp.simdlen`` is unset; the header line prints the ISA Inductor
+picked and its vector width) both use that ISA. ``default`` keeps torch's own choice.
+
+Run: ``python -m benchmarks.activations [--isa avx2] [--only logsig,gelu] [--reps 15]
+[--no-subprocess]``.
 """
 
 from __future__ import annotations
@@ -29,10 +40,19 @@ from collections.abc import Callable
 
 import torch
 
-from depthscope.activations.timing import ratios
+from depthscope.activations.timing import ratios, rounds
+from depthscope.study.stats import median_interval
 
 N = 1 << 24
 Step = Callable[[], object]
+ISAS = ("default", "avx2", "avx512")
+F_ = torch.nn.functional
+# torch's own op for phi at depthscope's default parameters (autograd: one ATen kernel each way)
+NATIVE: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "softplus": F_.softplus,
+    "elu": F_.elu, "selu": F_.selu, "silu": F_.silu, "gelu": F_.gelu, "hardtanh": F_.hardtanh,
+    "leaky_relu": F_.leaky_relu,
+}
 
 
 def _step(
@@ -75,17 +95,59 @@ def _subprocess_first_call(name: str, cache_dir: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``; ``platform.processor()`` elsewhere)."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def isa_line() -> str:
+    """The CPU, ATen's capability and the vector ISA Inductor generates code for."""
+    from torch._inductor.cpu_vec_isa import pick_vec_isa
+
+    isa = pick_vec_isa()
+    width = isa.bit_width() if isa else 0
+    return (f"CPU: {cpu_model()}; ATen capability {torch.backends.cpu.get_cpu_capability()}; "
+            f"Inductor vector ISA {str(isa) or 'none'} ({width}-bit, {width // 32} float32 lanes)")
+
+
+def _reexec_with_isa(isa: str, argv: list[str]) -> None:
+    """Run this benchmark in a fresh process with ``ATEN_CPU_CAPABILITY=isa``."""
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": isa}
+    rest = [a for i, a in enumerate(argv) if a != "--isa" and (i == 0 or argv[i - 1] != "--isa")]
+    raise SystemExit(subprocess.call([sys.executable, "-m", "benchmarks.activations", *rest],
+                                     env=env))
+
+
+def _ratio_text(num: list[float], den: list[float]) -> str:
+    iv = median_interval([a / b for a, b in zip(num, den, strict=True)])
+    return f"{iv.estimate:5.2f} [{iv.low:.2f}-{iv.high:.2f}]"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the ratio table (and cold/warm first-call costs in fresh processes)."""
     import depthscope.functional as F
     from depthscope.activations import get, names
 
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m benchmarks.activations")
+    parser.add_argument("--isa", choices=ISAS, default="default",
+                        help="ATEN_CPU_CAPABILITY for ATen and Inductor (default: torch's pick)")
     parser.add_argument("--only", default="", help="comma-separated activation names")
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--no-naive", action="store_true", help="skip the slow naive column")
     parser.add_argument("--no-subprocess", action="store_true", help="skip cold/warm runs")
     args = parser.parse_args(argv)
+    if args.isa != "default" and os.environ.get("ATEN_CPU_CAPABILITY") != args.isa:
+        _reexec_with_isa(args.isa, argv)
     chosen = [n for n in args.only.split(",") if n] or names()
 
     F.set_backend("compiled")
@@ -93,32 +155,41 @@ def main(argv: list[str] | None = None) -> None:
     x = torch.randn(N, requires_grad=True)  # (N,)
     g = torch.randn(N)  # (N,) upstream gradient
     relu = _step(torch.relu, x, g)
-    print(f"forward+backward on 2^24 float32, {torch.get_num_threads()} threads, time / "
-          f"torch.relu; fused: {args.reps} rounds of relu and every fused activation in turn",
-          flush=True)
+    print(isa_line())
+    print(f"forward+backward on 2^24 float32, {torch.get_num_threads()} threads; {args.reps} "
+          "rounds of relu, every fused activation and every native op in turn", flush=True)
     firsts: dict[str, float] = {}
     slow: dict[str, dict[str, float]] = {}
-    fused: dict[str, Step] = {}
+    steps: dict[str, Step] = {"torch.relu": relu}
     for name in chosen:  # compile, and time the slow forms (apart: their temporaries disturb)
         act = get(name)
         firsts[name] = first_call(name)
         fn = lambda t, a=act: F.activation(t, a)
-        fused[name] = _step(fn, x, g, "compiled")
+        steps[name] = _step(fn, x, g, "compiled")
+        if name in NATIVE:
+            steps[f"native {name}"] = _step(NATIVE[name], x, g)
         forms = {"eager": _step(fn, x, g, "eager")}
         if not args.no_naive:
             forms["naive"] = _step(act.phi, x, g)
         slow[name] = ratios(forms, relu, max(3, args.reps // 3))[0]
-    # one rotation for all fused kernels: every activation sees the same ReLU baseline
-    median, best = ratios(fused, relu, args.reps)
-    print("fused/eager/naive: median time / median relu time; 'best': min time / min relu time")
-    print(f"{'activation':16s} {'fused':>6s} {'best':>6s} {'eager':>6s} {'naive':>6s} "
-          f"{'first s':>8s}")
+    times = rounds(steps, args.reps, 1)  # one rotation: every step sees the same baseline
+    print("ratios: median over rounds of the within-round ratio [95 % bootstrap interval]; "
+          "eager/naive: median time / median relu time")
+    print(f"{'activation':16s} {'fused / relu':>18s} {'native / relu':>18s} "
+          f"{'fused / native':>18s} {'eager':>6s} {'naive':>6s} {'first s':>8s}")
+    worst = 0.0
     for name in chosen:
         naive = f"{slow[name]['naive']:6.2f}" if "naive" in slow[name] else "     -"
-        print(f"{name:16s} {median[name]:6.2f} {best[name]:6.2f} {slow[name]['eager']:6.2f} "
-              f"{naive} {firsts[name]:8.2f}")
-    print(f"worst fused ratio: median {max(median.values()):.2f}, best {max(best.values()):.2f}"
-          " (target <= 1.30)", flush=True)
+        native = times.get(f"native {name}")
+        cols = [_ratio_text(times[name], times["torch.relu"]),
+                _ratio_text(native, times["torch.relu"]) if native else "-",
+                _ratio_text(times[name], native) if native else "-"]
+        worst = max(worst, median_interval(
+            [a / b for a, b in zip(times[name], times["torch.relu"], strict=True)]).estimate)
+        print(f"{name:16s} {cols[0]:>18s} {cols[1]:>18s} {cols[2]:>18s} "
+              f"{slow[name]['eager']:6.2f} {naive} {firsts[name]:8.2f}")
+    print(f"worst fused / relu: {worst:.2f} (target <= 1.30; fused / native target <= 1.00)",
+          flush=True)
     if not args.no_subprocess:
         with tempfile.TemporaryDirectory() as cache:
             cold = _subprocess_first_call("logsig", cache)

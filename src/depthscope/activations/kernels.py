@@ -38,6 +38,7 @@ import torch
 
 from depthscope.activations.base import Activation
 from depthscope.activations.fastmath import KERNEL, KernelOps
+from depthscope.activations.vecbitcast import vectorised_bitcasts
 from depthscope.errors import DepthscopeError
 
 Backend = Literal["auto", "compiled", "eager"]
@@ -152,15 +153,22 @@ def _build(act: Activation, kind: str, example: list[torch.Tensor]
            ) -> Callable[..., torch.Tensor | list[torch.Tensor]]:
     """Inductor's kernel for ``_formula(act, kind)``, traced on ``example`` with symbolic
     sizes (the formula's float constants become literals of the C++/Triton code)."""
+    return compile_formula(_formula(act, kind, _namespace(act, kind, example)), example)
+
+
+def compile_formula(formula: Callable[..., torch.Tensor], example: list[torch.Tensor]
+                    ) -> Callable[..., torch.Tensor | list[torch.Tensor]]:
+    """One fused Inductor kernel for an elementwise ``formula`` of flat tensors, traced on
+    ``example`` with a symbolic length, with :data:`INDUCTOR_OPTIONS` and vectorised bit
+    casts (:mod:`~depthscope.activations.vecbitcast`)."""
     from torch._inductor import config as inductor_config
     from torch._inductor import standalone_compile
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    formula = _formula(act, kind, _namespace(act, kind, example))
     graph = make_fx(formula, tracing_mode="symbolic")(*example)
     if not any(node.op == "call_function" for node in graph.graph.nodes):
         return graph  # returns an input as it is (identity): nothing to compile
-    with inductor_config.patch(INDUCTOR_OPTIONS):
+    with inductor_config.patch(INDUCTOR_OPTIONS), vectorised_bitcasts():
         return standalone_compile(graph, example, dynamic_shapes="from_graph")
 
 
