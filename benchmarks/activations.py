@@ -41,7 +41,7 @@ from collections.abc import Callable
 import torch
 
 from depthscope.activations.timing import ratios, rounds
-from depthscope.study.stats import median_interval
+from depthscope.study.stats import Interval, median_interval
 
 N = 1 << 24
 Step = Callable[[], object]
@@ -127,9 +127,13 @@ def _reexec_with_isa(isa: str, argv: list[str]) -> None:
                                      env=env))
 
 
-def _ratio_text(num: list[float], den: list[float]) -> str:
-    iv = median_interval([a / b for a, b in zip(num, den, strict=True)])
-    return f"{iv.estimate:5.2f} [{iv.low:.2f}-{iv.high:.2f}]"
+def _ratio(num: list[float], den: list[float]) -> Interval:
+    """Median over rounds of ``num[r] / den[r]``, with its bootstrap interval."""
+    return median_interval([a / b for a, b in zip(num, den, strict=True)])
+
+
+def _text(iv: Interval | None) -> str:
+    return "-" if iv is None else f"{iv.estimate:5.2f} [{iv.low:.2f}-{iv.high:.2f}]"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -181,11 +185,10 @@ def main(argv: list[str] | None = None) -> None:
     for name in chosen:
         naive = f"{slow[name]['naive']:6.2f}" if "naive" in slow[name] else "     -"
         native = times.get(f"native {name}")
-        cols = [_ratio_text(times[name], times["torch.relu"]),
-                _ratio_text(native, times["torch.relu"]) if native else "-",
-                _ratio_text(times[name], native) if native else "-"]
-        worst = max(worst, median_interval(
-            [a / b for a, b in zip(times[name], times["torch.relu"], strict=True)]).estimate)
+        fused = _ratio(times[name], times["torch.relu"])
+        worst = max(worst, fused.estimate)
+        cols = [_text(fused), _text(native and _ratio(native, times["torch.relu"])),
+                _text(native and _ratio(times[name], native))]
         print(f"{name:16s} {cols[0]:>18s} {cols[1]:>18s} {cols[2]:>18s} "
               f"{slow[name]['eager']:6.2f} {naive} {firsts[name]:8.2f}")
     print(f"worst fused / relu: {worst:.2f} (target <= 1.30; fused / native target <= 1.00)",

@@ -19,16 +19,21 @@ pytestmark = [
 BITCASTING = ("exp", "exp_neg", "sigmoid", "expm1", "ndtr", "log1p_abs", "log1p_exp")
 
 
-def _generated(formula, example: list[torch.Tensor], bits: int) -> str:
-    """Inductor's C++ for ``formula`` with vectors of ``bits`` bits (no cache: fresh code)."""
+def _compiled(formula, example: list[torch.Tensor], bits: int):
+    """The kernel for ``formula`` with vectors of ``bits`` bits and Inductor's C++ for it
+    (no cache: fresh code)."""
     from torch._inductor import config
     from torch._inductor.utils import run_and_get_code
 
     if not bits:
         pytest.skip("this CPU has neither AVX2 nor AVX-512")
     with config.patch({"fx_graph_cache": False, "cpp.simdlen": bits}):
-        _, code = run_and_get_code(kernels.compile_formula, formula, example)
-    return "\n".join(code)
+        kernel, code = run_and_get_code(kernels.compile_formula, formula, example)
+    return kernel, "\n".join(code)
+
+
+def _generated(formula, example: list[torch.Tensor], bits: int) -> str:
+    return _compiled(formula, example, bits)[1]
 
 
 @pytest.mark.parametrize("bits", vector_isas())
@@ -65,12 +70,9 @@ def test_vectorised_bitcast_equals_the_scalar_one(bits: int) -> None:
         f = (i ^ 0x5A5A5A5A).view(torch.float32)
         return (f.view(torch.int32) ^ 0x5A5A5A5A) + ((f == f).to(torch.int32) << 1)
 
-    code = _generated(roundtrip, [ints], bits)
+    kernel, code = _compiled(roundtrip, [ints], bits)
     assert "bit_cast" not in code
-    from torch._inductor import config
-
-    with config.patch({"cpp.simdlen": bits}):
-        got = kernels.compile_formula(roundtrip, [ints])(ints)
+    got = kernel(ints)
     got = got if isinstance(got, torch.Tensor) else got[0]
     assert torch.equal(got, roundtrip(ints))
 

@@ -168,7 +168,10 @@ def compile_formula(formula: Callable[..., torch.Tensor], example: list[torch.Te
     graph = make_fx(formula, tracing_mode="symbolic")(*example)
     if not any(node.op == "call_function" for node in graph.graph.nodes):
         return graph  # returns an input as it is (identity): nothing to compile
-    with inductor_config.patch(INDUCTOR_OPTIONS), vectorised_bitcasts():
+    with inductor_config.patch(INDUCTOR_OPTIONS), vectorised_bitcasts() as vectorised:
+        if not vectorised:
+            _log_once("bitcast", "this torch's Inductor has no hook for vectorised bit casts: "
+                      "activation kernels bit-cast lane by lane (slower, equally accurate)")
         return standalone_compile(graph, example, dynamic_shapes="from_graph")
 
 

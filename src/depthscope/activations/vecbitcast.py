@@ -4,8 +4,9 @@
 ``u`` in ``log1p``) with ``Tensor.view(int32/float32)``, which Inductor lowers to
 ``to_dtype_bitcast``. Inductor's vectorised C++ backend has no vector form of that op: it
 scalarises it (store the vector, ``c10::bit_cast`` lane by lane, reload), and with 16-lane
-AVX-512 vectors the compiler keeps that loop in the hot loop (measured on an Intel Xeon with
-AVX-512: fused sigmoid 1.8x ``torch.relu``, 1.3x with this module).
+AVX-512 vectors the compiler keeps that loop in the hot loop (Intel Xeon, AVX-512, forward +
+backward on 2^24 float32 in one A/B run: fused sigmoid 1.82x ``torch.relu`` without this
+module, 1.31x with it).
 
 A bit cast between two 4-byte types is a no-op on a vector register, and ATen's vector
 library has it: ``at::vec::cast<dst>(v)`` (``_mm512_castsi512_ps`` and friends, or a
