@@ -39,6 +39,10 @@ class Profile(BaseModel):
     schoenholz_sigma_w2: tuple[float, ...] = (1.0, 1.5, 1.76, 2.0, 2.5, 3.0, 4.0)
     schoenholz_depths: tuple[int, ...] = (4, 8, 16, 32)
     schoenholz_steps: int = 100
+    # Pennington et al. 2017: Jacobian spectra at init (sampled nets, float64) --------------
+    pennington_depths: tuple[int, ...] = (2, 8, 32, 128)
+    pennington_width: int = 256
+    pennington_samples: int = 6
     # Monte Carlo of gradient products (claims 3, 4) ---------------------------------------
     mc_samples: int = 20_000
     mc_depths: tuple[int, ...] = (1, 2, 5, 10, 20, 50)
@@ -76,6 +80,9 @@ PROFILES: dict[str, Profile] = {
         schoenholz_sigma_w2=(1.0, 2.0, 4.0),
         schoenholz_depths=(2, 4),
         schoenholz_steps=10,
+        pennington_depths=(2, 8),
+        pennington_width=32,
+        pennington_samples=3,
         mc_samples=500,
         mc_depths=(1, 5, 10),
         mc_scales=(1.0, 2.0),
@@ -109,6 +116,9 @@ PROFILES: dict[str, Profile] = {
         schoenholz_sigma_w2=tuple(round(1.0 + 0.25 * i, 2) for i in range(13)),
         schoenholz_depths=(5, 10, 20, 40, 80, 120, 160, 200),
         schoenholz_steps=2000,
+        pennington_depths=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+        pennington_width=1024,
+        pennington_samples=8,
         mc_samples=200_000,
         mc_depths=(1, 2, 5, 10, 20, 50, 100, 200),
         mc_scales=(0.5, 1.0, 1.5, 2.0, 3.0, 4.0),

@@ -85,22 +85,26 @@ class EmpiricalSpectrum:
 
     mean: float
     variance: float
-    eigenvalues: np.ndarray  # (samples * width,)
+    eigenvalues: np.ndarray  # (samples, width)
 
 
 def empirical_jacobian_spectrum(
     act: ActLike, sigma_w: float, sigma_b: float, depth: int, weights: Weights = "gaussian",
     *, width: int = 400, samples: int = 2, seed: int = 0, device: str = "cpu",
+    q0: float | None = None,
 ) -> EmpiricalSpectrum:
-    """The same moments from sampled width-``width`` networks at the fixed point q*."""
+    """The same moments from ``samples`` sampled width-``width`` networks, inputs at the fixed
+    point q* (``q0=None``) or with second moment ``q0`` (ReLU at sigma_b = 0 has q* = 0, where
+    every slope is 0: pass any ``q0 > 0``, its spectrum does not depend on q).
+    ``eigenvalues`` is ``(samples, width)``: one row per sampled network."""
     from depthscope.simulate.finite import input_output_jacobian
 
     a = as_activation(act)
     _check(weights, depth)
-    q_in = float(_layer_q(a, sigma_w, sigma_b, 1, None)[0])
+    q_in = float(_layer_q(a, sigma_w, sigma_b, 1, None)[0]) if q0 is None else float(q0)
     jac = input_output_jacobian(a, sigma_w, sigma_b, int(depth), q_in, width=width,
                                 weights=weights, samples=samples, seed=seed, device=device)
     import torch
 
-    eig = (torch.linalg.svdvals(jac) ** 2).flatten().cpu().numpy()
+    eig = (torch.linalg.svdvals(jac) ** 2).cpu().numpy()  # (samples, width)
     return EmpiricalSpectrum(float(eig.mean()), float(eig.var()), eig)

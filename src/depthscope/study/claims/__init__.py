@@ -48,6 +48,7 @@ def all_claims() -> list[Claim]:
         c12_formulas,
         c13_speed,
         glorot,
+        pennington,
         schoenholz,
     )
 
@@ -56,5 +57,5 @@ def all_claims() -> list[Claim]:
     claims = [Claim(m.INFO, m.check) for m in modules]
     claims += [Claim(info, check) for info, check in c08_10_depth.CHECKS]
     claims += [Claim(m.INFO, m.check) for m in (c11_tails, c12_formulas, c13_speed, glorot,
-                                                schoenholz)]
+                                                schoenholz, pennington)]
     return claims
