@@ -28,7 +28,7 @@ from depthscope.study.stats import Interval, bootstrap, side
 
 TANH_SIGMA_B2 = 1e-6  # small q*: the paper's isometric regime (q* = 0.0093 at the edge)
 Q_STAR_SWEEP = (1e-6, 1e-4, 1e-2)  # sigma_b^2 for the theory-only q* dependence
-LOG_SV_RANGE = (-4.0, 1.5)  # log10 singular values shown (outliers clipped to the ends)
+SMALLEST_SV = 1e-16  # singular values below (float64 round-off of a rank-deficient J) drawn here
 ISOMETRIC_BELOW = 1.0  # var(lambda) <= 1: eigenvalues spread no more than their mean (1)
 RULE = (
     "At the deepest depth L, with a 95 % bootstrap interval over sampled networks: orthogonal "
@@ -144,16 +144,18 @@ def check(ctx: Context) -> ClaimResult:
             err = np.array([[iv.estimate - iv.low for iv in ivs],
                             [iv.high - iv.estimate for iv in ivs]])
             axes[0, 0].errorbar(depths, est, yerr=err, fmt="o", color=colour, capsize=3)
-            log_singular = 0.5 * np.log10(np.clip(spectra[label].ravel(), 1e-12, None))
-            axes[0, 1].hist(np.clip(log_singular, *LOG_SV_RANGE), bins=60, range=LOG_SV_RANGE,
-                            histtype="step", density=True, color=colour, label=label)
+            singular = np.sort(np.sqrt(np.clip(spectra[label].ravel(), 0.0, None)))
+            share = np.arange(1, singular.size + 1) / singular.size
+            axes[0, 1].step(np.maximum(singular, SMALLEST_SV), share, where="post",
+                            color=colour, label=label)
         axes[0, 0].axhline(ISOMETRIC_BELOW, color="grey", ls=":", lw=1)
         axes[0, 0].set(xscale="log", yscale="log", xlabel="depth L",
                        ylabel="var(λ), λ eigenvalue of JJᵀ",
                        title="spread of the Jacobian's spectrum")
-        axes[0, 1].axvline(0.0, color="grey", ls=":", lw=1)
-        axes[0, 1].set(xlabel="log10 singular value of J", ylabel="density",
-                       title=f"singular values at L = {deepest} (clipped to the axis)")
+        axes[0, 1].axvline(1.0, color="grey", ls=":", lw=1)
+        axes[0, 1].set(xscale="log", xlabel="singular value σ of J",
+                       ylabel="fraction of singular values ≤ σ",
+                       title=f"distribution of J's singular values at L = {deepest}")
         axes[0, 0].legend(fontsize=7)
         axes[0, 1].legend(fontsize=7)
 
@@ -163,8 +165,9 @@ def check(ctx: Context) -> ClaimResult:
                "probability theory, points: sampled networks of width "
                f"{p.pennington_width} with 95 % bootstrap intervals over "
                f"{p.pennington_samples} networks; dotted: the isometry threshold var = 1. "
-               f"Right: log10 of the singular values of J at depth {deepest} (the paper's "
-               "Fig. 1 shows such densities: orthogonal tanh concentrated at 1, the others spread "
+               f"Right: the cumulative distribution of J's singular values at depth {deepest}, "
+               f"values below {SMALLEST_SV:g} drawn at {SMALLEST_SV:g} (the paper's Fig. 1 "
+               "shows their densities: orthogonal tanh concentrated at 1, the others spread "
                "over orders of magnitude).", draw, ncols=2)
     tables = [
         Table(f"Eigenvalues λ of JJᵀ at init (width {p.pennington_width}, "
