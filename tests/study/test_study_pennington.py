@@ -73,6 +73,12 @@ def test_sampled_orthogonal_tanh_is_isometric_as_theory_says() -> None:
     theory = jacobian_spectrum("tanh", case.sigma_w, case.sigma_b, 8, "orthogonal")
     emp = empirical_jacobian_spectrum("tanh", case.sigma_w, case.sigma_b, 8, "orthogonal",
                                       width=256, samples=4, seed=8)
-    assert theory.variance == pytest.approx(0.005013, rel=1e-3)  # 8 (mu2/mu1^2 - 1)
+    # independent reference: 8 (mu2/mu1^2 - 1), mu_k = E[tanh'(h)^{2k}] = E[sech^{4k}(h)],
+    # h ~ N(0, q*), by 80-node Gauss-Hermite (probabilists') quadrature
+    nodes, w = np.polynomial.hermite_e.hermegauss(80)
+    h = math.sqrt(theory.q[0]) * nodes
+    mu1, mu2 = (float(np.sum(w * np.cosh(h) ** (-4 * k)) / np.sum(w)) for k in (1, 2))
+    assert theory.variance == pytest.approx(8 * (mu2 / mu1**2 - 1), rel=1e-6)
+    assert theory.variance == pytest.approx(0.005013, rel=1e-3)
     assert emp.variance == pytest.approx(theory.variance, rel=0.3)
     assert emp.mean == pytest.approx(1.0, rel=0.05)

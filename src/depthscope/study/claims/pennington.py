@@ -92,11 +92,11 @@ def decide(variances: dict[str, Interval], isometric: dict[str, bool]) -> tuple[
             wrong.append(label)
     text = "; ".join(f"{label}: var(λ) = {iv.text()}" for label, iv in variances.items())
     if wrong:
-        return "does not hold", f"on the wrong side of {ISOMETRIC_BELOW:g}: " \
-            f"{', '.join(wrong)} ({text})."
+        return "does not hold", (
+            f"on the wrong side of {ISOMETRIC_BELOW:g}: {', '.join(wrong)} ({text}).")
     if unsure:
-        return "inconclusive", f"the interval straddles {ISOMETRIC_BELOW:g} for " \
-            f"{', '.join(unsure)} ({text})."
+        return "inconclusive", (
+            f"the interval straddles {ISOMETRIC_BELOW:g} for {', '.join(unsure)} ({text}).")
     return "holds", f"only orthogonal tanh stays isometric ({text})."
 
 
@@ -111,31 +111,32 @@ def check(ctx: Context) -> ClaimResult:
     p = ctx.profile
     depths, deepest = p.pennington_depths, max(p.pennington_depths)
     theory_depths = np.unique(np.geomspace(1, deepest, 24).round().astype(int))
+    all_cases = cases()
     rows, theory, sampled, deep, spectra = [], {}, {}, {}, {}
-    for case in ctx.track(cases(), "Pennington: Jacobian spectra at init"):
-        theory[case.label] = [jacobian_spectrum(case.activation, case.sigma_w, case.sigma_b,
-                                                int(d), case.weights, q0=case.q0).variance
-                              for d in theory_depths]
+    for case in ctx.track(all_cases, "Pennington: Jacobian spectra at init"):
+        spectrum = {int(d): jacobian_spectrum(case.activation, case.sigma_w, case.sigma_b,
+                                              int(d), case.weights, q0=case.q0)
+                    for d in sorted({*theory_depths.tolist(), *depths})}
+        theory[case.label] = [spectrum[int(d)].variance for d in theory_depths]
         sampled[case.label] = []
         for d in depths:
-            th = jacobian_spectrum(case.activation, case.sigma_w, case.sigma_b, d,
-                                   case.weights, q0=case.q0)
-            emp = empirical_jacobian_spectrum(
+            eigenvalues = empirical_jacobian_spectrum(
                 case.activation, case.sigma_w, case.sigma_b, d, case.weights,
                 width=p.pennington_width, samples=p.pennington_samples, seed=d,
-                device=ctx.device, q0=case.q0)
-            iv = pooled_variance(emp.eigenvalues)
+                device=ctx.device, q0=case.q0).eigenvalues  # (nets, width)
+            iv = pooled_variance(eigenvalues)
             sampled[case.label].append(iv)
-            rows.append((case.label, d, th.mean, emp.mean, th.variance, iv.estimate, iv.low,
-                         iv.high))
-        deep[case.label], spectra[case.label] = sampled[case.label][-1], emp.eigenvalues
-    verdict, why = decide(deep, {c.label: c.isometric for c in cases()})
+            rows.append((case.label, d, spectrum[d].mean, float(eigenvalues.mean()),
+                         spectrum[d].variance, iv.estimate, iv.low, iv.high))
+            if d == deepest:
+                deep[case.label], spectra[case.label] = iv, eigenvalues
+    verdict, why = decide(deep, {c.label: c.isometric for c in all_cases})
     sweep = []
     for sb2 in Q_STAR_SWEEP:
-        sw = float(critical_sigma_w("tanh", math.sqrt(sb2)))
-        q = float(fixed_point("tanh", sw, math.sqrt(sb2)).q_star)
-        sweep.append((sb2, sw**2, q, jacobian_spectrum("tanh", sw, math.sqrt(sb2), deepest,
-                                                        "orthogonal").variance))
+        sb = math.sqrt(sb2)
+        sw = float(critical_sigma_w("tanh", sb))
+        sweep.append((sb2, sw**2, float(fixed_point("tanh", sw, sb).q_star),
+                      jacobian_spectrum("tanh", sw, sb, deepest, "orthogonal").variance))
 
     def draw(axes: np.ndarray) -> None:
         for (label, ivs), colour in zip(sampled.items(), ("C0", "C1", "C2", "C3"), strict=True):
