@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -87,12 +89,15 @@ def test_tuning_extends_the_grid_at_its_edge(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setattr(experiments, "run", fake_run)
     cell = ("digits", "tanh", "standard", 1)
-    chosen, grid, edge = experiments._tune(ctx, [cell])
+    chosen, grid, edge = experiments.tune(ctx, [cell], partial(experiments._config, ctx))
     step = protocol.LR_STEP
     assert grid[cell] == pytest.approx((0.03, 0.1, 0.1 * step, 0.1 * step**2))
     assert chosen[cell] == pytest.approx(0.1 * step**2)
     assert edge[cell]
     assert len(seen) == protocol.MAX_EXTENSIONS + 1
+    # another starting grid (the Glorot section's), extended the same way
+    chosen, grid, _ = experiments.tune(ctx, [cell], partial(experiments._config, ctx), (0.01,))
+    assert grid[cell] == pytest.approx((0.01, 0.01 * step, 0.01 * step**2))
 
 
 def test_critical_arm_is_non_degenerate() -> None:

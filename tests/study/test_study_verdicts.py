@@ -18,8 +18,6 @@ from depthscope.study.claims import (
     c11_tails,
     c12_formulas,
     c13_speed,
-    glorot,
-    schoenholz,
 )
 from depthscope.study.stats import Interval
 
@@ -189,17 +187,3 @@ def test_claim13_ratio_is_paired_within_rounds() -> None:
     times = {"a": list(1.2 * load), "b": list(load)}
     ratio = c13_speed.ratio_interval(times, "a", "b")
     assert (ratio.estimate, ratio.low, ratio.high) == pytest.approx((1.2, 1.2, 1.2))
-
-
-def test_glorot() -> None:
-    paper = {(label, "shapeset"): v["shapeset"] for label, v in glorot.PAPER.items()}
-    # Their own Table 1 reproduces all three findings.
-    assert glorot.decide(paper, "shapeset")[0] == "holds"
-    flipped = {**paper, ("Tanh N", "shapeset"): 30.0}
-    assert glorot.decide(flipped, "shapeset")[0] == "holds with caveats"
-
-
-def test_schoenholz() -> None:
-    assert schoenholz.decide([4, 16, 64, 16], [5.0, 30.0, math.inf, 20.0], 64)[0] == "holds"
-    assert schoenholz.decide([64, 16, 4], [5.0, 30.0, 100.0], 64)[0] == "does not hold"
-    assert schoenholz.decide([4, 4, 4], [5.0, 30.0, 100.0], 64)[0] == "holds with caveats"

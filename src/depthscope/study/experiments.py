@@ -3,18 +3,19 @@
 Every run goes through :func:`depthscope.sweep.run_sweep` with the study's store, so a rerun
 skips what is already there (resume). The depth sweep, shared by claims 5, 7 and 8-10, follows
 the protocol of :mod:`depthscope.study.protocol` (tuned lr on tuning seeds, evaluation seeds
-at the chosen lr, absolute trainability).
+at the chosen lr, absolute trainability); the Schoenholz section tunes its own cells with
+:func:`tune`.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -129,6 +130,13 @@ def _config(ctx: Context, cell: Cell, lr: float, seed: int) -> RunConfig:
                      record_every=p.record_every, optimizer="momentum", **arm_init(act, arm))
 
 
+def correct_counts(runs: pd.DataFrame) -> pd.Series:
+    """Correct test predictions per run (protocol rule 2's integers); a run that did not
+    finish (diverged) predicts nothing."""
+    correct = np.rint(runs["test_accuracy"].fillna(0.0) * runs["test_examples"])
+    return correct.where(runs["status"] == "finished", 0).astype(np.int64)
+
+
 @dataclass
 class DepthEvidence:
     """The depth sweep's evaluation runs and how their learning rates were chosen."""
@@ -178,14 +186,23 @@ class DepthEvidence:
         return stats.interval(min(estimates), np.min(np.stack(draws), axis=0))
 
 
-def _tune(ctx: Context, cells: list[Cell]) -> tuple[dict, dict, dict]:
-    """Protocol rule 1 on tuning seeds: chosen lr, lrs tried and edge flag per cell."""
+K = TypeVar("K", bound=Hashable)
+
+
+def tune(ctx: Context, cells: Sequence[K], make: Callable[[K, float, int], RunConfig],
+         lr_grid: Sequence[float] | None = None
+         ) -> tuple[dict[K, float], dict[K, tuple[float, ...]], dict[K, bool]]:
+    """Protocol rule 1 on tuning seeds: chosen lr, lrs tried and edge flag per cell.
+
+    ``make(cell, lr, seed)`` is the cell's run config at that lr and seed; ``lr_grid`` the
+    starting grid (default: the profile's).
+    """
     p = ctx.profile
-    grid = {c: tuple(p.lr_grid) for c in cells}
-    chosen: dict[Cell, float] = {}
-    edge: dict[Cell, bool] = {}
+    grid = {c: tuple(lr_grid or p.lr_grid) for c in cells}
+    chosen: dict[K, float] = {}
+    edge: dict[K, bool] = {}
     for round_ in range(protocol.MAX_EXTENSIONS + 1):
-        configs = {(c, lr, s): _config(ctx, c, lr, s) for c in cells for lr in grid[c]
+        configs = {(c, lr, s): make(c, lr, s) for c in cells for lr in grid[c]
                    for s in p.tune_seeds}
         runs, _ = run(ctx, list(configs.values()))
         by_id = runs.set_index("run_id")
@@ -210,13 +227,11 @@ def depth_sweep(ctx: Context) -> DepthEvidence:
         p = ctx.profile
         cells = [(d, a, arm, depth) for d in p.datasets for a, arm in DEPTH_ARMS
                  for depth in arm_depths(ctx, arm)]
-        lr, grid, edge = _tune(ctx, cells)
+        lr, grid, edge = tune(ctx, cells, partial(_config, ctx))
         configs = [_config(ctx, c, lr[c], s) for c in cells for s in p.seeds]
         runs, series = run(ctx, configs, metrics=("grad_w_norm", "val_accuracy", "act_std",
                                                   "saturated"))
-        correct = np.rint(runs["test_accuracy"].fillna(0.0) * runs["test_examples"])
-        correct = correct.where(runs["status"] == "finished", 0)  # a diverged run predicts nothing
-        runs = runs.assign(arm=runs["init"].map(arm_of), correct=correct.astype(np.int64))
+        runs = runs.assign(arm=runs["init"].map(arm_of), correct=correct_counts(runs))
         return DepthEvidence(runs, series, lr, grid, edge)
 
     return ctx.shared("depth_sweep", build)
@@ -240,27 +255,3 @@ def plateau_table(ctx: Context, ev: DepthEvidence) -> list[tuple[object, ...]]:
                          ", ".join(f"{v:.3g}" for v in ev.grid[cell]), ev.edge[cell],
                          float(curve.iloc[-1]) if len(curve) else math.nan, flat))
     return rows
-
-
-def threshold(runs: pd.DataFrame, dataset: str, margin: float = 0.5) -> float:
-    """The Schoenholz section's relative threshold: ``chance + margin (reference - chance)``.
-
-    (The depth claims use the absolute rule of :mod:`depthscope.study.protocol`.)
-
-    ``reference`` is the best median (over seeds) best-validation accuracy any configuration
-    of the experiment reached on that data set, so "trainable" means "got at least half way
-    from chance to what this budget can reach" — a fixed fraction of 100 % would call every
-    run on a hard data set (mnist1d, shapeset) untrainable at this scale.
-    """
-    sel = runs[runs["dataset"] == dataset]
-    chance = float(np.median(sel["chance_accuracy"]))
-    keys = [k for k in ("label", "init", "depth", "sigma_w", "lr") if k in sel]
-    reference = float(sel.groupby(keys, dropna=False)["best_val_accuracy"].median().max())
-    return chance + margin * (max(reference, chance) - chance)
-
-
-def trainable(runs: pd.DataFrame) -> pd.Series:
-    """Per run: finished and best validation accuracy ≥ its data set's :func:`threshold`."""
-    limits = {d: threshold(runs, d) for d in runs["dataset"].unique()}
-    ok = runs["best_val_accuracy"] >= runs["dataset"].map(limits)
-    return (ok & (runs["status"] == "finished")).astype(bool)

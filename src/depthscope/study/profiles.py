@@ -30,15 +30,19 @@ class Profile(BaseModel):
     lr_grid: tuple[float, ...] = (0.01, 0.0316, 0.1)  # SGD with momentum 0.9; extended at edges
     tune_seeds: tuple[int, ...] = (100, 101)  # choose the lr (validation split)
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # evaluate at the chosen lr (test split)
-    lr: float = 0.01  # the Schoenholz sweep's fixed lr (SGD with momentum 0.9)
     # Glorot & Bengio Table 1 (5 hidden layers) --------------------------------------------
     glorot_datasets: tuple[str, ...] = ("shapeset", "digits")
     glorot_width: int = 32
     glorot_steps: int = 400
+    glorot_lr_grid: tuple[float, ...] = (10**-1.5, 0.1, 10**-0.5, 1.0)  # plain SGD; extended
     # Schoenholz et al. 2017 trainable depth over sigma_w^2 ---------------------------------
-    schoenholz_sigma_w2: tuple[float, ...] = (1.0, 1.5, 1.76, 2.0, 2.5, 3.0, 4.0)
-    schoenholz_depths: tuple[int, ...] = (4, 8, 16, 32)
-    schoenholz_steps: int = 100
+    # (sigma_w² on both sides of the edge of chaos, 1.76 at sigma_b² = 0.05, where 6·xi_c
+    # runs from 4 to 95 and from 20 to 33; the first depth must be 1, the reference net;
+    # lr tuned per cell on tune_seeds)
+    schoenholz_sigma_w2: tuple[float, ...] = (0.25, 0.5, 0.7, 1.0, 1.3, 1.5, 6.0, 12.0, 25.0)
+    schoenholz_depths: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48)
+    schoenholz_steps: int = 200
+    schoenholz_seeds: tuple[int, ...] = (0, 1)
     # Pennington et al. 2017: Jacobian spectra at init (sampled nets, float64) --------------
     pennington_depths: tuple[int, ...] = (2, 8, 32, 128)
     pennington_width: int = 256
@@ -75,10 +79,11 @@ PROFILES: dict[str, Profile] = {
         tune_seeds=(100,),
         seeds=(0, 1),
         glorot_datasets=("digits",),
-        glorot_width=8,
-        glorot_steps=10,
-        schoenholz_sigma_w2=(1.0, 2.0, 4.0),
-        schoenholz_depths=(2, 4),
+        glorot_width=16,
+        glorot_steps=60,
+        glorot_lr_grid=(0.1, 0.316),
+        schoenholz_sigma_w2=(0.5, 1.0, 6.0),
+        schoenholz_depths=(1, 2, 4),
         schoenholz_steps=10,
         pennington_depths=(2, 8),
         pennington_width=32,
@@ -114,8 +119,9 @@ PROFILES: dict[str, Profile] = {
         glorot_width=1000,
         glorot_steps=20_000,
         schoenholz_sigma_w2=tuple(round(1.0 + 0.25 * i, 2) for i in range(13)),
-        schoenholz_depths=(5, 10, 20, 40, 80, 120, 160, 200),
+        schoenholz_depths=(1, 2, 5, 10, 20, 40, 80, 120, 160, 200, 250),
         schoenholz_steps=2000,
+        schoenholz_seeds=(0, 1, 2),
         pennington_depths=(1, 2, 4, 8, 16, 32, 64, 128, 256),
         pennington_width=1024,
         pennington_samples=8,
