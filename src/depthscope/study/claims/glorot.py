@@ -25,7 +25,7 @@ from depthscope.study import protocol
 from depthscope.study.claims import PAPERS, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import correct_counts, run, tune
-from depthscope.study.result import ClaimResult, Table
+from depthscope.study.result import ClaimResult, Figure, Table
 from depthscope.study.stats import Interval
 from depthscope.train.config import RunConfig
 
@@ -210,7 +210,7 @@ def check(ctx: Context) -> ClaimResult:
 
 
 def _profiles(ctx: Context, runs: pd.DataFrame, series: pd.DataFrame, main: str,
-              err: Mapping[str, Mapping[str, tuple[float, float]]]) -> object:
+              err: Mapping[str, Mapping[str, tuple[float, float]]]) -> Figure:
     """Test errors with intervals beside the paper's, and the per-layer profiles at init."""
     first = series[(series["step"] == 0)].merge(runs[["run_id", "label", "dataset"]],
                                                 on="run_id")
