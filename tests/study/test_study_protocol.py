@@ -68,6 +68,16 @@ def test_trainable_depth_interval_from_seeds() -> None:
     assert set(dist) == {2.0, 4.0}  # resamples with a majority of failing seeds give 2
 
 
+def test_trainability_by_depth_follows_protocol_rule_2_against_the_depth_1_median() -> None:
+    chance = 10
+    # depth-1 counts 90 and 94 (2·median = 184): rule 2 needs 4·c ≥ 20 + 184, i.e. c ≥ 51
+    correct = np.array([[90, 51, 50, 12],
+                        [94, 60, 49, 80]])
+    assert protocol.trainable_by_depth(correct, chance).tolist() == [True, True, False, True]
+    # a depth-1 net at chance trains nothing
+    assert not protocol.trainable_by_depth(np.array([[10, 90], [10, 90]]), chance).any()
+
+
 def test_learnable_and_plateau() -> None:
     assert protocol.learnable(twice_ref=2 * 55, chance=10, n=100)
     assert not protocol.learnable(twice_ref=2 * 54, chance=10, n=100)

@@ -40,16 +40,6 @@ def test_boundary_accuracy_counts_cells_on_the_correct_side_without_the_referenc
     assert sch.boundary_accuracy(np.array([[True, False]]), (1, 4), [4.0]) == 1.0
 
 
-def test_cell_trainability_follows_protocol_rule_2_against_the_depth_1_median() -> None:
-    chance = 10
-    # depth-1 counts 90 and 94 (2·median = 184): rule 2 needs 4·c ≥ 20 + 184, i.e. c ≥ 51
-    correct = np.array([[90, 51, 50, 12],
-                        [94, 60, 49, 80]])
-    assert sch.cell_trainable(correct, chance).tolist() == [True, True, False, True]
-    # a depth-1 net at chance trains nothing
-    assert not sch.cell_trainable(np.array([[10, 90], [10, 90]]), chance).any()
-
-
 def test_scores_on_a_hand_made_experiment() -> None:
     chance, depths = 10, (1, 2, 4, 8)
     good, bad = 90, 10

@@ -40,3 +40,13 @@ def test_sides() -> None:
     assert stats.within(iv, 9, 16) == "outside"
     assert stats.within(iv, 3, 16) == "straddles"
     assert iv.text() == "4 [95 % CI 2–8]"
+
+
+def test_distribution_of_several_numbers_uses_the_same_resamples() -> None:
+    values = np.array([1.0, 4.0, 9.0, 16.0, 25.0])
+    both = stats.distribution([5], lambda i: (values[i].mean(), values[i].max()), resamples=50)
+    assert both.shape == (2, 50)
+    assert np.array_equal(both[0], stats.distribution([5], lambda i: values[i].mean(),
+                                                      resamples=50))
+    assert np.array_equal(both[1], stats.distribution([5], lambda i: values[i].max(),
+                                                      resamples=50))

@@ -78,15 +78,22 @@ def trainable(correct: np.ndarray, chance: int, twice_ref: int) -> np.ndarray:
     return 4 * np.asarray(correct, dtype=np.int64) >= 2 * chance + twice_ref
 
 
+def trainable_by_depth(correct: np.ndarray, chance: int) -> np.ndarray:
+    """Per depth (columns of a (seeds, depths) matrix of correct counts whose first column is
+    depth 1): at least half of the seeds pass rule 2 against the depth-1 median; no depth
+    trains when the depth-1 net itself learned nothing."""
+    twice_ref = twice_median(correct[:, 0])
+    if twice_ref <= 2 * chance:
+        return np.zeros(correct.shape[1], bool)
+    ok = trainable(correct, chance, twice_ref)  # (S, D)
+    return 2 * ok.sum(0) >= ok.shape[0]
+
+
 def trainable_depth(correct: np.ndarray, depths: Sequence[int], chance: int) -> int:
     """Rule 3 on a (seeds, depths) matrix of correct counts whose first column is depth 1."""
     if depths[0] != 1:
         raise ValueError("the first depth must be 1 (the reference net)")
-    twice_ref = twice_median(correct[:, 0])
-    if twice_ref <= 2 * chance:  # the depth-1 net itself learned nothing: no depth trains
-        return 0
-    ok = trainable(correct, chance, twice_ref)  # (S, D)
-    enough = 2 * ok.sum(0) >= ok.shape[0]  # (D,)
+    enough = trainable_by_depth(correct, chance)
     return int(max((d for d, e in zip(depths, enough, strict=True) if e), default=0))
 
 

@@ -51,17 +51,18 @@ def _fmt(digits: int) -> Callable[[float], str]:
     return f
 
 
-def distribution(sizes: Sequence[int], statistic: Callable[..., float], *,
+def distribution(sizes: Sequence[int], statistic: Callable[..., float | Sequence[float]], *,
                  resamples: int = RESAMPLES, seed: int = BOOT_SEED) -> np.ndarray:
-    """Bootstrap values of ``statistic(idx_1, ..., idx_k)`` (``resamples``,).
+    """Bootstrap values of ``statistic(idx_1, ..., idx_k)``: ``(resamples,)``, or
+    ``(k, resamples)`` when the statistic returns ``k`` numbers (all from the same resamples).
 
     Group ``g`` has ``sizes[g]`` independent units; each resample draws ``sizes[g]`` unit
     indices with replacement in every group independently and passes them as int arrays.
     """
     data = tuple(np.arange(n) for n in sizes)
 
-    def stat(*idx: np.ndarray) -> float:
-        return float(statistic(*(np.asarray(i, dtype=int) for i in idx)))
+    def stat(*idx: np.ndarray) -> np.ndarray:
+        return np.asarray(statistic(*(np.asarray(i, dtype=int) for i in idx)), float)
 
     res = stats.bootstrap(data, stat, n_resamples=resamples, vectorized=False,
                           paired=False, method="percentile", confidence_level=LEVEL,

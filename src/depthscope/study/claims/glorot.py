@@ -19,6 +19,7 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
 from depthscope.report.figures import plot
 from depthscope.study import protocol
@@ -26,10 +27,10 @@ from depthscope.study.claims import PAPERS, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import correct_counts, run, tune
 from depthscope.study.result import ClaimResult, Figure, Table
-from depthscope.study.stats import Interval
+from depthscope.study.stats import LEVEL, Interval
 from depthscope.train.config import RunConfig
 
-Z95 = 1.959964  # two-sided 95 % normal quantile
+Z95 = float(scipy_stats.norm.ppf(0.5 + LEVEL / 2))  # two-sided normal quantile (1.96)
 #: (label in the table, activation, init)
 CONFIGS = (("Softsign", "softsign", "glorot_standard"),
            ("Softsign N", "softsign", "glorot_normalized"),
@@ -155,11 +156,9 @@ def check(ctx: Context) -> ClaimResult:
         sel = runs[runs["dataset"] == dataset]
         n, chance = int(sel["test_examples"].iloc[0]), int(sel["test_chance_hits"].iloc[0])
         chance_err[dataset] = 100.0 * (1 - chance / n)
-        err[dataset] = {label: test_error(g["correct"].to_numpy(), n)
-                        for label, g in sel.groupby("label")}
-        best = max(protocol.twice_median(g["correct"].to_numpy())
-                   for _, g in sel.groupby("label"))
-        if protocol.learnable(best, chance, n):
+        counts = {label: g["correct"].to_numpy() for label, g in sel.groupby("label")}
+        err[dataset] = {label: test_error(c, n) for label, c in counts.items()}
+        if protocol.learnable(max(map(protocol.twice_median, counts.values())), chance, n):
             learnable.append(dataset)
     found = {d: comparisons(err[d]) for d in p.glorot_datasets}
     not_learned = [d for d in p.glorot_datasets if d not in learnable]

@@ -93,16 +93,6 @@ def censored_spearman(measured: Sequence[int], predicted: Sequence[float], top: 
     return float(scipy_stats.spearmanr(ranks, pred).statistic)
 
 
-def cell_trainable(correct: np.ndarray, chance: int) -> np.ndarray:
-    """Per depth (columns of a seeds × depths matrix whose first column is depth 1): at least
-    half of the seeds pass protocol rule 2 against the depth-1 median."""
-    twice_ref = protocol.twice_median(correct[:, 0])
-    if twice_ref <= 2 * chance:
-        return np.zeros(correct.shape[1], bool)
-    ok = protocol.trainable(correct, chance, twice_ref)
-    return 2 * ok.sum(0) >= ok.shape[0]
-
-
 def boundary_accuracy(trainable: np.ndarray, depths: Sequence[int],
                       predicted: Sequence[float]) -> float:
     """Share of cells (sigma_w² rows, depth > 1 columns) where ``trainable`` matches
@@ -119,7 +109,7 @@ def scores(correct: Sequence[np.ndarray], depths: Sequence[int], chance: int,
     """Measured trainable depths, cell trainability, rho and boundary accuracy from one
     (seeds × depths) correct-count matrix per sigma_w²."""
     measured = [protocol.trainable_depth(c, depths, chance) for c in correct]
-    cells = np.stack([cell_trainable(c, chance) for c in correct])
+    cells = np.stack([protocol.trainable_by_depth(c, chance) for c in correct])
     rho = censored_spearman(measured, predicted, max(depths))
     return measured, cells, rho, boundary_accuracy(cells, depths, predicted)
 
@@ -155,13 +145,14 @@ def decide(rho: Interval, accuracy: Interval) -> tuple[str, str]:
 
 
 def _bootstrap(correct: list[np.ndarray], depths: Sequence[int], chance: int,
-               predicted: Sequence[float], which: int) -> np.ndarray:
-    """Bootstrap values of score ``which`` (2: rho, 3: accuracy); seeds resampled within
-    every sigma_w²; a resample whose depths do not vary ranks nothing and counts as rho 0."""
-    def statistic(*idx: np.ndarray) -> float:
-        value = scores([c[i] for c, i in zip(correct, idx, strict=True)], depths, chance,
-                       predicted)[which]
-        return 0.0 if math.isnan(value) else value
+               predicted: Sequence[float]) -> np.ndarray:
+    """Bootstrap values (2, resamples) of rho and boundary accuracy, from the same resamples
+    (seeds resampled within every sigma_w²); a resample whose depths do not vary ranks
+    nothing and counts as rho 0."""
+    def statistic(*idx: np.ndarray) -> tuple[float, float]:
+        _, _, rho, accuracy = scores([c[i] for c, i in zip(correct, idx, strict=True)],
+                                     depths, chance, predicted)
+        return (0.0 if math.isnan(rho) else rho), accuracy
     return distribution([c.shape[0] for c in correct], statistic)
 
 
@@ -200,9 +191,9 @@ def check(ctx: Context) -> ClaimResult:
                               aggfunc="first")[list(depths)]
         accuracy.append(acc.median().to_numpy())
     measured, _, rho, acc_score = scores(correct, depths, chance, predicted)
-    rho_iv = interval(0.0 if math.isnan(rho) else rho,
-                      _bootstrap(correct, depths, chance, predicted, 2))
-    acc_iv = interval(acc_score, _bootstrap(correct, depths, chance, predicted, 3))
+    rho_draws, acc_draws = _bootstrap(correct, depths, chance, predicted)
+    rho_iv = interval(0.0 if math.isnan(rho) else rho, rho_draws)
+    acc_iv = interval(acc_score, acc_draws)
     depth_ivs = [interval(m, protocol.depth_distribution(c, depths, chance))
                  for m, c in zip(measured, correct, strict=True)]
     verdict, why = decide(rho_iv, acc_iv)
@@ -229,8 +220,8 @@ def check(ctx: Context) -> ClaimResult:
             if part:
                 ax.plot(part, rows[part], "w--o", lw=2, ms=4, mec="k", label=label,
                         path_effects=outline)
-        measured_rows = _position(depths, np.maximum(measured, 1))
-        ax.plot(range(len(sw2)), measured_rows, "r^", ms=7,
+        found = [i for i, m in enumerate(measured) if m > 0]  # 0: not even depth 1 trains
+        ax.plot(found, _position(depths, np.array([measured[i] for i in found])), "r^", ms=7,
                 label="measured trainable depth (▲ at the top: ≥ it)")
         ax.set_xticks(range(len(sw2)), [f"{v:g}" for v in sw2])
         ax.set_yticks(range(len(depths)), [str(d) for d in depths])
