@@ -176,3 +176,26 @@ def test_progress_and_errors(data: Dataset) -> None:
     with pytest.raises(DepthscopeError, match="batch_size"):
         train_ensemble([RunConfig(batch_size=10_000)], data)
     assert train_ensemble([], data) == []
+
+
+def test_small_ensembles_take_the_compiled_kernels(data: Dataset, monkeypatch) -> None:
+    """A training loop is hot: under the default backend, phi and g·phi' go to the compiled
+    kernels however small the tensors (here 2 × 16 × 8 elements), on every step."""
+    from depthscope.activations import kernels
+
+    if kernels._compiler_missing("cpu"):
+        pytest.skip("no C++ compiler: the kernels run eagerly")
+    previous = kernels.set_backend("auto")
+    calls: list[tuple[str, int]] = []
+    run = kernels._run
+    monkeypatch.setattr(kernels, "_run", lambda act, kind, *t: calls.append(
+        (kind, t[0].numel())) or run(act, kind, *t))
+    try:
+        cfg = RunConfig(activation="tanh", depth=2, width=8, batch_size=16, steps=3,
+                        record_every=2, lr=0.1)
+        train_ensemble([cfg, cfg.model_copy(update={"seed": 1})], data)
+    finally:
+        kernels.set_backend(previous)
+    kinds = [kind for kind, n in calls if n == 2 * 16 * 8]
+    assert kinds.count("phi") >= 3 * 2  # two hidden layers, every step
+    assert sum(kind.startswith("grad") for kind in kinds) >= 3 * 1  # below the top hidden layer

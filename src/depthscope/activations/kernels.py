@@ -10,8 +10,10 @@ kept per activation, kind, dtypes and device.
 
 Backends (``set_backend`` or the environment variable ``DEPTHSCOPE_KERNELS``):
 
-- ``"auto"`` (default): compiled kernels for tensors of at least :data:`AUTO_MIN_NUMEL`
-  elements on CPU/CUDA, eager closed forms otherwise;
+- ``"auto"`` (default): compiled kernels on CPU/CUDA for *hot* callers (``hot=True``: a
+  training loop that calls the same kernel hundreds of thousands of times, whatever the size:
+  the choice is made per (activation, kind, dtype, device), once per process) and for tensors
+  of at least :data:`AUTO_MIN_NUMEL` elements; eager closed forms for other one-off calls;
 - ``"compiled"``: compiled kernels whenever possible;
 - ``"eager"``: never compile.
 
@@ -43,7 +45,7 @@ from depthscope.errors import DepthscopeError
 
 Backend = Literal["auto", "compiled", "eager"]
 BACKENDS: tuple[Backend, ...] = ("auto", "compiled", "eager")
-AUTO_MIN_NUMEL = 1 << 18  # below this, compiling costs more than it saves
+AUTO_MIN_NUMEL = 1 << 18  # below this, compiling once costs more than one call saves
 ENV_VAR = "DEPTHSCOPE_KERNELS"
 # Inductor settings for our kernels: contract a*b + c into FMAs (Inductor's default is off;
 # the polynomials of fastmath.py get faster and no less accurate), and compile
@@ -190,10 +192,10 @@ def _compiler_missing(device_type: str) -> str | None:
     return f"device {device_type} is not supported by the compiled kernels"
 
 
-def _use_compiled(x: torch.Tensor) -> bool:
+def _use_compiled(x: torch.Tensor, hot: bool = False) -> bool:
     if _backend == "eager" or _broken or torch.compiler.is_compiling():
         return False
-    if x.numel() < (AUTO_MIN_NUMEL if _backend == "auto" else 2):
+    if x.numel() < (AUTO_MIN_NUMEL if _backend == "auto" and not hot else 2):
         return False  # (symbolic tracing specialises sizes 0 and 1; kernels serve N >= 2)
     if x.dtype not in _DTYPES:
         _log_once(f"dtype:{x.dtype}", f"eager activation kernels for dtype {x.dtype}")
@@ -231,19 +233,22 @@ def _run(act: Activation, kind: str, *tensors: torch.Tensor) -> torch.Tensor | N
         return None
 
 
-def phi(act: Activation, x: torch.Tensor) -> torch.Tensor:
-    """``phi(x)``, fused when possible; same shape and dtype as ``x``."""
-    out = _run(act, "phi", x) if _use_compiled(x) else None
+def phi(act: Activation, x: torch.Tensor, *, hot: bool = False) -> torch.Tensor:
+    """``phi(x)``, fused when possible; same shape and dtype as ``x``. ``hot``: the caller is a
+    loop that calls this kernel many times (compiled whatever the size under ``"auto"``)."""
+    out = _run(act, "phi", x) if _use_compiled(x, hot) else None
     return eager_phi(act, x) if out is None else out
 
 
 def grad(
-    act: Activation, x: torch.Tensor, g: torch.Tensor, y: torch.Tensor | None = None
+    act: Activation, x: torch.Tensor, g: torch.Tensor, y: torch.Tensor | None = None, *,
+    hot: bool = False
 ) -> torch.Tensor:
     """``g * phi'(x)``, fused when possible; same shape and dtype as ``x``. With ``y = phi(x)``
-    given (and ``act.backward_uses_value``), the kernel takes ``phi'`` from ``x`` and ``y``."""
+    given (and ``act.backward_uses_value``), the kernel takes ``phi'`` from ``x`` and ``y``.
+    ``hot`` as in :func:`phi`."""
     out = None
-    if _use_compiled(x):
+    if _use_compiled(x, hot):
         if y is not None and act.backward_uses_value:
             out = _run(act, "grad_from_value", x, y, g.expand_as(x))
         else:

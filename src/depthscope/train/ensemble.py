@@ -96,8 +96,14 @@ def _per_group(groups: list[_Group], fn: Callable[..., torch.Tensor],
     return torch.cat([fn(g.act, *(t[g.sl] for t in tensors)) for g in groups])
 
 
-def _dphi(act: Activation, h: torch.Tensor) -> torch.Tensor:
-    return act.dphi(h)
+def _phi(act: Activation, h: torch.Tensor) -> torch.Tensor:
+    """``phi(h)`` by the fused kernel, compiled whatever the size (a training loop is hot)."""
+    return kernels.phi(act, h, hot=True)
+
+
+def _grad(act: Activation, h: torch.Tensor, g: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """``g * phi'(h)`` by the fused kernel (``a = phi(h)`` where phi' is cheaper from it)."""
+    return kernels.grad(act, h, g, a, hot=True)
 
 
 class _Ensemble:
@@ -152,7 +158,7 @@ class _Ensemble:
             h = torch.baddbmm(self.b[j], a, self.W[j].transpose(1, 2))  # (M, B, out)
             if j == self.depth:
                 return h, pres, acts
-            a = _per_group(self.groups, kernels.phi, h)  # (M, B, width), fused phi
+            a = _per_group(self.groups, _phi, h)  # (M, B, width)
             pres.append(h)
             acts.append(a)
         raise AssertionError("unreachable")
@@ -303,11 +309,12 @@ def train_ensemble(
             if j > 0:
                 back = torch.bmm(delta, net.W[j])  # (M, B, width): dL/da^{j-1}
                 if record:  # phi'(h) is needed for the statistics too: compute it once
-                    dphi = _per_group(net.groups, _dphi, pres[j - 1])  # (M, B, width)
-                    delta = back * dphi
+                    ones = torch.ones_like(back)
+                    dphi = _per_group(net.groups, _grad, pres[j - 1], ones, acts[j])
+                    delta = back * dphi  # the kernel's own rounding: dphi, then the product
                     layer_rows[j - 1] += _layer_stats(net.groups, pres[j - 1], acts[j], dphi)
                 else:
-                    delta = _per_group(net.groups, kernels.grad, pres[j - 1], back, acts[j])
+                    delta = _per_group(net.groups, _grad, pres[j - 1], back, acts[j])
 
         # nan/inf anywhere in the gradients reaches the first layer's, so check only that
         ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # type: ignore[union-attr]
