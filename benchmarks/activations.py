@@ -41,6 +41,7 @@ from collections.abc import Callable
 import torch
 
 from depthscope.activations.timing import ratios, rounds
+from depthscope.provenance import cpu_model
 from depthscope.study.stats import Interval, median_interval
 
 N = 1 << 24
@@ -93,20 +94,6 @@ def _subprocess_first_call(name: str, cache_dir: str) -> float:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     return float(out.stdout.strip().splitlines()[-1])
-
-
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo``; ``platform.processor()`` elsewhere)."""
-    import platform
-
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def isa_line() -> str:

@@ -1,67 +1,104 @@
-"""Ensemble trainer speed: FLOP rate vs a plain large matmul, and vs a sequential loop.
+"""Ensemble trainer speed: FLOP rate as a ratio to a plain large matmul, and vs a plain loop.
 
-Run: ``.venv/bin/python -m benchmarks.trainer``. Per-step time: the median interval between
-consecutive training steps of one run (progress callback), so building the nets, recording and
-the final evaluation are not counted.
+Rows (float32, SGD with momentum, digits data):
+
+- ``large``: M = 32 members, 20 hidden layers of width 256, batch 128 (tanh);
+- ``study``: the quick study's shape, M = 32, 16 hidden layers of width 32, batch 64, for
+  tanh and logsig, with 1 torch thread (what each of the study's worker processes uses) and
+  with every core.
+
+Each row's ratio is its matmul FLOP rate (forward, weight and input gradients) over the rate
+of a plain ``2048 × 2048 @ 2048 × 2048`` matmul at the same thread count, timed in the same
+round: rounds interleave the two, and the row gives the median over rounds of the within-round
+ratio with its 95 % bootstrap interval. A trainer time is the median interval between
+consecutive (non-recording) steps of one training call, so building the nets, recording and
+the final evaluation are not counted. ``sequential`` is one ``nn.Sequential`` and one
+``torch.optim.SGD`` per member, the loop the trainer replaces, at the study's shape.
+
+``--busy`` also times one study batch (96 members, depth 16, the tuning batch of the depth
+sweep) with 2 worker processes of 1 thread and with 1 process of 2 threads, each on the idle
+machine and beside a CPU-bound process (a busy-loop), and prints the slow-downs.
+
+Run: ``python -m benchmarks.trainer [--rounds 7] [--busy]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import multiprocessing
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
-from depthscope.data import load
+from depthscope.data import Dataset, load
 from depthscope.nets import build
+from depthscope.provenance import cpu_model
+from depthscope.study.stats import Interval, median_interval
+from depthscope.sweep import LocalExecutor, Trainer, plan
 from depthscope.train import RunConfig, batch_schedule, train_ensemble
 
+STUDY = {"depth": 16, "width": 32, "batch_size": 64}
+LARGE = {"depth": 20, "width": 256, "batch_size": 128}
 
-def _seconds_per_step(configs: list[RunConfig], steps: int, data) -> float:
-    """Median time between consecutive steps of one training run (record steps excluded)."""
+
+def _configs(m: int, act: str, shape: dict[str, int], steps: int) -> list[RunConfig]:
+    return [RunConfig(activation=act, seed=i, lr=0.01, optimizer="momentum", steps=steps,
+                      record_every=steps, **shape) for i in range(m)]
+
+
+def seconds_per_step(configs: list[RunConfig], data: Dataset, steps: int) -> float:
+    """Median time between consecutive steps of one training call (record steps excluded)."""
     cfgs = [c.model_copy(update={"steps": steps + 2, "record_every": steps + 2})
             for c in configs]
-    train_ensemble([c.model_copy(update={"steps": 2}) for c in cfgs], data)  # warm-up
     ends: list[float] = []
     train_ensemble(cfgs, data, progress=lambda _: ends.append(time.perf_counter()))
     # steps 0 and steps+1 record (step 0 ends at ends[0]); the steps between do not
     return statistics.median(b - a for a, b in itertools.pairwise(ends[:-1]))
 
 
-def matmul_flops(n: int = 2048, repeats: int = 10) -> float:
-    """Best FLOP rate of an ``n × n @ n × n`` float32 matmul."""
+def step_flops(configs: list[RunConfig], data: Dataset) -> float:
+    """Matmul FLOPs of one step: forward, weight gradients, input gradients (not layer 0's)."""
+    c = configs[0]
+    sizes = [data.in_features] + [c.width] * c.depth + [data.num_classes]
+    macs = sum(a * b for a, b in itertools.pairwise(sizes))
+    return 2 * len(configs) * c.batch_size * (3 * macs - sizes[0] * sizes[1])
+
+
+def matmul_seconds(n: int = 2048, repeats: int = 3) -> float:
+    """Best time of an ``n × n @ n × n`` float32 matmul."""
     a, b = torch.randn(n, n), torch.randn(n, n)
     torch.mm(a, b)
-    best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeats))
-    return 2 * n**3 / best
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def ratio_rounds(trainer_step: Callable[[], float], flops: float, rounds: int
+                 ) -> tuple[Interval, float, float]:
+    """(ratio trainer/matmul FLOP rate with its interval, median s/step, median GFLOP/s)."""
+    ratios, steps, rates = [], [], []
+    for _ in range(rounds):
+        mm = 2 * 2048**3 / matmul_seconds()
+        step = trainer_step()
+        ratios.append(flops / step / mm)
+        steps.append(step)
+        rates.append(flops / step / 1e9)
+    return median_interval(ratios), statistics.median(steps), statistics.median(rates)
 
 
-def trainer_flops(m: int = 32, depth: int = 20, width: int = 256, batch: int = 128,
-                  steps: int = 16) -> float:
-    """FLOP rate of the trainer's matmuls (forward, weight and input gradients)."""
-    data = load("digits")
-    configs = [RunConfig(depth=depth, width=width, batch_size=batch, seed=i, lr=1e-3)
-               for i in range(m)]
-    sizes = [data.in_features] + [width] * depth + [data.num_classes]
-    macs = sum(a * b for a, b in itertools.pairwise(sizes))
-    flops = 2 * m * batch * (3 * macs - sizes[0] * sizes[1])  # no input gradient for layer 0
-    return flops / _seconds_per_step(configs, steps, data)
-
-
-def sequential_seconds_per_step(configs: list[RunConfig], data, steps: int) -> float:
+def sequential_seconds_per_step(configs: list[RunConfig], data: Dataset, steps: int) -> float:
     """The plain loop: one nn.Sequential and one torch.optim.SGD per config."""
     start = time.perf_counter()
     for cfg in configs:
         net = build(cfg.mlp_spec(data.in_features, data.num_classes), seed=cfg.seed)
-        opt = torch.optim.SGD(net.parameters(), lr=cfg.lr)
+        opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=0.9)
         batches = batch_schedule([cfg.seed], len(data.train), cfg.batch_size)
         for _ in range(steps):
             idx = next(batches)[0]
@@ -72,29 +109,81 @@ def sequential_seconds_per_step(configs: list[RunConfig], data, steps: int) -> f
     return (time.perf_counter() - start) / steps
 
 
-def small_speedup(m: int = 128, depth: int = 10, width: int = 32, batch: int = 64,
-                  steps: int = 10) -> tuple[float, float]:
-    data = load("digits")
-    configs = [RunConfig(depth=depth, width=width, batch_size=batch, seed=i, lr=0.01)
-               for i in range(m)]
-    ours = _seconds_per_step(configs, steps, data)
-    theirs = sequential_seconds_per_step(configs, data, steps)
-    return ours, theirs
+def _hog(stop: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
+    while not stop.is_set():
+        pass
 
 
-def main() -> None:
-    print(f"torch threads: {torch.get_num_threads()}")
-    print(f"{'measure':<52} {'value':>12}")
-    before = matmul_flops()
-    rate = trainer_flops()
-    peak = max(before, matmul_flops())  # the best of both, measured around the trainer
-    print(f"{'plain 2048^3 matmul (GFLOP/s)':<52} {peak / 1e9:>12.1f}", flush=True)
-    print(f"{'trainer M=32 depth 20 width 256 batch 128 (GFLOP/s)':<52} {rate / 1e9:>12.1f}")
-    print(f"{'  ratio trainer / matmul (target >= 0.60)':<52} {rate / peak:>12.2f}", flush=True)
-    ours, theirs = small_speedup()
-    print(f"{'sequential loop, M=128 width 32 depth 10 (ms/step)':<52} {theirs * 1e3:>12.1f}")
-    print(f"{'trainer, same (ms/step)':<52} {ours * 1e3:>12.1f}")
-    print(f"{'  speed-up trainer vs sequential (target >= 5)':<52} {theirs / ours:>12.1f}")
+def busy_slowdowns(data_size: int = 1500) -> None:
+    """One tuning batch of the quick study, idle vs beside a busy-loop, two ways."""
+    from functools import partial
+
+    cfgs = [c.model_copy(update={"steps": 60, "record_every": 30, "dataset": "digits"})
+            for c in _configs(96, "tanh", STUDY, 60)]
+    halves = plan(cfgs, max_batch=48)  # two batches: one per worker
+    trainer = Trainer(load_fn=partial(load, n=data_size))
+
+    def two_workers() -> float:
+        pool = LocalExecutor(2)
+        try:
+            list(pool.run(halves, trainer))  # start the workers, compile their kernels
+            start = time.perf_counter()
+            list(pool.run(halves, trainer))
+            return time.perf_counter() - start
+        finally:
+            pool.close()
+
+    def one_process_two_threads() -> float:
+        inline = LocalExecutor(1, threads=torch.get_num_threads())
+        list(inline.run(halves[:1], trainer))
+        start = time.perf_counter()
+        list(inline.run(halves, trainer))
+        return time.perf_counter() - start
+
+    context = multiprocessing.get_context("spawn")
+    for name, fn in (("2 processes x 1 thread", two_workers),
+                     (f"1 process x {torch.get_num_threads()} threads", one_process_two_threads)):
+        idle = fn()
+        stop = context.Event()
+        hog = context.Process(target=_hog, args=(stop,), daemon=True)
+        hog.start()
+        try:
+            busy = fn()
+        finally:
+            stop.set()
+            hog.join()
+        print(f"{'  ' + name + ': idle / busy (s), slow-down':<58} "
+              f"{idle:6.2f} / {busy:6.2f}  {busy / idle:5.2f}x", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.trainer")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--busy", action="store_true")
+    args = parser.parse_args(argv)
+    cores = torch.get_num_threads()
+    print(f"CPU: {cpu_model()}; ATen capability {torch.backends.cpu.get_cpu_capability()}; "
+          f"torch {torch.__version__}")
+    data = load("digits", n=1500)
+    print(f"{'row':<44} {'threads':>7} {'ms/step':>9} {'GFLOP/s':>8}  ratio to matmul [95 % CI]")
+    rows = [("large M=32 d20 w256 b128 tanh", "tanh", LARGE, cores, 8)]
+    rows += [(f"study M=32 d16 w32 b64 {act}", act, STUDY, threads, 30)
+             for act in ("tanh", "logsig") for threads in (1, cores)]
+    for name, act, shape, threads, steps in rows:
+        torch.set_num_threads(threads)
+        configs = _configs(32, act, shape, steps)
+        train_ensemble([c.model_copy(update={"steps": 2}) for c in configs], data)  # warm-up
+        ratio, step, rate = ratio_rounds(lambda c=configs, s=steps: seconds_per_step(c, data, s),
+                                         step_flops(configs, data), args.rounds)
+        print(f"{name:<44} {threads:>7} {step * 1e3:9.2f} {rate:8.2f}  "
+              f"{ratio.estimate:.3f} [{ratio.low:.3f}-{ratio.high:.3f}]", flush=True)
+    torch.set_num_threads(1)
+    configs = _configs(32, "tanh", STUDY, 10)
+    seq = sequential_seconds_per_step(configs, data, 10)
+    print(f"{'sequential loop, study shape, tanh (ms/step)':<44} {1:>7} {seq * 1e3:9.2f}")
+    torch.set_num_threads(cores)
+    if args.busy:
+        busy_slowdowns()
 
 
 if __name__ == "__main__":

@@ -42,12 +42,27 @@ def git_sha() -> str | None:
 
 
 @cache
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, else ``platform.processor()``)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+@cache
 def provenance() -> dict[str, str | None]:
-    """Version, git SHA, host and library versions of this process (computed once)."""
+    """Version, git SHA, host, CPU (model and the instruction set torch's CPU kernels use:
+    float32 results depend on it) and library versions of this process (computed once)."""
     return {
         "version": __version__,
         "git_sha": git_sha(),
         "hostname": socket.gethostname(),
+        "cpu": cpu_model(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "torch": torch.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),

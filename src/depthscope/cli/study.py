@@ -60,6 +60,10 @@ def register(app: typer.Typer) -> None:
             table.add_row(escape(r.id), escape(r.verdict), escape(r.why))
         console.print(table)
         console.print(f"report: {escape(str(paths['report']))}", highlight=False)
+        setup = paths["setup"]
+        console.print(f"study time: {setup['wall time (s)']:.0f} s on {escape(setup['CPU'])} "
+                      f"({escape(setup['CPU capability (torch)'])}; training: "
+                      f"{escape(setup['training'])})", highlight=False)
         _exit_on(failed)
 
 

@@ -45,6 +45,9 @@ def register(app: typer.Typer) -> None:
         device: DeviceOption = "cpu",
         max_batch: Annotated[int, typer.Option(
             "--max-batch", help="Most runs trained at once in one ensemble.")] = 32,
+        workers: Annotated[int, typer.Option(
+            "--workers", min=1, help="Local training processes (one torch thread each when "
+            "more than 1).")] = 1,
         margin: Annotated[float | None, typer.Option(
             "--margin", help="Trainable: best val acc ≥ chance + margin·(1 − chance) "
                              "[default: depthscope.sweep.MARGIN = 0.5].")] = None,
@@ -56,7 +59,8 @@ def register(app: typer.Typer) -> None:
         margin = MARGIN if margin is None else margin
         try:
             runs = run_sweep(spec, store=store, executor="ray" if ray or ray_address else "local",
-                             ray_address=ray_address, device=device, max_batch=max_batch)
+                             ray_address=ray_address, device=device, max_batch=max_batch,
+                             workers=workers)
         except KeyboardInterrupt:
             err_console.print(f"interrupted: finished batches are kept in {store}; "
                               "run the same command again to resume")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from depthscope.study.profiles import Profile
+from depthscope.sweep.executors import Executor, LocalExecutor, default_workers
 
 T = TypeVar("T")
 
@@ -28,8 +29,24 @@ class Context:
     executor: Literal["local", "ray"] = "local"
     progress: bool = False
     threads: int | None = 1  # torch CPU threads; the study's tensors are small (see runner)
-    train_threads: int | None = None  # threads while training ensembles (None: every core)
+    workers: int | None = None  # local training processes (None: one per CPU)
     cache: dict[str, Any] = field(default_factory=dict)
+    _local: LocalExecutor | None = field(default=None, init=False, repr=False)
+
+    def sweep_executor(self) -> Executor | Literal["ray"]:
+        """Where sweeps train: Ray, or local worker processes of ``profile.train_threads``
+        torch threads each, started once and kept for the whole study (:meth:`close`)."""
+        if self.executor == "ray":
+            return "ray"
+        if self._local is None:
+            self._local = LocalExecutor(self.workers or default_workers(),
+                                        threads=self.profile.train_threads)
+        return self._local
+
+    def close(self) -> None:
+        """Stop the local training processes, if any were started."""
+        if self._local is not None:
+            self._local.close()
 
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         """Iterate ``items`` with a progress bar (when a progress display is attached)."""

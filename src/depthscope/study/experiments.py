@@ -10,15 +10,12 @@ at the chosen lr, absolute trainability); the Schoenholz section tunes its own c
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import torch
 
 from depthscope.errors import DepthscopeError
 from depthscope.study import protocol, stats
@@ -26,7 +23,6 @@ from depthscope.study.context import Context
 from depthscope.train.config import RunConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     import pandas as pd
 
@@ -42,17 +38,6 @@ DEPTH_ARMS = (*((a, arm) for arm in ("standard", "critical") for a in DEPTH_ACTI
               ("tanh", "lecun"), ("lecun_tanh", "lecun"))
 
 
-@contextmanager
-def _threads(n: int | None) -> Iterator[None]:
-    """Train with ``n`` torch threads (the ensembles are large enough to use every core)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n or os.cpu_count() or 1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | None = None
         ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Train (or read back from the store) ``configs``; return runs and, on request, series."""
@@ -65,10 +50,9 @@ def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | Non
 
         load_fn = partial(load, n=ctx.profile.data_size)
     ctx.store_path.parent.mkdir(parents=True, exist_ok=True)
-    with _threads(ctx.train_threads):
-        runs = run_sweep(list(configs), store=ctx.store_path, executor=ctx.executor,
-                         progress=ctx.progress, device=ctx.device, load_fn=load_fn,
-                         max_batch=MAX_BATCH)
+    runs = run_sweep(list(configs), store=ctx.store_path, executor=ctx.sweep_executor(),
+                     progress=ctx.progress, device=ctx.device, load_fn=load_fn,
+                     max_batch=MAX_BATCH)
     series = None
     if metrics is not None:
         series = load_store(ctx.store_path, run_ids=list(runs["run_id"]),

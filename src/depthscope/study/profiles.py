@@ -27,6 +27,9 @@ class Profile(BaseModel):
     steps: int = 200
     batch_size: int = 64
     record_every: int = 30
+    #: torch threads per training process: fixed, so one machine gives one set of numbers
+    #: whatever its core count (float32 results depend on it); one process per core trains
+    train_threads: int = 1
     lr_grid: tuple[float, ...] = (0.01, 0.0316, 0.1)  # SGD with momentum 0.9; extended at edges
     tune_seeds: tuple[int, ...] = (100, 101)  # choose the lr (validation split)
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # evaluate at the chosen lr (test split)

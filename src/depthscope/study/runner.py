@@ -61,18 +61,22 @@ def _announce(i: int, n: int, result: ClaimResult) -> None:
 
 def setup_table(ctx: Context, seconds: float) -> dict[str, object]:
     """The run's set-up, shown at the top of the page and stored in ``verdicts.json``."""
-    from depthscope.provenance import git_sha
+    from depthscope.provenance import cpu_model, git_sha
+    from depthscope.sweep.executors import default_workers
 
     p = ctx.profile
+    workers = "Ray" if ctx.executor == "ray" else f"{ctx.workers or default_workers()} processes"
     return {
         "profile": p.name,
         "depthscope version": __version__,
         "git commit": git_sha() or "unknown",
         "device": ctx.device,
-        "executor": ctx.executor,
+        "CPU": cpu_model(),
+        "CPU capability (torch)": torch.backends.cpu.get_cpu_capability(),
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "CPU threads (torch)": ctx.threads or torch.get_num_threads(),
+        "training": f"{workers} × {p.train_threads} torch thread(s)",
+        "CPU threads (torch, outside training)": ctx.threads or torch.get_num_threads(),
         "data sets (depth sweep)": ", ".join(p.datasets),
         "depths (hidden layers)": ", ".join(str(d) for d in p.depths),
         "width": p.width,
@@ -107,6 +111,7 @@ def run_study(ctx: Context, only: Sequence[str] | None = None) -> tuple[list[Cla
                 _announce(i, len(claims), result)
     finally:
         torch.set_num_threads(threads)
+        ctx.close()
     setup = setup_table(ctx, time.perf_counter() - start)
     paths = write_report(results, ctx.out_dir, title="depthscope study: the seeds' claims, checked",
                          setup=setup)

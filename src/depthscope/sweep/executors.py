@@ -2,20 +2,27 @@
 
 An executor's ``run(batches, trainer)`` is an iterator of :class:`BatchOutcome` in completion
 order; the caller writes each outcome to the store before asking for the next, so a killed
-sweep loses only batches still in flight. :class:`LocalExecutor` trains in this process;
-:class:`~depthscope.sweep.ray_executor.RayExecutor` spreads batches over a Ray cluster.
+sweep loses only batches still in flight. :class:`LocalExecutor` trains on this machine, in
+this process or in worker processes; :class:`~depthscope.sweep.ray_executor.RayExecutor`
+spreads batches over a Ray cluster.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import queue
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent import futures
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
 import torch
 
+from depthscope.errors import DepthscopeError
 from depthscope.provenance import provenance
 from depthscope.store.sqlite import utcnow
 from depthscope.sweep.planner import Batch
@@ -102,7 +109,8 @@ def run_batch(batch: Batch, trainer: Trainer, on_step: OnStep | None = None) -> 
             result.summary.setdefault(key, value)
     seconds = time.perf_counter() - start
     info = provenance() | {"device": trainer.device, "dtype": str(trainer.dtype).split(".")[-1],
-                           "batch_runs": len(batch), "batch_seconds": round(seconds, 3)}
+                           "threads": torch.get_num_threads(), "batch_runs": len(batch),
+                           "batch_seconds": round(seconds, 3)}
     return BatchOutcome(batch, results, info, started_at, seconds)
 
 
@@ -114,10 +122,134 @@ class Executor(Protocol):
             on_step: OnStep | None = None) -> Iterator[BatchOutcome]: ...
 
 
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` torch CPU threads (``None``: leave the setting alone)."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def batch_cost(batch: Batch) -> int:
+    """A batch's work in units of member-layer-steps (runs x (depth + 1) x steps)."""
+    first = batch.configs[0]
+    return len(batch) * (first.depth + 1) * first.steps
+
+
+PROGRESS_INTERVAL = 0.25  # seconds between a worker's progress messages
+_progress_queue: Any = None  # a worker process's queue to the parent (set by _start_worker)
+
+
+def _start_worker(threads: int, progress: Any, backend: Any) -> None:
+    global _progress_queue
+    from depthscope.activations import kernels
+
+    kernels.set_backend(backend)  # the parent's choice, even one made by set_backend
+    torch.set_num_threads(threads)
+    _progress_queue = progress
+
+
+def _worker_batch(key: int, batch: Batch, trainer: Trainer) -> BatchOutcome:
+    """Body of a worker task: train ``batch``, telling the parent how far it got."""
+    last = [0.0]
+
+    def on_step(runs: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_INTERVAL:
+            last[0] = now
+            _progress_queue.put((key, runs))
+
+    return run_batch(batch, trainer, on_step if _progress_queue is not None else None)
+
+
 class LocalExecutor:
-    """Trains batches one after another in this process."""
+    """Trains batches on this machine: in this process (``workers=1``, one batch after
+    another) or in ``workers`` worker processes, each training one batch at a time.
+
+    ``threads`` is the number of torch CPU threads a batch trains with (``None``: the current
+    setting in this process, one thread in a worker). On a small CPU, one thread per process
+    and one process per core beats OpenMP threads at the study's small shapes, and it stays
+    fast beside a busy process, where spinning OpenMP threads lose several-fold. A batch's
+    results depend on its thread count, not on which worker trains it. Worker processes
+    start (``spawn``) on the first :meth:`run` of several batches and serve every later one
+    until :meth:`close`; the largest batches start first, so the workers finish together.
+    """
+
+    def __init__(self, workers: int = 1, threads: int | None = None) -> None:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise DepthscopeError(f"workers must be an integer >= 1, got {workers!r}")
+        self.workers, self.threads = workers, threads
+        self._pool: futures.ProcessPoolExecutor | None = None
+        self._queue: Any = None
 
     def run(self, batches: Sequence[Batch], trainer: Trainer,
             on_step: OnStep | None = None) -> Iterator[BatchOutcome]:
-        for batch in batches:
-            yield run_batch(batch, trainer, on_step)
+        if self.workers == 1 or (len(batches) <= 1 and self._pool is None):
+            with torch_threads(self.threads):
+                for batch in batches:
+                    yield run_batch(batch, trainer, on_step)
+            return
+        yield from self._run_pool(batches, trainer, on_step)
+
+    def _start(self) -> tuple[futures.ProcessPoolExecutor, Any]:
+        if self._pool is None:
+            from depthscope.activations import kernels
+
+            context = multiprocessing.get_context("spawn")
+            self._queue = context.Queue()
+            self._pool = futures.ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_start_worker,
+                initargs=(self.threads or 1, self._queue, kernels.get_backend()))
+        return self._pool, self._queue
+
+    def _run_pool(self, batches: Sequence[Batch], trainer: Trainer,
+                  on_step: OnStep | None) -> Iterator[BatchOutcome]:
+        pool, progress = self._start()
+        order = sorted(range(len(batches)), key=lambda i: -batch_cost(batches[i]))
+        pending = {pool.submit(_worker_batch, i, batches[i], trainer): i for i in order}
+        partial: dict[int, float] = {}  # runs' worth trained per batch still in flight
+        try:
+            while pending:
+                done, _ = futures.wait(pending, timeout=PROGRESS_INTERVAL,
+                                       return_when=futures.FIRST_COMPLETED)
+                while True:
+                    try:
+                        key, runs = progress.get_nowait()
+                    except queue.Empty:
+                        break
+                    if key in pending.values():
+                        partial[key] = runs
+                for future in done:
+                    partial.pop(pending.pop(future), None)
+                    try:
+                        outcome = future.result()
+                    except futures.process.BrokenProcessPool:
+                        self.close()
+                        raise DepthscopeError(
+                            "a training worker process died (out of memory?); stored batches "
+                            "are kept, rerun to resume") from None
+                    if on_step is not None:
+                        on_step(sum(partial.values()))
+                    yield outcome
+                if on_step is not None and not done:
+                    on_step(sum(partial.values()))
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        """Stop the worker processes (a later :meth:`run` starts new ones)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._queue.close()
+            self._pool = self._queue = None
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)

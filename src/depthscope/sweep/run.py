@@ -39,10 +39,11 @@ def resolve(spec_or_configs: SpecLike) -> tuple[str, list[RunConfig]]:
     return "sweep", configs
 
 
-def make_executor(executor: str | Executor, ray_address: str | None = None) -> Executor:
-    """``"local"``, ``"ray"`` or an executor object."""
+def make_executor(executor: str | Executor, ray_address: str | None = None,
+                  workers: int = 1) -> Executor:
+    """``"local"`` (with ``workers`` processes), ``"ray"`` or an executor object."""
     if executor == "local":
-        return LocalExecutor()
+        return LocalExecutor(workers)
     if executor == "ray":
         from depthscope.sweep.ray_executor import RayExecutor
 
@@ -102,7 +103,7 @@ def _progress(enabled: bool, name: str, total: int, done: int) -> Iterator[_Bar]
 def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PATH,
               executor: Literal["local", "ray"] | Executor = "local", *, progress: bool = True,
               max_batch: int = 32, device: str = "cpu", dtype: torch.dtype = torch.float32,
-              ray_address: str | None = None, train_fn: TrainFn | None = None,
+              ray_address: str | None = None, workers: int = 1, train_fn: TrainFn | None = None,
               load_fn: LoadFn | None = None) -> pd.DataFrame:
     """Train every run of a sweep that the store does not hold yet, and return all its runs.
 
@@ -114,7 +115,9 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
         spec_or_configs: a spec file (.yaml/.toml), a spec mapping, a ``SweepSpec``, or a
             list of :class:`RunConfig`.
         store: the SQLite store path (default ``./depthscope-results/results.sqlite``).
-        executor: ``"local"`` (in process), ``"ray"`` (local cluster, or ``ray_address``).
+        executor: ``"local"`` (in process, or ``workers`` processes of one torch thread
+            each: :class:`~depthscope.sweep.executors.LocalExecutor`), ``"ray"`` (local
+            cluster, or ``ray_address``), or an executor object (kept open for reuse).
         train_fn, load_fn: trainer and data loader (default ``depthscope.train.train_ensemble``
             and ``depthscope.data.load``).
 
@@ -132,11 +135,15 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
         batches = plan([c for c in configs if c.run_id not in stored], max_batch)
         trainer = Trainer(train_fn, load_fn, device, dtype)
         start = time.perf_counter()
-        with _progress(progress, name, len(configs), len(stored)) as bar:
-            run = make_executor(executor, ray_address).run(batches, trainer, bar.on_step)
-            for outcome in run:
-                db.write(outcome.results, outcome.provenance, started_at=outcome.started_at)
-                bar.batch_done(len(outcome.results))
+        runner = make_executor(executor, ray_address, workers)
+        try:
+            with _progress(progress, name, len(configs), len(stored)) as bar:
+                for outcome in runner.run(batches, trainer, bar.on_step):
+                    db.write(outcome.results, outcome.provenance, started_at=outcome.started_at)
+                    bar.batch_done(len(outcome.results))
+        finally:
+            if runner is not executor and isinstance(runner, LocalExecutor):
+                runner.close()
         seconds = time.perf_counter() - start
     finally:
         if owned:
