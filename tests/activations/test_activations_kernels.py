@@ -69,7 +69,7 @@ def test_auto_uses_eager_for_small_tensors_and_create_graph(monkeypatch) -> None
     previous = kernels.set_backend("auto")
     try:
         calls: list[str] = []
-        monkeypatch.setattr(kernels, "_run", lambda act, kind, *t: calls.append(kind))
+        monkeypatch.setattr(kernels, "_run", lambda act, kind, *t, **kw: calls.append(kind))
         x = torch.randn(10, requires_grad=True)
         (g,) = torch.autograd.grad(F.tanh(x).sum(), x, create_graph=True)
         torch.autograd.grad(g.sum(), x)
@@ -124,3 +124,68 @@ def test_compiled_kernels_match_eager_at_extremes_and_nan(name, compiled) -> Non
         torch.testing.assert_close(kernels.grad(act, x, g, y), kernels.eager_grad(act, x, g),
                                    rtol=1e-5, atol=1e-30, equal_nan=True)
     assert not kernels._broken
+
+
+@pytest.mark.skipif(bool(kernels._compiler_missing("cpu")), reason="no C++ compiler")
+@pytest.mark.parametrize("name", ["tanh", "gelu", "relu"])
+def test_direct_kernels_write_into_slices_and_equal_the_wrapper(name: str) -> None:
+    """On CPU the generated C++ function is called directly: it writes into the given slice
+    only, and equals Inductor's wrapped kernel bit for bit (phi and both backward forms)."""
+    act = get(name)
+    x = torch.randn(6, 10, 7) * 4
+    x[0, 0, :3] = torch.tensor([math.inf, -math.inf, math.nan])
+    g = torch.randn_like(x)
+    y = kernels.phi(act, x, hot=True)
+    for kind, args in (("phi", (x,)), ("grad", (x, g)), ("grad_from_value", (x, y, g))):
+        if kind == "grad_from_value" and not act.backward_uses_value:
+            continue
+        kernel = kernels._compiled.get((act, kind, *(a.dtype for a in args), x.device))
+        if kernel is None:
+            kernels._run(act, kind, *args)
+            kernel = kernels._compiled[(act, kind, *(a.dtype for a in args), x.device)]
+        assert kernel.direct is not None, f"{name} {kind}: no direct call"
+        flat = [a[2:5].reshape(-1) for a in args]  # members 2-4, contiguous views
+        out = torch.full_like(x, 123.0)
+        kernel(*flat, out=out[2:5].view(-1))
+        wrapped = kernel.compiled(*(f.clone() for f in flat))
+        wrapped = wrapped if isinstance(wrapped, torch.Tensor) else wrapped[0]
+        assert torch.equal(out[2:5].reshape(-1).view(torch.int32), wrapped.view(torch.int32))
+        assert (out[:2] == 123.0).all()
+        assert (out[5:] == 123.0).all()
+
+
+def test_direct_call_needs_the_one_kernel_wrapper(tmp_path) -> None:
+    """A wrapper that launches one kernel on the inputs, the returned buffer and the length
+    gets a direct call with the launch's argument order; any other shape (two launches, an
+    unknown argument, a missing input, no source) gets none: it goes through the wrapper."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    def wrapper(name: str, body: str) -> SimpleNamespace:
+        path = tmp_path / f"{name}.py"
+        path.write_text("launched = []\n"
+                        "def cpp_fused_a_0(*args):\n    launched.append(args)\n"
+                        "cpp_fused_b_1 = cpp_fused_a_0\n"
+                        f"def call(args):\n{body}")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return SimpleNamespace(current_callable=module.call, module=module)
+
+    good = wrapper("good", "    cpp_fused_a_0(arg1_1, buf1, arg0_1, s7)\n    return (buf1, )\n")
+    direct = kernels._direct(good, 2)
+    assert direct is not None
+    x, y, out = torch.zeros(3), torch.ones(3), torch.empty(3)
+    direct(x, y, out=out)
+    (args,) = good.module.launched
+    assert (args[0] is y, args[1] is out, args[2] is x, args[3]) == (True, True, True, 3)
+    bodies = {
+        "two": "    cpp_fused_a_0(arg0_1, buf0, s0)\n    cpp_fused_b_1(buf0, arg1_1, buf1, s0)\n"
+               "    return (buf1, )\n",
+        "odd": "    cpp_fused_a_0(arg0_1, arg1_1, buf0, s0, 3.0)\n    return (buf0, )\n",
+        "missing": "    cpp_fused_a_0(arg0_1, buf0, s0)\n    return (buf0, )\n",
+        "other_buffer": "    cpp_fused_a_0(arg0_1, arg1_1, buf0, s0)\n    return (buf1, )\n",
+    }
+    for name, body in bodies.items():
+        assert kernels._direct(wrapper(name, body), 2) is None, name
+    assert kernels._direct(SimpleNamespace(current_callable=print), 1) is None  # no source

@@ -188,8 +188,8 @@ def test_small_ensembles_take_the_compiled_kernels(data: Dataset, monkeypatch) -
     previous = kernels.set_backend("auto")
     calls: list[tuple[str, int]] = []
     run = kernels._run
-    monkeypatch.setattr(kernels, "_run", lambda act, kind, *t: calls.append(
-        (kind, t[0].numel())) or run(act, kind, *t))
+    monkeypatch.setattr(kernels, "_run", lambda act, kind, *t, **kw: calls.append(
+        (kind, t[0].numel())) or run(act, kind, *t, **kw))
     try:
         cfg = RunConfig(activation="tanh", depth=2, width=8, batch_size=16, steps=3,
                         record_every=2, lr=0.1)

@@ -28,13 +28,16 @@ length, so a new shape never recompiles.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import math
 import os
+import re
 import shutil
 import warnings
 from collections.abc import Callable
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import torch
 
@@ -58,7 +61,7 @@ _PROBE = (-math.inf, math.inf, math.nan)  # where Activation masks a formula's v
 _DTYPES = (*_HALF, torch.float32, torch.float64)
 _logged: set[str] = set()
 # (activation, kind, input dtypes, device) -> compiled kernel
-_compiled: dict[tuple[object, ...], Callable[..., torch.Tensor | list[torch.Tensor]]] = {}
+_compiled: dict[tuple[object, ...], Kernel] = {}
 _broken = False  # set after a compile failure: everything runs eager from then on
 
 
@@ -151,30 +154,124 @@ def _namespace(act: Activation, kind: str, example: list[torch.Tensor]) -> type[
     return KERNEL.masking(tuple(not ok for ok in same.tolist()))  # type: ignore[arg-type]
 
 
-def _build(act: Activation, kind: str, example: list[torch.Tensor]
-           ) -> Callable[..., torch.Tensor | list[torch.Tensor]]:
+@dataclass(frozen=True)
+class Kernel:
+    """A compiled elementwise kernel of flat tensors: ``compiled(*flat)`` through Inductor's
+    runtime wrapper, and ``direct`` (CPU, where found): the generated C++ function itself,
+    ``direct(*flat, out=out)``, which writes into ``out`` (contiguous, any offset) with no
+    Python wrapper and no allocation — a few microseconds a call instead of tens."""
+
+    compiled: Callable[..., torch.Tensor | list[torch.Tensor] | tuple[torch.Tensor, ...]]
+    direct: Callable[..., None] | None = None
+
+    def __call__(self, *flat: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        if out is not None and self.direct is not None:
+            self.direct(*flat, out=out)
+            return out
+        result = self.compiled(*flat)
+        result = result if isinstance(result, torch.Tensor) else result[0]
+        return result if out is None else out.copy_(result)
+
+
+def _build(act: Activation, kind: str, example: list[torch.Tensor]) -> Kernel:
     """Inductor's kernel for ``_formula(act, kind)``, traced on ``example`` with symbolic
     sizes (the formula's float constants become literals of the C++/Triton code)."""
     return compile_formula(_formula(act, kind, _namespace(act, kind, example)), example)
 
 
 def compile_formula(formula: Callable[..., torch.Tensor], example: list[torch.Tensor]
-                    ) -> Callable[..., torch.Tensor | list[torch.Tensor]]:
+                    ) -> Kernel:
     """One fused Inductor kernel for an elementwise ``formula`` of flat tensors, traced on
     ``example`` with a symbolic length, with :data:`INDUCTOR_OPTIONS` and vectorised bit
-    casts (:mod:`~depthscope.activations.vecbitcast`)."""
+    casts (:mod:`~depthscope.activations.vecbitcast`); on CPU also its C++ function for
+    direct calls (checked bit for bit against the wrapped kernel on ``example``)."""
+    import torch._functorch.config as functorch_config
     from torch._inductor import config as inductor_config
     from torch._inductor import standalone_compile
+    from torch._inductor.compile_fx import compile_fx_inner
     from torch.fx.experimental.proxy_tensor import make_fx
 
     graph = make_fx(formula, tracing_mode="symbolic")(*example)
     if not any(node.op == "call_function" for node in graph.graph.nodes):
-        return graph  # returns an input as it is (identity): nothing to compile
-    with inductor_config.patch(INDUCTOR_OPTIONS), vectorised_bitcasts() as vectorised:
+        return Kernel(graph)  # returns an input as it is (identity): nothing to compile
+    outputs: list[Any] = []
+
+    def inner(*args: Any, **kwargs: Any) -> Any:  # keeps Inductor's own compiled graph
+        outputs.append(compile_fx_inner(*args, **kwargs))
+        return outputs[-1]
+
+    # (AOTAutograd's cache would hand back the wrapped kernel without compiling the inner
+    # graph; Inductor's FX graph cache still serves the generated code.)
+    with inductor_config.patch(INDUCTOR_OPTIONS), vectorised_bitcasts() as vectorised, \
+            functorch_config.patch(enable_autograd_cache=False):
         if not vectorised:
             _log_once("bitcast", "this torch's Inductor has no hook for vectorised bit casts: "
                       "activation kernels bit-cast lane by lane (slower, equally accurate)")
-        return standalone_compile(graph, example, dynamic_shapes="from_graph")
+        compiled = standalone_compile(graph, example, dynamic_shapes="from_graph",
+                                      options={"inner_compile": inner})
+    direct = _direct(outputs[0], len(example)) if len(outputs) == 1 else None
+    kernel = Kernel(compiled, direct)
+    if direct is not None and not _same_direct(kernel, example):
+        _log_once("direct", "a compiled kernel's direct call disagrees with its wrapper: "
+                  "calling it through the wrapper", logging.WARNING)
+        kernel = Kernel(compiled)
+    return kernel
+
+
+# the one kernel launch of a generated CPU wrapper, and what it returns
+_LAUNCH = re.compile(r"^\s*(cpp_fused_\w+)\((.*)\)\s*$", re.MULTILINE)
+_RETURN = re.compile(r"^\s*return \((\w+), \)\s*$", re.MULTILINE)
+
+
+def _direct(code: Any, inputs: int) -> Callable[..., None] | None:
+    """The C++ function behind Inductor's wrapper ``call(args)`` when that wrapper launches
+    exactly one kernel on the inputs (``argK_1``), the returned buffer and the length: its
+    arguments in the launch's order, or ``None`` for any other shape of wrapper."""
+    call = getattr(code, "current_callable", None)
+    function = getattr(call, "__func__", call)
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return None
+    launches, returns = _LAUNCH.findall(source), _RETURN.findall(source)
+    if len(launches) != 1 or len(returns) != 1:
+        return None
+    name, arguments = launches[0]
+    launch = function.__globals__.get(name)
+    slots: list[int | str] = []
+    for token in (a.strip() for a in arguments.split(",")):
+        if match := re.fullmatch(r"arg(\d+)_1", token):
+            slots.append(int(match[1]))
+        elif token == returns[0]:
+            slots.append("out")
+        elif re.fullmatch(r"k?s\d+", token):
+            slots.append("n")
+        else:
+            return None
+    if (launch is None or slots.count("out") != 1 or slots.count("n") != 1
+            or sorted(s for s in slots if isinstance(s, int)) != list(range(inputs))):
+        return None
+
+    def direct(*flat: torch.Tensor, out: torch.Tensor) -> None:
+        n = out.numel()
+        launch(*(out if s == "out" else n if s == "n" else flat[s] for s in slots))
+
+    return direct
+
+
+def _same_direct(kernel: Kernel, example: list[torch.Tensor]) -> bool:
+    """The direct call equals the wrapped kernel bit for bit on ``example``, also when every
+    input and the output are views that start one element in (the pointers of slices)."""
+    assert kernel.direct is not None
+    for inputs in (example, [t[1:] for t in example]):
+        want = kernel.compiled(*(t.clone() for t in inputs))
+        want = want if isinstance(want, torch.Tensor) else want[0]
+        fill = math.nan if want.is_floating_point() else 7  # what a skipped write leaves
+        got = torch.full((want.numel() + 1,), fill, dtype=want.dtype)[1:]
+        kernel.direct(*inputs, out=got)
+        if not torch.equal(got.view(torch.uint8), want.view(torch.uint8)):
+            return False
+    return True
 
 
 @functools.cache
@@ -207,8 +304,10 @@ def _use_compiled(x: torch.Tensor, hot: bool = False) -> bool:
     return True
 
 
-def _run(act: Activation, kind: str, *tensors: torch.Tensor) -> torch.Tensor | None:
-    """The compiled kernel on flattened inputs, or ``None`` if it cannot run."""
+def _run(act: Activation, kind: str, *tensors: torch.Tensor, out: torch.Tensor | None = None
+         ) -> torch.Tensor | None:
+    """The compiled kernel on flattened inputs (into ``out``, contiguous, when given), or
+    ``None`` if it cannot run."""
     global _broken
     flat = [t.contiguous().view(-1).detach() for t in tensors]  # (N,) each
     key = (act, kind, *(t.dtype for t in flat), flat[0].device)
@@ -220,8 +319,11 @@ def _run(act: Activation, kind: str, *tensors: torch.Tensor) -> torch.Tensor | N
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 kernel = _compiled[key] = _build(act, kind, flat)
-        out = kernel(*flat)
-        return (out if isinstance(out, torch.Tensor) else out[0]).view(tensors[0].shape)
+        target = out
+        if target is None and kernel.direct is not None:
+            target = torch.empty_like(tensors[0], memory_format=torch.contiguous_format)
+        result = kernel(*flat, out=None if target is None else target.view(-1))
+        return result.view(tensors[0].shape) if target is None else target
     except Exception as err:
         _broken = True
         _log_once(
@@ -233,24 +335,32 @@ def _run(act: Activation, kind: str, *tensors: torch.Tensor) -> torch.Tensor | N
         return None
 
 
-def phi(act: Activation, x: torch.Tensor, *, hot: bool = False) -> torch.Tensor:
+def phi(act: Activation, x: torch.Tensor, *, hot: bool = False,
+        out: torch.Tensor | None = None) -> torch.Tensor:
     """``phi(x)``, fused when possible; same shape and dtype as ``x``. ``hot``: the caller is a
-    loop that calls this kernel many times (compiled whatever the size under ``"auto"``)."""
-    out = _run(act, "phi", x) if _use_compiled(x, hot) else None
-    return eager_phi(act, x) if out is None else out
+    loop that calls this kernel many times (compiled whatever the size under ``"auto"``).
+    ``out``: a contiguous tensor of ``x``'s shape and dtype to write into (returned)."""
+    result = _run(act, "phi", x, out=out) if _use_compiled(x, hot) else None
+    if result is None:
+        result = eager_phi(act, x)
+        return result if out is None else out.copy_(result)
+    return result
 
 
 def grad(
     act: Activation, x: torch.Tensor, g: torch.Tensor, y: torch.Tensor | None = None, *,
-    hot: bool = False
+    hot: bool = False, out: torch.Tensor | None = None
 ) -> torch.Tensor:
     """``g * phi'(x)``, fused when possible; same shape and dtype as ``x``. With ``y = phi(x)``
     given (and ``act.backward_uses_value``), the kernel takes ``phi'`` from ``x`` and ``y``.
-    ``hot`` as in :func:`phi`."""
-    out = None
+    ``hot`` and ``out`` as in :func:`phi`."""
+    result = None
     if _use_compiled(x, hot):
         if y is not None and act.backward_uses_value:
-            out = _run(act, "grad_from_value", x, y, g.expand_as(x))
+            result = _run(act, "grad_from_value", x, y, g.expand_as(x), out=out)
         else:
-            out = _run(act, "grad", x, g.expand_as(x))
-    return eager_grad(act, x, g) if out is None else out
+            result = _run(act, "grad", x, g.expand_as(x), out=out)
+    if result is None:
+        result = eager_grad(act, x, g)
+        return result if out is None else out.copy_(result)
+    return result

@@ -90,20 +90,25 @@ def batch_schedule(seeds: Sequence[int], n: int, batch_size: int) -> Iterator[to
 
 def _per_group(groups: list[_Group], fn: Callable[..., torch.Tensor],
                *tensors: torch.Tensor) -> torch.Tensor:
-    """``fn(act, *slices)`` for each group's activation on its members' slices (M, ...)."""
+    """``fn(act, *slices, out=slice)`` for each group's activation on its members' slices
+    (M, ...), written into one output."""
     if len(groups) == 1:
         return fn(groups[0].act, *tensors)
-    return torch.cat([fn(g.act, *(t[g.sl] for t in tensors)) for g in groups])
+    out = torch.empty_like(tensors[0])
+    for g in groups:
+        fn(g.act, *(t[g.sl] for t in tensors), out=out[g.sl])
+    return out
 
 
-def _phi(act: Activation, h: torch.Tensor) -> torch.Tensor:
+def _phi(act: Activation, h: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
     """``phi(h)`` by the fused kernel, compiled whatever the size (a training loop is hot)."""
-    return kernels.phi(act, h, hot=True)
+    return kernels.phi(act, h, hot=True, out=out)
 
 
-def _grad(act: Activation, h: torch.Tensor, g: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+def _grad(act: Activation, h: torch.Tensor, g: torch.Tensor, a: torch.Tensor,
+          out: torch.Tensor | None = None) -> torch.Tensor:
     """``g * phi'(h)`` by the fused kernel (``a = phi(h)`` where phi' is cheaper from it)."""
-    return kernels.grad(act, h, g, a, hot=True)
+    return kernels.grad(act, h, g, a, hot=True, out=out)
 
 
 class _Ensemble:
