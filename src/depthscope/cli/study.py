@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         setup = paths["setup"]
         console.print(f"study time: {setup['wall time (s)']:.0f} s on {escape(setup['CPU'])} "
                       f"({escape(setup['CPU capability (torch)'])}; training: "
-                      f"{escape(setup['training'])})", highlight=False)
+                      f"{escape(setup['training'])})", highlight=False, soft_wrap=True)
         _exit_on(failed)
 
 
