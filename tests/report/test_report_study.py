@@ -44,7 +44,8 @@ def test_every_claim_has_a_verdict_and_a_reason(study: tuple[Path, dict]) -> Non
     by_id = {c["id"]: c for c in verdicts["claims"]}
     for key in ("5", "7", "8", "9", "10", "13"):  # the training and timing verdicts
         assert by_id[key]["rule"], key
-        assert by_id[key]["intervals"], key
+        # claim 5 has no interval to give when no run vanished (then it is inconclusive)
+        assert by_id[key]["intervals"] or (key, by_id[key]["verdict"]) == ("5", "inconclusive")
         for interval in by_id[key]["intervals"].values():
             assert interval["low"] <= interval["estimate"] <= interval["high"]
 

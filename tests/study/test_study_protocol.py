@@ -13,14 +13,19 @@ from depthscope.study.context import Context
 from depthscope.study.profiles import get_profile
 
 
-def test_select_lr_ties_break_on_loss_then_smaller_lr() -> None:
+def test_select_lr_takes_the_smallest_within_one_point_of_the_best() -> None:
     lrs = [0.01, 0.01, 0.1, 0.1, 1.0, 1.0]
-    assert protocol.select_lr(lrs, [0.5, 0.6, 0.9, 0.8, 0.2, 0.1], [1] * 6) == 0.1
-    tie = [0.5] * 6
-    assert protocol.select_lr(lrs, tie, [2, 2, 1, 1, 3, 3]) == 0.1
-    assert protocol.select_lr(lrs, tie, [1] * 6) == 0.01
-    # a diverged run (nan) scores as zero accuracy and infinite loss
-    assert protocol.select_lr([0.1, 1.0], [0.5, float("nan")], [1.0, float("nan")]) == 0.1
+    # means 0.55, 0.85, 0.15: a clear winner
+    assert protocol.select_lr(lrs, [0.5, 0.6, 0.9, 0.8, 0.2, 0.1]) == 0.1
+    assert protocol.select_lr(lrs, [0.5] * 6) == 0.01  # an exact tie: the smallest
+    # means 0.845 and 0.85: within one point, so the smaller lr, whichever is ahead
+    assert protocol.select_lr(lrs, [0.84, 0.85, 0.9, 0.8, 0.2, 0.1]) == 0.01
+    assert protocol.select_lr(lrs, [0.86, 0.85, 0.9, 0.8, 0.2, 0.1]) == 0.01
+    # means 0.835 and 0.85: 1.5 points apart, the better one
+    assert protocol.select_lr(lrs, [0.83, 0.84, 0.9, 0.8, 0.2, 0.1]) == 0.1
+    # a diverged run (nan) scores as zero accuracy
+    assert protocol.select_lr([0.1, 1.0], [0.5, float("nan")]) == 0.1
+    assert protocol.select_lr([0.1, 1.0, 1.0], [0.3, 0.9, float("nan")]) == 1.0  # 0.45 > 0.3
 
 
 def test_extension_steps_beyond_the_edge_only() -> None:

@@ -50,3 +50,13 @@ def test_distribution_of_several_numbers_uses_the_same_resamples() -> None:
                                                       resamples=50))
     assert np.array_equal(both[1], stats.distribution([5], lambda i: values[i].max(),
                                                       resamples=50))
+
+
+def test_exact_proportion_interval() -> None:
+    """Clopper-Pearson, checked against its closed form at k = 0 and scipy at k = 1."""
+    none = stats.proportion(0, 80)
+    assert (none.estimate, none.low) == (0.0, 0.0)
+    assert none.high == pytest.approx(1 - 0.025 ** (1 / 80))
+    some = stats.proportion(1, 10)
+    assert (some.low, some.high) == (pytest.approx(0.0025286, abs=1e-6),
+                                     pytest.approx(0.4450161, abs=1e-6))

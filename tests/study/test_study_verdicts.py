@@ -63,30 +63,69 @@ def iv(est: float, low: float | None = None, high: float | None = None) -> Inter
     return Interval(est, est if low is None else low, est if high is None else high)
 
 
-def test_claim5_transitions_and_verdict() -> None:
+def test_claim5_transitions_and_classes() -> None:
     chains = [np.array([True, True, False]), np.array([False, True, True])]
     counts = c05_oneway.transitions(chains)
     assert counts == {"h→h": 0, "h→v": 1, "v→h": 1, "v→v": 2}
     assert c05_oneway.chain_counts(chains).tolist() == [[1, 1, 0, 0], [0, 1, 1, 0]]
     assert c05_oneway.states(np.array([1e-4, 1e-2])).tolist() == [True, False]
-    sticky = {"h→h": 50, "h→v": 3, "v→h": 1, "v→v": 99}
-    assert c05_oneway.decide(sticky, iv(0.01, 0.0, 0.03), 10, 1)[0] == "holds"
-    assert c05_oneway.decide({**sticky, "h→v": 0}, iv(0.01, 0.0, 0.03), 10, 1)[0] \
-        == "holds with caveats"
-    assert c05_oneway.decide(sticky, iv(0.2, 0.1, 0.3), 10, 1)[0] == "does not hold"
-    assert c05_oneway.decide(sticky, iv(0.04, 0.01, 0.09), 10, 1)[0] == "inconclusive"
-    assert c05_oneway.decide({"h→h": 5, "h→v": 0, "v→h": 0, "v→v": 0}, None, 0, 0)[0] \
-        == "not evaluated"
+    # a net dead at init vs one entering g ≈ 0 during training vs a healthy one
+    dead, entering, healthy = chains[0], np.array([False, False, True, False, True]), \
+        np.array([False, False])
+    assert c05_oneway.kind(dead) == c05_oneway.START
+    assert c05_oneway.kind(entering) == c05_oneway.ENTERED
+    assert c05_oneway.kind(healthy) == c05_oneway.HEALTHY
+    assert c05_oneway.after_entry(entering).tolist() == [True, False, True]
+    assert c05_oneway.after_entry(healthy).size == 0
 
 
-def test_claim5_escape_interval_resamples_runs() -> None:
+def test_claim5_verdict_on_runs_entering_during_training() -> None:
+    sticky = [np.array([True] * 20 + [False])] + [np.array([True] * 20)] * 9  # 10 runs
+    assert c05_oneway.decide(sticky, iv(0.005, 0.0, 0.03))[0] == "holds"
+    assert c05_oneway.decide(sticky, iv(0.2, 0.1, 0.3))[0] == "does not hold"
+    assert c05_oneway.decide(sticky, iv(0.04, 0.01, 0.09))[0] == "inconclusive"
+    few = sticky[: c05_oneway.MIN_RUNS - 1]
+    verdict, why = c05_oneway.decide(few, iv(0.005, 0.0, 0.03))
+    assert verdict == "inconclusive"
+    assert "fewer than 5" in why
+    assert c05_oneway.decide([], None)[0] == "inconclusive"
+
+
+def test_claim5_escape_interval_resamples_runs_and_covers_zero_counts() -> None:
     per_run = np.array([[1, 9, 0, 0]] * 10)  # every run escapes once in 10 vanished steps
     escape = c05_oneway.escape_interval(per_run)
-    assert (escape.estimate, escape.low, escape.high) == (0.1, 0.1, 0.1)
+    # the bootstrap is degenerate (0.1 in every resample); Clopper-Pearson of 10 in 100 is not
+    assert escape.estimate == pytest.approx(0.1)
+    assert escape.low == pytest.approx(0.049005, abs=1e-4)
+    assert escape.high == pytest.approx(0.176223, abs=1e-4)
     mixed = np.array([[0, 10, 0, 0]] * 5 + [[2, 8, 0, 0]] * 5)
     escape = c05_oneway.escape_interval(mixed)
     assert escape.estimate == pytest.approx(0.1)
-    assert 0.0 < escape.low < 0.1 < escape.high < 0.2
+    assert 0.0 < escape.low < 0.1 < escape.high < 0.25
+    single = c05_oneway.escape_interval(np.array([[1, 9, 0, 0]]))  # one run: exact only
+    assert (single.estimate, single.low) == (0.1, pytest.approx(0.0025285, abs=1e-6))
+    never = c05_oneway.escape_interval(np.array([[0, 12, 0, 0]] * 5))  # 0 of 60
+    assert (never.estimate, never.low) == (0.0, 0.0)
+    assert never.high == pytest.approx(1 - 0.025 ** (1 / 60))  # exact upper bound, 0 events
+
+
+def test_claim5_reference_is_the_critical_net_at_step_0() -> None:
+    import pandas as pd
+
+    runs = pd.DataFrame({"run_id": ["c1", "c2", "s1", "one", "lone"],
+                         "dataset": "d", "activation": ["tanh"] * 4 + ["lecun_tanh"],
+                         "arm": ["critical", "critical", "standard", "standard", "lecun"],
+                         "depth": [4, 4, 4, 1, 4]})
+    rows = [("c1", 0, 2.0), ("c1", 30, 1.0), ("c2", 0, 4.0), ("c2", 30, 3.0),
+            ("s1", 0, 3e-3), ("s1", 30, 3e-4), ("one", 0, 1.0), ("one", 30, 1.0),
+            ("lone", 0, 1.0), ("lone", 30, 1.0)]
+    series = pd.DataFrame([(r, s, 0, "grad_w_norm", v) for r, s, v in rows],
+                          columns=["run_id", "step", "layer", "metric", "value"])
+    ratios = c05_oneway.first_layer_ratios(runs, series)
+    assert set(ratios) == {"c1", "c2", "s1"}  # depth 1 and a cell without critical runs drop
+    assert ratios["s1"][1] == pytest.approx([1e-3, 1e-4])  # reference median(2, 4) = 3
+    assert ratios["c1"][0].tolist() == [0, 30]
+    assert c05_oneway.states(ratios["s1"][1]).tolist() == [False, True]  # enters at step 30
 
 
 def test_claim7() -> None:

@@ -28,6 +28,11 @@ def register(app: typer.Typer) -> None:
         device: DeviceOption = "cpu",
         claim: Annotated[list[str] | None, typer.Option(
             "--claim", help="Only these claim ids (repeatable), e.g. --claim 3.")] = None,
+        workers: Annotated[int | None, typer.Option(
+            "--workers", min=1, help="Training processes [default: one per CPU].")] = None,
+        train_threads: Annotated[int | None, typer.Option(
+            "--train-threads", min=1, help="Torch threads per training process [default: the "
+            "profile's, 1]; numbers depend on it.")] = None,
         json_out: JsonFlag = False,
     ) -> None:
         """Check every claim of the seeds by theory and experiment; write an HTML report."""
@@ -38,9 +43,13 @@ def register(app: typer.Typer) -> None:
         if device not in ("cpu", "cuda"):
             fail(f"unknown device {device!r}; use cpu or cuda")
         check_device(device, "ray" if ray else "local")
-        ctx = Context(profile=get_profile(profile), out_dir=out,
+        chosen = get_profile(profile)
+        if train_threads is not None:
+            chosen = chosen.model_copy(update={"train_threads": train_threads})
+        ctx = Context(profile=chosen, out_dir=out,
                       store_path=store or out.parent / "results.sqlite", device=device,
-                      executor="ray" if ray else "local", progress=not json_out)
+                      executor="ray" if ray else "local", progress=not json_out,
+                      workers=workers)
         results, paths = run_study(ctx, only=claim or None)
         failed = failures(results)
         if json_out:

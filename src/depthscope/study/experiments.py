@@ -193,8 +193,7 @@ def tune(ctx: Context, cells: Sequence[K], make: Callable[[K, float, int], RunCo
         for c in cells:
             keys = [(lr, s) for lr in grid[c] for s in p.tune_seeds]
             rows = by_id.loc[[configs[(c, lr, s)].run_id for lr, s in keys]]
-            chosen[c] = protocol.select_lr([k[0] for k in keys], rows["val_accuracy"].tolist(),
-                                           rows["train_loss"].tolist())
+            chosen[c] = protocol.select_lr([k[0] for k in keys], rows["val_accuracy"].tolist())
             beyond = protocol.extension(grid[c], chosen[c])
             edge[c] = beyond is not None
             if beyond is not None and round_ < protocol.MAX_EXTENSIONS:

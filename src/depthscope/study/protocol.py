@@ -3,12 +3,14 @@
 Written down before any run (and printed in the report beside each verdict):
 
 1. **Learning rate.** For each cell (data set, activation, init, depth) the lr is chosen from a
-   log grid (factor √10) on the *validation* split of separate tuning seeds: the highest mean
-   final validation accuracy, ties broken by the lower mean final training loss, then by the
-   smaller lr. When the chosen lr is the grid's smallest or largest, the grid is extended by
-   one step on that side (at most :data:`MAX_EXTENSIONS` times); a cell still on the edge after
-   that is flagged. The chosen lr is then trained with fresh evaluation seeds, and only their
-   *test* split is used for verdicts (selection and evaluation never share a run).
+   log grid (factor √10) on the *validation* split of separate tuning seeds: the *smallest* lr
+   whose mean final validation accuracy is within :data:`LR_TIE` (one point) of the best lr's,
+   so that a near tie, which float rounding (thread count, ISA) can turn either way, does not
+   decide the step of the grid. When the chosen lr is the grid's smallest or largest, the grid
+   is extended by one step on that side (at most :data:`MAX_EXTENSIONS` times); a cell still
+   on the edge after that is flagged. The chosen lr is then trained with fresh evaluation
+   seeds, and only their *test* split is used for verdicts (selection and evaluation never
+   share a run).
 2. **Trainable** (absolute, per run, integers only): ``2·correct ≥ chance + ref``, where
    ``correct`` is the run's number of correct test predictions, ``chance`` the count of the
    test split's most frequent class, and ``ref`` the median ``correct`` of the depth-1 net of
@@ -37,23 +39,19 @@ from depthscope.study import stats
 LR_STEP = math.sqrt(10.0)  # grid spacing: two points per decade
 MAX_EXTENSIONS = 2  # grid extensions per cell when the best lr sits on an edge
 PLATEAU_GAIN = 0.02  # validation-accuracy gain over the last third that still counts as flat
+#: mean validation accuracies this close to the best count as tied (rule 1: the smallest lr)
+LR_TIE = 0.01
 
 
-def select_lr(lrs: Sequence[float], val_accuracy: Sequence[float], train_loss: Sequence[float]
-              ) -> float:
-    """The lr with the highest mean validation accuracy (ties: lower mean training loss, then
-    the smaller lr); inputs are one value per tuning run."""
-    scores: dict[float, list[tuple[float, float]]] = {}
-    for lr, acc, loss in zip(lrs, val_accuracy, train_loss, strict=True):
-        acc = acc if math.isfinite(acc) else 0.0
-        loss = loss if math.isfinite(loss) else math.inf
-        scores.setdefault(float(lr), []).append((acc, loss))
-
-    def key(lr: float) -> tuple[float, float, float]:
-        accs, losses = zip(*scores[lr], strict=True)
-        return (-float(np.mean(accs)), float(np.mean(losses)), lr)
-
-    return min(scores, key=key)
+def select_lr(lrs: Sequence[float], val_accuracy: Sequence[float]) -> float:
+    """Rule 1: the smallest lr whose mean validation accuracy is within :data:`LR_TIE` of the
+    highest; inputs are one value per tuning run (a diverged run, nan, scores 0)."""
+    scores: dict[float, list[float]] = {}
+    for lr, acc in zip(lrs, val_accuracy, strict=True):
+        scores.setdefault(float(lr), []).append(acc if math.isfinite(acc) else 0.0)
+    means = {lr: float(np.mean(accs)) for lr, accs in scores.items()}
+    best = max(means.values())
+    return min(lr for lr, mean in means.items() if mean >= best - LR_TIE)
 
 
 def extension(grid: Sequence[float], chosen: float) -> float | None:

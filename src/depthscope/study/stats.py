@@ -118,3 +118,11 @@ def median_interval(values: np.ndarray) -> Interval:
                           random_state=np.random.default_rng(BOOT_SEED))
     ci = res.confidence_interval
     return Interval(float(np.median(v)), float(ci.low), float(ci.high))
+
+
+def proportion(k: int, n: int, level: float = LEVEL) -> Interval:
+    """``k / n`` with its exact (Clopper-Pearson) interval: ``n`` independent trials."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=level)
+    return Interval(k / n, float(ci.low), float(ci.high), level)
