@@ -45,11 +45,38 @@ def test_scores_on_a_hand_made_experiment() -> None:
     good, bad = 90, 10
     shallow = np.array([[good, good, bad, bad]] * 2)  # trains to depth 2
     deep = np.array([[good, good, good, good]] * 2)  # censored at 8
-    measured, cells, rho, acc = sch.scores([shallow, deep], depths, chance, [3.0, 20.0])
-    assert measured == [2, 8]
-    assert cells.tolist() == [[True, True, False, False], [True, True, True, True]]
-    assert rho == pytest.approx(1.0)
-    assert acc == 1.0
+    sc = sch.scores([shallow, deep], depths, chance, [3.0, 20.0])
+    assert sc.measured == [2, 8]
+    assert sc.cells.tolist() == [[True, True, False, False], [True, True, True, True]]
+    assert sc.rho == pytest.approx(1.0)
+    assert sc.accuracy == 1.0
+    # blind rules "depth <= D" over the 6 cells of depth > 1: D = 2 gets 4, D = 4 gets 4
+    assert sc.blind == pytest.approx(4 / 6)
+    assert sc.margin == pytest.approx(2 / 6)
+    assert sc.slope == pytest.approx(math.log(4) / math.log(20 / 3))
+
+
+def test_blind_rule_takes_its_best_depth() -> None:
+    depths = (1, 2, 4, 8, 16)
+    cells = np.array([[True, True, True, False, False],  # trains to 4
+                      [True, True, True, True, False],  # to 8
+                      [True, True, False, False, False]])  # to 2
+    # over depths 2..16: D = 4 -> rows right in 4 + 3 + 3 = 10 of 12; D = 8 -> 3 + 4 + 2 = 9
+    assert sch.blind_accuracy(cells, depths) == pytest.approx(10 / 12)
+    assert sch.blind_accuracy(np.ones((2, 3), bool), (1, 2, 4)) == 1.0  # D = 4: all trainable
+
+
+def test_loglog_slope_by_hand() -> None:
+    predicted = [4.0, 16.0, 64.0, 30.0]
+    measured = [2, 4, 8, 0]  # sqrt(predicted); the 0 is left out
+    assert sch.loglog_slope(measured, predicted) == pytest.approx(0.5)
+    assert math.isnan(sch.loglog_slope([4, 0], [4.0, 16.0]))  # one point
+    assert math.isnan(sch.loglog_slope([4, 4], [4.0, 16.0]))  # no spread in measured
+
+
+def test_cell_edges_are_geometric_midpoints() -> None:
+    edges = sch._edges((1.0, 4.0, 16.0))
+    assert edges == pytest.approx([0.5, 2.0, 8.0, 32.0])
 
 
 def test_phase_ratios_leave_out_censored_and_zero_depths() -> None:
@@ -66,18 +93,23 @@ def _iv(low: float, high: float) -> Interval:
     return Interval((low + high) / 2, low, high)
 
 
-@pytest.mark.parametrize(("rho", "acc", "verdict"), [
-    ((0.85, 0.95), (0.82, 0.9), "holds"),
-    ((0.5, 0.9), (0.82, 0.9), "holds with caveats"),
-    ((0.85, 0.95), (0.6, 0.7), "holds with caveats"),
-    ((-0.6, 0.0), (0.82, 0.9), "does not hold"),
-    ((0.5, 0.9), (0.3, 0.5), "does not hold"),
-    ((-0.2, 0.9), (0.82, 0.9), "inconclusive"),
-    ((0.5, 0.9), (0.4, 0.7), "inconclusive"),
+@pytest.mark.parametrize(("rho", "margin", "verdict"), [
+    ((0.85, 0.95), (0.02, 0.1), "holds"),
+    ((0.5, 0.9), (0.02, 0.1), "holds with caveats"),  # rho short of the target
+    ((0.85, 0.95), (-0.05, 0.1), "holds with caveats"),  # no better than depth alone
+    ((0.85, 0.95), (-0.2, -0.1), "holds with caveats"),
+    ((-0.6, 0.0), (0.02, 0.1), "does not hold"),
+    ((-0.2, 0.9), (0.02, 0.1), "inconclusive"),
 ])
-def test_rule_is_decided_by_the_intervals(rho: tuple[float, float], acc: tuple[float, float],
+def test_rule_is_decided_by_the_intervals(rho: tuple[float, float], margin: tuple[float, float],
                                           verdict: str) -> None:
-    assert sch.decide(_iv(*rho), _iv(*acc))[0] == verdict
+    assert sch.decide(_iv(*rho), _iv(*margin))[0] == verdict
+
+
+def test_caveats_name_every_shortfall() -> None:
+    why = sch.decide(_iv(0.5, 0.9), _iv(-0.05, 0.02))[1]
+    assert "below the target" in why
+    assert "no better than depth alone" in why
 
 
 def test_the_edge_of_chaos_constant_is_theory_s() -> None:
@@ -85,8 +117,3 @@ def test_the_edge_of_chaos_constant_is_theory_s() -> None:
 
     assert float(critical_sigma_w("tanh", math.sqrt(sch.SIGMA_B2))) ** 2 == \
         pytest.approx(sch.EDGE_SIGMA_W2, abs=0.005)
-
-
-def test_heat_map_rows_are_log_spaced_and_extrapolate_above_the_grid() -> None:
-    rows = sch._position((1, 2, 4), np.array([1.0, math.sqrt(2.0), 4.0, 8.0, 16.0]))
-    assert rows == pytest.approx([0.0, 0.5, 2.0, 3.0, 4.0])

@@ -45,7 +45,7 @@ class Profile(BaseModel):
     schoenholz_sigma_w2: tuple[float, ...] = (0.25, 0.5, 0.7, 1.0, 1.3, 1.5, 6.0, 12.0, 25.0)
     schoenholz_depths: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48)
     schoenholz_steps: int = 200
-    schoenholz_seeds: tuple[int, ...] = (0, 1)
+    schoenholz_seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # >= 5: "half the seeds" is a median
     # Pennington et al. 2017: Jacobian spectra at init (sampled nets, float64) --------------
     pennington_depths: tuple[int, ...] = (2, 8, 32, 128)
     pennington_width: int = 256
@@ -124,7 +124,6 @@ PROFILES: dict[str, Profile] = {
         schoenholz_sigma_w2=tuple(round(1.0 + 0.25 * i, 2) for i in range(13)),
         schoenholz_depths=(1, 2, 5, 10, 20, 40, 80, 120, 160, 200, 250),
         schoenholz_steps=2000,
-        schoenholz_seeds=(0, 1, 2),
         pennington_depths=(1, 2, 4, 8, 16, 32, 64, 128, 256),
         pennington_width=1024,
         pennington_samples=8,

@@ -12,6 +12,7 @@ A verdict is drawn only when the interval lies on one side of the claim's thresh
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -64,9 +65,13 @@ def distribution(sizes: Sequence[int], statistic: Callable[..., float | Sequence
     def stat(*idx: np.ndarray) -> np.ndarray:
         return np.asarray(statistic(*(np.asarray(i, dtype=int) for i in idx)), float)
 
-    res = stats.bootstrap(data, stat, n_resamples=resamples, vectorized=False,
-                          paired=False, method="percentile", confidence_level=LEVEL,
-                          random_state=np.random.default_rng(seed))
+    with warnings.catch_warnings():
+        # scipy's own interval is not used, so its warning that a statistic (nan in some
+        # resamples, e.g. an undefined slope) leaves that interval undefined does not apply
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        res = stats.bootstrap(data, stat, n_resamples=resamples, vectorized=False,
+                              paired=False, method="percentile", confidence_level=LEVEL,
+                              random_state=np.random.default_rng(seed))
     return np.asarray(res.bootstrap_distribution, float)
 
 
