@@ -189,3 +189,52 @@ def test_direct_call_needs_the_one_kernel_wrapper(tmp_path) -> None:
     for name, body in bodies.items():
         assert kernels._direct(wrapper(name, body), 2) is None, name
     assert kernels._direct(SimpleNamespace(current_callable=print), 1) is None  # no source
+
+
+@pytest.mark.skipif(bool(kernels._compiler_missing("cpu")), reason="no C++ compiler")
+def test_kernels_compiled_for_another_isa_are_never_served(tmp_path) -> None:
+    """One Inductor cache, two processes of different vector ISAs (ATEN_CPU_CAPABILITY): each
+    compiles its own kernels and both equal the eager formula (the cache once served AVX2
+    code to AVX-512 processes and the reverse: garbage or a crash)."""
+    from torch._inductor.cpu_vec_isa import valid_vec_isa_list
+
+    if {isa.bit_width() for isa in valid_vec_isa_list()} < {256, 512}:
+        pytest.skip("needs a CPU with both AVX2 and AVX-512")
+    code = "\n".join([
+        "import torch; from depthscope.activations import get, kernels",
+        "x = torch.linspace(-9, 9, 5000); act = get('tanh')",
+        "y = kernels.phi(act, x, hot=True); e = kernels.eager_phi(act, x)",
+        "print(torch.backends.cpu.get_cpu_capability(), float((y - e).abs().max()),",
+        "      kernels._broken)"])
+    seen = []
+    for capability in ("avx2", "default", "avx2"):
+        env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "cache")}
+        env.pop("ATEN_CPU_CAPABILITY", None)
+        if capability != "default":
+            env["ATEN_CPU_CAPABILITY"] = capability
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        isa, error, fell_back = out.stdout.split()
+        seen.append(isa)
+        assert float(error) < 1e-6, (capability, error)
+        assert fell_back == "False", capability  # compiled, not rescued by the eager check
+    assert seen[0] == seen[2] == "AVX2"
+    assert seen[1] != "AVX2"
+
+
+def test_a_kernel_that_disagrees_with_eager_is_never_used(monkeypatch, caplog) -> None:
+    """A new kernel is checked against the eager formula on the first call's input: a wrong
+    one (miscompiled, or served from a cache for other code) sends everything eager."""
+    wrong = kernels.Kernel(lambda *flat: flat[0] * 0 + 1e37)
+    monkeypatch.setattr(kernels, "compile_formula", lambda formula, example: wrong)
+    monkeypatch.setattr(kernels, "_compiled", {})
+    monkeypatch.setattr(kernels, "_logged", set())
+    monkeypatch.setattr(kernels, "_compiler_missing", lambda device_type: None)
+    monkeypatch.setattr(kernels, "_broken", False)
+    act, x = get("tanh"), torch.linspace(-3, 3, 100)
+    with caplog.at_level(logging.WARNING, logger="depthscope.activations.kernels"):
+        y = kernels.phi(act, x, hot=True)
+    assert torch.equal(y, kernels.eager_phi(act, x))
+    assert kernels._broken
+    assert "disagrees with the eager formula" in caplog.records[0].getMessage()

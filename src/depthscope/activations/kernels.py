@@ -173,10 +173,22 @@ class Kernel:
         return result if out is None else out.copy_(result)
 
 
+SANITY = 4096  # elements of the first call's input that a new kernel is checked on
+
+
 def _build(act: Activation, kind: str, example: list[torch.Tensor]) -> Kernel:
     """Inductor's kernel for ``_formula(act, kind)``, traced on ``example`` with symbolic
-    sizes (the formula's float constants become literals of the C++/Triton code)."""
-    return compile_formula(_formula(act, kind, _namespace(act, kind, example)), example)
+    sizes (the formula's float constants become literals of the C++/Triton code), checked
+    against the eager formula on the first :data:`SANITY` elements of ``example`` (a kernel
+    that disagrees, e.g. code served for another ISA, raises: eager from then on)."""
+    kernel = compile_formula(_formula(act, kind, _namespace(act, kind, example)), example)
+    head = [t[:SANITY] for t in example]
+    want = _formula(act, kind)(*head)
+    got = kernel(*head)
+    tol = 1e-2 if want.dtype in _HALF else 1e-4
+    if not torch.allclose(got, want, rtol=tol, atol=tol, equal_nan=True):
+        raise RuntimeError(f"the compiled {kind} kernel disagrees with the eager formula")
+    return kernel
 
 
 def compile_formula(formula: Callable[..., torch.Tensor], example: list[torch.Tensor]

@@ -29,18 +29,25 @@ _CACHE_KEY = "depthscope: 4-byte to_dtype_bitcast as at::vec::cast, v1"
 
 
 def _cache_key_pass() -> object | None:
-    """A post-grad pass that changes nothing and whose ``uuid`` enters the FX graph cache key."""
+    """A post-grad pass that changes nothing and whose ``uuid`` enters the FX graph cache key:
+    this patch's version and the vector ISA Inductor generates code for. (Inductor picks the
+    ISA from ``ATEN_CPU_CAPABILITY`` and ``cpp.simdlen`` but does not key its cache by it: on an
+    AVX-512 machine a kernel compiled under ``ATEN_CPU_CAPABILITY=avx2`` was served to the next
+    default process, and the reverse, giving garbage or a crash.)"""
     try:
+        from torch._inductor.cpu_vec_isa import pick_vec_isa
         from torch._inductor.custom_graph_pass import CustomGraphPass
     except ImportError:  # pragma: no cover - torch older than the custom-pass API
         return None
+    isa = pick_vec_isa()
+    key = f"{_CACHE_KEY}; vector ISA {isa or 'none'} ({isa.bit_width() if isa else 0} bits)"
 
     class CacheKey(CustomGraphPass):
         def __call__(self, graph: torch.fx.graph.Graph) -> None:
             return None
 
         def uuid(self) -> str:
-            return _CACHE_KEY
+            return key
 
     return CacheKey()
 
