@@ -101,7 +101,8 @@ def comparisons(err: Mapping[str, tuple[float, float]]) -> list[tuple[str, Inter
     named = {**err, "worst other": err[max(others, key=lambda k: err[k][0])]}
     out = []
     for name, plus, minus in COMPARISONS:
-        d = sum(named[k][0] for k in plus) - sum(named[k][0] for k in minus)
+        # (rounded at 1e-10 points: equal errors give 0, not float noise such as 8.9e-16)
+        d = round(sum(named[k][0] for k in plus) - sum(named[k][0] for k in minus), 10)
         se = math.sqrt(sum(named[k][1] ** 2 for k in (*plus, *minus)))
         out.append((name, Interval(d, d - Z95 * se, d + Z95 * se)))
     return out

@@ -281,7 +281,7 @@ def check(ctx: Context) -> ClaimResult:
         ax.set(xscale="log", yscale="log", xlabel="sigma_w² (log)",
                ylabel="depth (hidden layers, log)", title=f"tanh, sigma_b² = {SIGMA_B2:g}",
                ylim=(_edges(depths)[0], 4 * max(depths)))  # the curve diverges: clipped
-        ax.set_xticks(sw2, [f"{v:g}" for v in sw2], fontsize=7)
+        ax.set_xticks(sw2, [f"{v:g}" for v in sw2], fontsize=7, rotation=60)
         ax.set_yticks(depths, [str(d) for d in depths])
         ax.minorticks_off()
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
