@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def study(
         profile: Annotated[str, typer.Option(
-            help="quick (≈10 min on 2 cores), full (big machine / Ray) or test (tiny).")
+            help="quick (3-8 min on 2 cores), full (big machine / Ray) or test (tiny).")
         ] = "quick",
         ray: Annotated[bool, typer.Option(
             "--ray", help="Train the sweeps on a local Ray cluster.")] = False,
