@@ -220,6 +220,79 @@ def depth_sweep(ctx: Context) -> DepthEvidence:
     return ctx.shared("depth_sweep", build)
 
 
+BUDGET_FACTOR = 5  # the budget check trains each arm's boundary this many times longer
+
+
+def boundary(ev: DepthEvidence, dataset: str, act: str, arm: str) -> tuple[int, int | None]:
+    """An arm's trainable depth at the profile's budget and the grid depth after it (None
+    when the trainable depth is 0 or the grid's deepest: nothing to re-run)."""
+    correct, depths = ev.correct(dataset, act, arm)
+    found = protocol.trainable_depth(correct, depths, ev.chance(dataset))
+    later = [d for d in depths if d > found]
+    return found, (later[0] if found > 0 and later else None)
+
+
+@dataclass
+class BudgetCheck:
+    """Each arm's boundary trained :data:`BUDGET_FACTOR` times longer: the depth-1 reference
+    and the grid depth after the arm's trainable depth (:func:`boundary`), at the cells'
+    tuned lr, with the evaluation seeds."""
+
+    steps: int
+    runs: pd.DataFrame  # the longer runs, with ``arm`` and ``correct`` columns
+
+    def depth_interval(self, ev: DepthEvidence, datasets: Sequence[str], act: str, arm: str
+                       ) -> stats.Interval:
+        """Trainable depth with the boundary at the longer budget (the smaller over
+        ``datasets``): the next depth if at least half of the seeds train there at the longer
+        budget (against the depth-1 net at that budget), else the depth found at the
+        profile's budget; the interval resamples the seeds of both budgets together."""
+        estimates, draws = [], []
+        for d in datasets:
+            correct, depths = ev.correct(d, act, arm)
+            chance = ev.chance(d)
+            found, nxt = boundary(ev, d, act, arm)
+            if nxt is None:
+                estimates.append(found)
+                draws.append(protocol.depth_distribution(correct, depths, chance))
+                continue
+            sel = self.runs[(self.runs["dataset"] == d) & (self.runs["activation"] == act)
+                            & (self.runs["arm"] == arm)]
+            longer = sel.pivot_table(index="seed", columns="depth", values="correct",
+                                     aggfunc="first")[[1, nxt]].to_numpy(np.int64)
+            estimates.append(max(found, protocol.trainable_depth(longer, (1, nxt), chance)))
+            # the same seeds at both budgets, and the same resamples of them (one bootstrap
+            # generator, equal sizes): paired
+            draws.append(np.maximum(protocol.depth_distribution(correct, depths, chance),
+                                    protocol.depth_distribution(longer, (1, nxt), chance)))
+        return stats.interval(min(estimates), np.min(np.stack(draws), axis=0))
+
+
+def budget_check(ctx: Context) -> BudgetCheck:
+    """The depth claims' budget check (computed once per study)."""
+
+    def build() -> BudgetCheck:
+        p, ev = ctx.profile, depth_sweep(ctx)
+        steps = p.steps * BUDGET_FACTOR
+        check = BudgetCheck(steps, ev.runs.iloc[:0])
+        configs = []
+        for dataset in ev.learnable_datasets(p.datasets):
+            for act, arm in DEPTH_ARMS:
+                _, nxt = boundary(ev, dataset, act, arm)
+                if nxt is None:
+                    continue
+                for depth in (1, nxt):
+                    cell = (dataset, act, arm, depth)
+                    configs += [_config(ctx, cell, ev.lr[cell], s).model_copy(
+                        update={"steps": steps, "record_every": steps}) for s in p.seeds]
+        if configs:
+            runs, _ = run(ctx, configs)
+            check.runs = runs.assign(arm=runs["init"].map(arm_of), correct=correct_counts(runs))
+        return check
+
+    return ctx.shared("budget_check", build)
+
+
 def plateau_table(ctx: Context, ev: DepthEvidence) -> list[tuple[object, ...]]:
     """Protocol rule 5 for every depth-1 cell: (data set, activation, arm, lr, lrs tried,
     on edge, final median val. acc., plateau)."""

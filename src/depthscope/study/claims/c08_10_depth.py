@@ -20,9 +20,12 @@ from depthscope.study import stats
 from depthscope.study.claims import ESSAY, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import (
+    BUDGET_FACTOR,
     DepthEvidence,
     arm_depths,
     arm_init,
+    boundary,
+    budget_check,
     critical_point,
     depth_sweep,
     plateau_table,
@@ -77,6 +80,27 @@ RULE_10 = ("With D the deepest depth tried for the arm: holds if the trainable d
            "caveats if that holds only with the critical (He) init and the standard init "
            "fails below D (upper end < D) for one of them; does not hold if one of them fails "
            "below D under both inits; otherwise inconclusive.")
+
+
+RULE_BUDGET = (f" Budget check (claims 8-10, rule of 2026-12-05, before its first run): each "
+               f"arm's depth-1 net and the grid depth after its trainable depth are trained "
+               f"{BUDGET_FACTOR}× longer at the same lr with the evaluation seeds; the rule is "
+               "applied again with those depths, and a verdict that changes is "
+               "'inconclusive', with both.")
+
+
+def budget_verdict(verdict: str, why: str, longer: tuple[str, str], moved: Sequence[str],
+                   steps: int, longer_steps: int) -> tuple[str, str]:
+    """:data:`RULE_BUDGET`: ``(verdict, why)`` at the profile's budget against the verdict
+    ``longer`` with the boundaries trained longer; ``moved`` names the depths that moved."""
+    what = ", ".join(moved) if moved else "no trainable depth moves"
+    if longer[0] != verdict:
+        return "inconclusive", (
+            f"the verdict moves with the training budget: '{verdict}' at {steps} steps, "
+            f"'{longer[0]}' with each arm's boundary trained {longer_steps} steps ({what}). "
+            f"At {steps} steps: {why}")
+    return verdict, why + (f" Budget check: with each arm's boundary trained {longer_steps} "
+                           f"steps the verdict stays ({what}).")
 
 
 def _side(iv: Interval, limit: float) -> str:
@@ -255,6 +279,14 @@ def _check(ctx: Context, info: ClaimInfo, acts: tuple[str, ...], figure: str, ru
                            "(protocol rule 4: the best depth-1 net must close half of the gap "
                            "from chance to 100 %).", figures=figs, tables=tables, rule=rule)
     verdict, why = decide(found["standard"], found["critical"])
+    budget = budget_check(ctx)
+    longer = {arm: {a: budget.depth_interval(ev, used, a, arm) for a in acts} for arm in found}
+    moved = [f"{a} {arm} {found[arm][a].estimate:g} → {longer[arm][a].estimate:g}"
+             for arm in found for a in acts
+             if longer[arm][a].estimate != found[arm][a].estimate]
+    verdict, why = budget_verdict(verdict, why, decide(longer["standard"], longer["critical"]),
+                                  moved, ctx.profile.steps, budget.steps)
+    tables.append(_budget_table(ctx, ev, used, acts, found, longer, budget.steps))
     ratio = max(arm_depths(ctx, "critical")) / ctx.profile.width
     if ratio > FINITE_WIDTH:
         why += (f" Finite width: the deepest nets have depth/width = {ratio:.3g} > "
@@ -266,8 +298,28 @@ def _check(ctx: Context, info: ClaimInfo, acts: tuple[str, ...], figure: str, ru
     if notes:
         why += " Note: " + "; ".join(notes) + "."
     ivs = {f"{a} {arm}": found[arm][a].to_json() for arm in found for a in acts}
-    return info.result(verdict, why, figures=figs, tables=tables, rule=rule,
+    ivs |= {f"{a} {arm}, {budget.steps} steps at the boundary": longer[arm][a].to_json()
+            for arm in found for a in acts}
+    return info.result(verdict, why, figures=figs, tables=tables, rule=rule + RULE_BUDGET,
                        key=key_of(found), intervals=ivs)
+
+
+def _budget_table(ctx: Context, ev: DepthEvidence, used: Sequence[str], acts: Sequence[str],
+                  found: dict[str, dict[str, Interval]], longer: dict[str, dict[str, Interval]],
+                  steps: int) -> Table:
+    rows = []
+    for arm in found:
+        for act in acts:
+            nxt = [boundary(ev, d, act, arm)[1] for d in used]
+            base, long = found[arm][act], longer[arm][act]
+            rows.append((act, arm, base.estimate, f"{base.low:g}–{base.high:g}",
+                         ", ".join("—" if n is None else str(n) for n in nxt), long.estimate,
+                         f"{long.low:g}–{long.high:g}"))
+    return Table(f"Trainable depth against the training budget: at {ctx.profile.steps} steps, "
+                 f"and with the next depth of the grid (and the depth-1 reference) trained "
+                 f"{steps} steps (— : nothing to re-run, the depth is 0 or the grid's deepest)",
+                 ("activation", "arm", f"depth, {ctx.profile.steps} steps", "95 % CI",
+                  "next depth re-run", f"depth, {steps} steps", "95 % CI"), tuple(rows))
 
 
 def _key(found: dict[str, dict[str, Interval]], arm: str, acts: Sequence[str]) -> str:
