@@ -166,6 +166,16 @@ def _worker_batch(key: int, batch: Batch, trainer: Trainer) -> BatchOutcome:
     return run_batch(batch, trainer, on_step if _progress_queue is not None else None)
 
 
+def _drain(progress: Any) -> list[tuple[int, float]]:
+    """Every message waiting in a progress queue."""
+    messages = []
+    while True:
+        try:
+            messages.append(progress.get_nowait())
+        except queue.Empty:
+            return messages
+
+
 class LocalExecutor:
     """Trains batches on this machine: in this process (``workers=1``, one batch after
     another) or in ``workers`` worker processes, each training one batch at a time.
@@ -189,7 +199,8 @@ class LocalExecutor:
     def run(self, batches: Sequence[Batch], trainer: Trainer,
             on_step: OnStep | None = None) -> Iterator[BatchOutcome]:
         if self.workers == 1 or (len(batches) <= 1 and self._pool is None):
-            with torch_threads(self.threads):
+            # (a lone batch of a multi-worker executor trains here as a worker would)
+            with torch_threads(self.threads if self.workers == 1 else self.threads or 1):
                 for batch in batches:
                     yield run_batch(batch, trainer, on_step)
             return
@@ -209,6 +220,7 @@ class LocalExecutor:
     def _run_pool(self, batches: Sequence[Batch], trainer: Trainer,
                   on_step: OnStep | None) -> Iterator[BatchOutcome]:
         pool, progress = self._start()
+        _drain(progress)  # messages of an earlier run's last batches
         order = sorted(range(len(batches)), key=lambda i: -batch_cost(batches[i]))
         pending = {pool.submit(_worker_batch, i, batches[i], trainer): i for i in order}
         partial: dict[int, float] = {}  # runs' worth trained per batch still in flight
@@ -216,11 +228,7 @@ class LocalExecutor:
             while pending:
                 done, _ = futures.wait(pending, timeout=PROGRESS_INTERVAL,
                                        return_when=futures.FIRST_COMPLETED)
-                while True:
-                    try:
-                        key, runs = progress.get_nowait()
-                    except queue.Empty:
-                        break
+                for key, runs in _drain(progress):
                     if key in pending.values():
                         partial[key] = runs
                 for future in done:
