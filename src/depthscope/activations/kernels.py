@@ -222,6 +222,9 @@ def compile_formula(formula: Callable[..., torch.Tensor], example: list[torch.Te
         compiled = standalone_compile(graph, example, dynamic_shapes="from_graph",
                                       options={"inner_compile": inner})
     direct = _direct(outputs[0], len(example)) if len(outputs) == 1 else None
+    if direct is None and example[0].device.type == "cpu":
+        _log_once("no-direct", "this torch's Inductor wrapper is not the one-kernel shape "
+                  "depthscope calls directly: CPU kernels go through the wrapper (slower)")
     kernel = Kernel(compiled, direct)
     if direct is not None and not _same_direct(kernel, example):
         _log_once("direct", "a compiled kernel's direct call disagrees with its wrapper: "
