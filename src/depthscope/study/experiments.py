@@ -159,15 +159,29 @@ class DepthEvidence:
     def learnable_datasets(self, datasets: Sequence[str]) -> list[str]:
         return [d for d in datasets if self.learnable(d)]
 
+    def depth_draws(self, dataset: str, act: str, arm: str) -> tuple[int, np.ndarray]:
+        """Trainable depth on one data set and its bootstrap values (seeds resampled)."""
+        correct, depths = self.correct(dataset, act, arm)
+        chance = self.chance(dataset)
+        return (protocol.trainable_depth(correct, depths, chance),
+                protocol.depth_distribution(correct, depths, chance))
+
     def depth_interval(self, datasets: Sequence[str], act: str, arm: str) -> stats.Interval:
         """Trainable depth (the smaller over ``datasets``) with its bootstrap interval (the
         data sets' seeds resampled independently)."""
-        estimates, draws = [], []
-        for d in datasets:
-            correct, depths = self.correct(d, act, arm)
-            estimates.append(protocol.trainable_depth(correct, depths, self.chance(d)))
-            draws.append(protocol.depth_distribution(correct, depths, self.chance(d)))
-        return stats.interval(min(estimates), np.min(np.stack(draws), axis=0))
+        return smallest([self.depth_draws(d, act, arm) for d in datasets])
+
+
+def smallest(found: Sequence[tuple[int, np.ndarray]]) -> stats.Interval:
+    """The smallest of several data sets' trainable depths, with the interval of the
+    smallest value in every resample, from ``(depth, bootstrap values)`` per data set."""
+    return stats.interval(min(d for d, _ in found), np.min(np.stack([v for _, v in found]),
+                                                            axis=0))
+
+
+def scored(runs: pd.DataFrame) -> pd.DataFrame:
+    """Stored runs with their ``arm`` name and protocol rule 2's ``correct`` counts."""
+    return runs.assign(arm=runs["init"].map(arm_of), correct=correct_counts(runs))
 
 
 K = TypeVar("K", bound=Hashable)
@@ -214,8 +228,7 @@ def depth_sweep(ctx: Context) -> DepthEvidence:
         configs = [_config(ctx, c, lr[c], s) for c in cells for s in p.seeds]
         runs, series = run(ctx, configs, metrics=("grad_w_norm", "val_accuracy", "act_std",
                                                   "saturated"))
-        runs = runs.assign(arm=runs["init"].map(arm_of), correct=correct_counts(runs))
-        return DepthEvidence(runs, series, lr, grid, edge)
+        return DepthEvidence(scored(runs), series, lr, grid, edge)
 
     return ctx.shared("depth_sweep", build)
 
@@ -247,25 +260,22 @@ class BudgetCheck:
         ``datasets``): the next depth if at least half of the seeds train there at the longer
         budget (against the depth-1 net at that budget), else the depth found at the
         profile's budget; the interval resamples the seeds of both budgets together."""
-        estimates, draws = [], []
+        found_per_dataset = []
         for d in datasets:
-            correct, depths = ev.correct(d, act, arm)
-            chance = ev.chance(d)
-            found, nxt = boundary(ev, d, act, arm)
-            if nxt is None:
-                estimates.append(found)
-                draws.append(protocol.depth_distribution(correct, depths, chance))
-                continue
-            sel = self.runs[(self.runs["dataset"] == d) & (self.runs["activation"] == act)
-                            & (self.runs["arm"] == arm)]
-            longer = sel.pivot_table(index="seed", columns="depth", values="correct",
-                                     aggfunc="first")[[1, nxt]].to_numpy(np.int64)
-            estimates.append(max(found, protocol.trainable_depth(longer, (1, nxt), chance)))
-            # the same seeds at both budgets, and the same resamples of them (one bootstrap
-            # generator, equal sizes): paired
-            draws.append(np.maximum(protocol.depth_distribution(correct, depths, chance),
-                                    protocol.depth_distribution(longer, (1, nxt), chance)))
-        return stats.interval(min(estimates), np.min(np.stack(draws), axis=0))
+            found, draws = ev.depth_draws(d, act, arm)
+            _, nxt = boundary(ev, d, act, arm)
+            if nxt is not None:
+                sel = self.runs[(self.runs["dataset"] == d) & (self.runs["activation"] == act)
+                                & (self.runs["arm"] == arm)]
+                longer = sel.pivot_table(index="seed", columns="depth", values="correct",
+                                         aggfunc="first")[[1, nxt]].to_numpy(np.int64)
+                chance = ev.chance(d)
+                found = max(found, protocol.trainable_depth(longer, (1, nxt), chance))
+                # the same seeds at both budgets, and the same resamples of them (one
+                # bootstrap generator, equal sizes): paired
+                draws = np.maximum(draws, protocol.depth_distribution(longer, (1, nxt), chance))
+            found_per_dataset.append((found, draws))
+        return smallest(found_per_dataset)
 
 
 def budget_check(ctx: Context) -> BudgetCheck:
@@ -274,7 +284,6 @@ def budget_check(ctx: Context) -> BudgetCheck:
     def build() -> BudgetCheck:
         p, ev = ctx.profile, depth_sweep(ctx)
         steps = p.steps * BUDGET_FACTOR
-        check = BudgetCheck(steps, ev.runs.iloc[:0])
         configs = []
         for dataset in ev.learnable_datasets(p.datasets):
             for act, arm in DEPTH_ARMS:
@@ -285,10 +294,8 @@ def budget_check(ctx: Context) -> BudgetCheck:
                     cell = (dataset, act, arm, depth)
                     configs += [_config(ctx, cell, ev.lr[cell], s).model_copy(
                         update={"steps": steps, "record_every": steps}) for s in p.seeds]
-        if configs:
-            runs, _ = run(ctx, configs)
-            check.runs = runs.assign(arm=runs["init"].map(arm_of), correct=correct_counts(runs))
-        return check
+        runs = scored(run(ctx, configs)[0]) if configs else ev.runs.iloc[:0]
+        return BudgetCheck(steps, runs)
 
     return ctx.shared("budget_check", build)
 
