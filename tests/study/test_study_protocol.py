@@ -73,6 +73,43 @@ def test_trainable_depth_interval_from_seeds() -> None:
     assert set(dist) == {2.0, 4.0}  # resamples with a majority of failing seeds give 2
 
 
+def test_depth_bounds_count_censored_runs_only_in_the_reach() -> None:
+    depths = (1, 2, 4, 8)
+    t, f = True, False
+    trains = np.array([[t, t, f, f], [t, t, f, f], [t, f, f, f], [t, t, f, f]])
+    # depth 4: 2 of 4 censored (half: not failed); depth 8: 1 of 4 (3 failed)
+    censored = np.array([[f, f, t, t], [f, f, t, f], [f, f, f, f], [f, f, f, f]])
+    assert protocol.depth_bounds(trains, censored, depths) == (2, 4)
+    assert protocol.depth_bounds(trains, np.zeros_like(censored), depths) == (2, 2)
+    # states from counts: rule 2 first, then censoring only where rule 2 fails
+    correct = np.array([[100, 80, 20], [100, 80, 20]])
+    converged = np.array([[True, False, False], [True, True, True]])
+    trains, censored = protocol.run_states(correct, converged, 20)
+    assert trains.tolist() == [[True, True, False], [True, True, False]]
+    assert censored.tolist() == [[False, False, True], [False, False, False]]
+
+
+def test_bounds_interval_takes_the_depths_low_end_and_the_reachs_high_end() -> None:
+    draws = np.array([[2.0] * 50 + [4.0] * 50, [4.0] * 90 + [8.0] * 10])
+    iv = protocol.bounds_interval(2, draws)
+    assert (iv.estimate, iv.low, iv.high) == (2, 2, 8)
+
+
+def test_loss_converged_compares_the_last_third_with_the_middle_third() -> None:
+    steps = np.array([0, 30, 60, 90, 120, 150, 180, 199])  # T = 200: middle 90, 120
+    flat = np.array([2.3, 2.3, 2.3, 2.31, 2.29, 2.3, 2.28, 2.3])
+    assert protocol.loss_converged(steps, flat, 200)
+    # means 2.0 -> 1.91: a fall of 4.5 % counts as converged, 5.5 % (1.89) does not
+    edge = np.array([2.3, 2.2, 2.1, 2.0, 2.0, 1.91, 1.91, 1.91])
+    assert protocol.loss_converged(steps, edge, 200)
+    falling = np.array([2.3, 2.2, 2.1, 2.0, 2.0, 1.89, 1.89, 1.89])
+    assert not protocol.loss_converged(steps, falling, 200)
+    # a loss that rises has converged (it does not fall); no records in a third, or nan: not
+    assert protocol.loss_converged(steps, flat[::-1] + np.arange(8), 200)
+    assert not protocol.loss_converged(np.array([0, 199]), np.array([2.3, 2.3]), 200)
+    assert not protocol.loss_converged(steps, np.r_[flat[:-1], np.nan], 200)
+
+
 def test_trainability_by_depth_follows_protocol_rule_2_against_the_depth_1_median() -> None:
     chance = 10
     # depth-1 counts 90 and 94 (2·median = 184): rule 2 needs 4·c ≥ 20 + 184, i.e. c ≥ 51

@@ -179,13 +179,59 @@ def test_claim10() -> None:
     d10 = c08_10_depth.decide_10
     deep = {"relu": iv(32), "softplus": iv(32)}
     deeper = {"relu": iv(64), "softplus": iv(64)}
-    assert d10(deep, deeper, 32, 64, 0.25)[0] == "holds"
+    assert d10(deep, deeper, 32, 64)[0] == "holds"
     shallow = {"relu": iv(4, 2, 4), "softplus": iv(8, 4, 8)}
-    assert d10(shallow, deeper, 32, 64, 0.25)[0] == "holds with caveats"
-    assert d10(shallow, {"relu": iv(64), "softplus": iv(8, 4, 16)}, 32, 64, 0.25)[0] \
+    assert d10(shallow, deeper, 32, 64)[0] == "holds with caveats"
+    assert d10(shallow, {"relu": iv(64), "softplus": iv(8, 4, 16)}, 32, 64)[0] \
         == "does not hold"
-    assert d10({"relu": iv(32, 16, 32), "softplus": iv(32)}, deeper, 32, 64, 0.25)[0] \
+    assert d10({"relu": iv(32, 16, 32), "softplus": iv(32)}, deeper, 32, 64)[0] \
         == "inconclusive"
+
+
+def test_claim10_read_out_part() -> None:
+    do = c08_10_depth.decide_output
+    assert do({"relu": iv(0, -1, 1), "softplus": iv(1, 0, 1)})[0] == "holds"
+    assert do({"relu": iv(0, -1, 1), "softplus": iv(3, 2, 4)})[0] == "does not hold"
+    assert do({"relu": iv(1, 0, 2), "softplus": iv(0)})[0] == "inconclusive"
+
+
+def test_claim10_steps_lost_are_paired_over_seeds() -> None:
+    """Seeds 0-3 train to depth 4 with softmax outputs; with sigmoid outputs seeds 0 and 1
+    train to 4, seeds 2 and 3 only to 1 (depth 0 = index -1 counts too)."""
+    import pandas as pd
+
+    from depthscope.study.experiments import DepthEvidence
+
+    def evidence(last: dict[int, tuple[int, int]]) -> DepthEvidence:
+        rows = [{"dataset": "d", "activation": "relu", "arm": "critical", "depth": depth,
+                 "seed": seed, "correct": correct, "converged": True,
+                 "test_chance_hits": 10, "test_examples": 100}
+                for seed in range(4)
+                for depth, correct in zip((1, 2, 4), (90, *last[seed]), strict=True)]
+        return DepthEvidence(pd.DataFrame(rows), pd.DataFrame(), {}, {}, {})
+
+    softmax = evidence({s: (90, 90) for s in range(4)})
+    sigmoid = evidence({0: (90, 90), 1: (90, 90), 2: (10, 10), 3: (10, 10)})
+    lost = c08_10_depth.grid_steps_lost(softmax, sigmoid, ["d"], "relu", "critical")
+    # all seeds: 2 of 4 train at depth 4 (half counts) -> 0 steps lost; resamples with a
+    # majority of seeds 2-3 lose 2 steps (4 -> 1)
+    assert lost.estimate == 0
+    assert (lost.low, lost.high) == (0, 2)
+    assert c08_10_depth.grid_steps_lost(softmax, softmax, ["d"], "relu", "critical").high == 0
+
+
+def test_combined_verdict_of_sub_claims() -> None:
+    from depthscope.study.result import combined
+
+    assert combined({"a": "holds", "b": "holds"}) == "holds"
+    assert combined({"a": "holds", "b": "holds with caveats"}) == "holds with caveats"
+    assert combined({"a": "holds", "b": "does not hold"}) == "partly holds"
+    assert combined({"a": "holds with caveats", "b": "does not hold"}) == "partly holds"
+    assert combined({"a": "does not hold", "b": "inconclusive"}) == "does not hold"
+    assert combined({"a": "holds", "b": "inconclusive"}) == "inconclusive"
+    assert combined({"a": "partly holds", "b": "holds"}) == "partly holds"
+    assert combined({"a": "partly holds", "b": "inconclusive"}) == "partly holds"
+    assert combined({"a": "does not hold"}) == "does not hold"
 
 
 def test_claim11_tail_classes() -> None:

@@ -22,6 +22,14 @@ def data() -> Dataset:
     return load("gaussian", n=300, features=10, classes=4, seed=3)
 
 
+def loss_of(cfg: RunConfig, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The config's loss by autograd's own functions."""
+    if cfg.output == "sigmoid":
+        target = F.one_hot(y, logits.shape[1]).to(logits.dtype)
+        return 0.5 * F.mse_loss(torch.sigmoid(logits), target, reduction="sum") / len(y)
+    return F.cross_entropy(logits, y)
+
+
 def reference(cfg: RunConfig, ds: Dataset) -> dict[str, list[float]]:
     """Straightforward sequential training of one config in float64."""
     net = build(cfg.mlp_spec(ds.in_features, ds.num_classes), seed=cfg.seed, dtype=F64,
@@ -37,7 +45,7 @@ def reference(cfg: RunConfig, ds: Dataset) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"loss": [], "grad_w_norm": []}
     for _ in range(cfg.steps):
         idx = next(batches)[0]
-        loss = F.cross_entropy(net(X[idx]), Y[idx])
+        loss = loss_of(cfg, net(X[idx]), Y[idx])
         opt.zero_grad()
         loss.backward()
         out["loss"].append(loss.item())
@@ -47,7 +55,7 @@ def reference(cfg: RunConfig, ds: Dataset) -> dict[str, list[float]]:
             break
         opt.step()
     with torch.no_grad():
-        out["final_train_loss"] = [F.cross_entropy(net(X), Y).item()]
+        out["final_train_loss"] = [loss_of(cfg, net(X), Y).item()]
     return out
 
 
@@ -66,11 +74,16 @@ CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("members", [range(6), (0, 4), (2, 3)], ids=["mixed", "sgd", "adam"])
-def test_batched_equals_sequential_float64(data: Dataset, members: Sequence[int]) -> None:
-    """Every optimizer path (mixed, all plain SGD, all Adam) against torch.optim."""
+@pytest.mark.parametrize(("members", "output"),
+                         [(range(6), "softmax"), ((0, 4), "softmax"), ((2, 3), "softmax"),
+                          (range(6), "sigmoid")], ids=["mixed", "sgd", "adam", "sigmoid"])
+def test_batched_equals_sequential_float64(data: Dataset, members: Sequence[int],
+                                           output: str) -> None:
+    """Every optimizer path (mixed, all plain SGD, all Adam) against torch.optim, and the
+    sigmoid output's squared error against autograd."""
     configs = [CONFIGS[i].model_copy(update=dict(depth=4, width=16, batch_size=32, steps=25,
-                                                 record_every=1)) for i in members]
+                                                 record_every=1, output=output))
+               for i in members]
     results = train_ensemble(configs, data, dtype=F64)
     for cfg, res in zip(configs, results, strict=True):
         assert res.config == cfg

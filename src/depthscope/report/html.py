@@ -26,6 +26,7 @@ padding:.3em 0} figure{margin:1em 0} figure img{max-width:100%;height:auto}
 figcaption{font-size:.9em;color:#444}
 .verdict{font-weight:bold;padding:.1em .45em;border-radius:.3em;white-space:nowrap}
 .v-holds{background:#d7f5dd} .v-holds-with-caveats{background:#fff1c2}
+.v-partly-holds{background:#ffe3c2}
 .v-does-not-hold{background:#ffd6d6} .v-not-evaluated{background:#e4e4e4}
 .v-inconclusive{background:#d8e8ff} .v-failed{background:#c00;color:#fff}
 details{margin:.6em 0} summary{cursor:pointer;font-style:italic}

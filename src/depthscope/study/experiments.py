@@ -20,7 +20,7 @@ import numpy as np
 from depthscope.errors import DepthscopeError
 from depthscope.study import protocol, stats
 from depthscope.study.context import Context
-from depthscope.train.config import RunConfig
+from depthscope.train.config import Output, RunConfig
 
 if TYPE_CHECKING:
 
@@ -31,11 +31,14 @@ ARMS = ("standard", "critical", "lecun")  # the depth sweep's inits, by arm name
 #: Schoenholz et al. 2017's bias variance: the edge of chaos with q* > 0 for odd activations
 CRITICAL_SIGMA_B = math.sqrt(0.05)
 MAX_BATCH = 256  # members per ensemble: a whole depth's cells of one stage fit in one or two
-DEPTH_ACTIVATIONS = ("sigmoid", "tanh", "arctan", "softsign", "logsig", "relu", "softplus")
+DEPTH_ACTIVATIONS = ("sigmoid", "tanh", "arctan", "softsign", "logsig", "relu", "softplus",
+                     "logmin", "log_semisigmoid")
 #: (activation, arm) of the depth sweep: every essay activation under both inits, and tanh vs
 #: LeCun's tanh under LeCun's init (claim 7)
 DEPTH_ARMS = (*((a, arm) for arm in ("standard", "critical") for a in DEPTH_ACTIVATIONS),
               ("tanh", "lecun"), ("lecun_tanh", "lecun"))
+#: claim 10's read-out half: ReLU and softplus at their critical (He) init, sigmoid outputs
+OUTPUT_ARMS = (("relu", "critical"), ("softplus", "critical"))
 
 
 def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | None = None
@@ -106,12 +109,14 @@ def arm_depths(ctx: Context, arm: str) -> tuple[int, ...]:
     return tuple(p.depths) + (tuple(p.critical_depths) if arm == "critical" else ())
 
 
-def _config(ctx: Context, cell: Cell, lr: float, seed: int) -> RunConfig:
+def _config(ctx: Context, cell: Cell, lr: float, seed: int, output: Output = "softmax"
+            ) -> RunConfig:
     p = ctx.profile
     dataset, act, arm, depth = cell
     return RunConfig(dataset=dataset, depth=depth, activation=act, seed=seed, lr=lr,
                      width=p.width, steps=p.steps, batch_size=p.batch_size,
-                     record_every=p.record_every, optimizer="momentum", **arm_init(act, arm))
+                     record_every=p.record_every, optimizer="momentum", output=output,
+                     **arm_init(act, arm))
 
 
 def correct_counts(runs: pd.DataFrame) -> pd.Series:
@@ -121,23 +126,54 @@ def correct_counts(runs: pd.DataFrame) -> pd.Series:
     return correct.where(runs["status"] == "finished", 0).astype(np.int64)
 
 
+#: a run's per-run states on a resample of its seeds: ``idx -> (trains, censored)``
+States = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class DepthFinding:
+    """Protocol rule 3 for one arm: trainable depth, reach (censored runs counted as
+    trainable) and their bootstrap values (2, resamples) over the seeds."""
+
+    depth: int
+    reach: int
+    draws: np.ndarray
+
+    @property
+    def interval(self) -> stats.Interval:
+        return protocol.bounds_interval(self.depth, self.draws)
+
+
+def find_depth(states: States, depths: Sequence[int], seeds: int) -> DepthFinding:
+    """Rule 3 on all ``seeds`` and on their bootstrap resamples."""
+    depth, reach = protocol.depth_bounds(*states(np.arange(seeds)), depths)
+    draws = stats.distribution([seeds], lambda idx: protocol.depth_bounds(*states(idx), depths))
+    return DepthFinding(depth, reach, draws)
+
+
 @dataclass
 class DepthEvidence:
     """The depth sweep's evaluation runs and how their learning rates were chosen."""
 
-    runs: pd.DataFrame  # evaluation runs, with ``arm`` and ``correct`` columns
+    runs: pd.DataFrame  # evaluation runs, with ``arm``, ``correct`` and ``converged`` columns
     series: pd.DataFrame  # their recorded series
     lr: dict[Cell, float]  # chosen lr per cell
     grid: dict[Cell, tuple[float, ...]]  # every lr tried per cell
     edge: dict[Cell, bool]  # still on the grid's edge after the extensions
+    arms: tuple[tuple[str, str], ...] = DEPTH_ARMS  # (activation, arm) pairs swept
+
+    def _arm(self, dataset: str, act: str, arm: str) -> pd.DataFrame:
+        return self.runs[(self.runs["dataset"] == dataset) & (self.runs["activation"] == act)
+                         & (self.runs["arm"] == arm)]
 
     def correct(self, dataset: str, act: str, arm: str) -> tuple[np.ndarray, tuple[int, ...]]:
         """Correct test counts (seeds, depths) of one arm, and its depths (ascending)."""
-        sel = self.runs[(self.runs["dataset"] == dataset) & (self.runs["activation"] == act)
-                        & (self.runs["arm"] == arm)]
-        table = sel.pivot_table(index="seed", columns="depth", values="correct",
-                                aggfunc="first")
-        return table.to_numpy(dtype=np.int64), tuple(int(d) for d in table.columns)
+        return by_seed_and_depth(self._arm(dataset, act, arm), "correct")
+
+    def states(self, dataset: str, act: str, arm: str) -> tuple[States, tuple[int, ...], int]:
+        """One arm's per-run states (rules 2 and 6) as a function of a resample of its seeds,
+        its depths and its number of seeds."""
+        return arm_states(self._arm(dataset, act, arm), self.chance(dataset))
 
     def chance(self, dataset: str) -> int:
         sel = self.runs[self.runs["dataset"] == dataset]
@@ -153,35 +189,69 @@ class DepthEvidence:
 
     def learnable(self, dataset: str) -> bool:
         """Protocol rule 4 over every arm of the sweep."""
-        best = max(self.twice_reference(dataset, a, arm) for a, arm in DEPTH_ARMS)
+        best = max(self.twice_reference(dataset, a, arm) for a, arm in self.arms)
         return protocol.learnable(best, self.chance(dataset), self.examples(dataset))
 
     def learnable_datasets(self, datasets: Sequence[str]) -> list[str]:
         return [d for d in datasets if self.learnable(d)]
 
-    def depth_draws(self, dataset: str, act: str, arm: str) -> tuple[int, np.ndarray]:
-        """Trainable depth on one data set and its bootstrap values (seeds resampled)."""
-        correct, depths = self.correct(dataset, act, arm)
-        chance = self.chance(dataset)
-        return (protocol.trainable_depth(correct, depths, chance),
-                protocol.depth_distribution(correct, depths, chance))
+    def finding(self, dataset: str, act: str, arm: str) -> DepthFinding:
+        """Rule 3 for one arm on one data set."""
+        return find_depth(*self.states(dataset, act, arm))
+
+    def depth_finding(self, datasets: Sequence[str], act: str, arm: str) -> DepthFinding:
+        """Rule 3, the smaller over ``datasets`` (their seeds resampled independently)."""
+        return smallest([self.finding(d, act, arm) for d in datasets])
 
     def depth_interval(self, datasets: Sequence[str], act: str, arm: str) -> stats.Interval:
-        """Trainable depth (the smaller over ``datasets``) with its bootstrap interval (the
-        data sets' seeds resampled independently)."""
-        return smallest([self.depth_draws(d, act, arm) for d in datasets])
+        """Trainable depth (the smaller over ``datasets``) with its rule-3 interval."""
+        return self.depth_finding(datasets, act, arm).interval
 
 
-def smallest(found: Sequence[tuple[int, np.ndarray]]) -> stats.Interval:
-    """The smallest of several data sets' trainable depths, with the interval of the
-    smallest value in every resample, from ``(depth, bootstrap values)`` per data set."""
-    return stats.interval(min(d for d, _ in found), np.min(np.stack([v for _, v in found]),
-                                                            axis=0))
+def by_seed_and_depth(runs: pd.DataFrame, column: str) -> tuple[np.ndarray, tuple[int, ...]]:
+    """``column`` of one arm's runs as a (seeds, depths) matrix (both ascending), and the
+    depths."""
+    table = runs.pivot_table(index="seed", columns="depth", values=column, aggfunc="first")
+    return table.to_numpy(dtype=np.int64), tuple(int(d) for d in table.columns)
 
 
-def scored(runs: pd.DataFrame) -> pd.DataFrame:
-    """Stored runs with their ``arm`` name and protocol rule 2's ``correct`` counts."""
-    return runs.assign(arm=runs["init"].map(arm_of), correct=correct_counts(runs))
+def arm_states(runs: pd.DataFrame, chance: int) -> tuple[States, tuple[int, ...], int]:
+    """:meth:`DepthEvidence.states` of one arm's runs (``correct`` and ``converged``)."""
+    correct, depths = by_seed_and_depth(runs, "correct")
+    converged, _ = by_seed_and_depth(runs, "converged")
+
+    def states(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return protocol.run_states(correct[idx], converged[idx].astype(bool), chance)
+
+    return states, depths, correct.shape[0]
+
+
+def smallest(found: Sequence[DepthFinding]) -> DepthFinding:
+    """The smallest of several data sets' findings (depth, reach, and in every resample)."""
+    return DepthFinding(min(f.depth for f in found), min(f.reach for f in found),
+                        np.min(np.stack([f.draws for f in found]), axis=0))
+
+
+def converged(runs: pd.DataFrame, series: pd.DataFrame) -> pd.Series:
+    """Protocol rule 6 per run (index aligned with ``runs``): a diverged run has ended (it
+    fails, never censored); a finished one has converged when its training loss has."""
+    import pandas as pd
+
+    loss = series[(series["metric"] == "train_loss") & (series["layer"] == -1)]
+    curves = {rid: (g["step"].to_numpy(), g["value"].to_numpy())
+              for rid, g in loss.sort_values("step").groupby("run_id")}
+    empty = (np.zeros(0), np.zeros(0))
+    flags = [status != "finished" or protocol.loss_converged(*curves.get(rid, empty), steps)
+             for rid, status, steps in zip(runs["run_id"], runs["status"], runs["steps"],
+                                           strict=True)]
+    return pd.Series(flags, index=runs.index, dtype=bool)
+
+
+def scored(runs: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """Stored runs with their ``arm`` name, protocol rule 2's ``correct`` counts and rule 6's
+    ``converged`` flag (from their ``train_loss`` series)."""
+    return runs.assign(arm=runs["init"].map(arm_of), correct=correct_counts(runs),
+                       converged=converged(runs, series))
 
 
 K = TypeVar("K", bound=Hashable)
@@ -217,23 +287,34 @@ def tune(ctx: Context, cells: Sequence[K], make: Callable[[K, float, int], RunCo
     return chosen, grid, edge
 
 
+def _sweep(ctx: Context, arms: tuple[tuple[str, str], ...], output: Output,
+           metrics: tuple[str, ...]) -> DepthEvidence:
+    """Every arm's depths tuned, then evaluated, by the protocol."""
+    p = ctx.profile
+    cells = [(d, a, arm, depth) for d in p.datasets for a, arm in arms
+             for depth in arm_depths(ctx, arm)]
+    make = partial(_config, ctx, output=output)
+    lr, grid, edge = tune(ctx, cells, make)
+    runs, series = run(ctx, [make(c, lr[c], s) for c in cells for s in p.seeds],
+                       metrics=metrics)
+    return DepthEvidence(scored(runs, series), series, lr, grid, edge, arms)
+
+
 def depth_sweep(ctx: Context) -> DepthEvidence:
-    """The shared depth sweep: tuned, then evaluated (computed once per study)."""
+    """The shared depth sweep (:data:`DEPTH_ARMS`, computed once per study)."""
+    return ctx.shared("depth_sweep", lambda: _sweep(
+        ctx, DEPTH_ARMS, "softmax",
+        ("grad_w_norm", "val_accuracy", "act_std", "saturated", "train_loss")))
 
-    def build() -> DepthEvidence:
-        p = ctx.profile
-        cells = [(d, a, arm, depth) for d in p.datasets for a, arm in DEPTH_ARMS
-                 for depth in arm_depths(ctx, arm)]
-        lr, grid, edge = tune(ctx, cells, partial(_config, ctx))
-        configs = [_config(ctx, c, lr[c], s) for c in cells for s in p.seeds]
-        runs, series = run(ctx, configs, metrics=("grad_w_norm", "val_accuracy", "act_std",
-                                                  "saturated"))
-        return DepthEvidence(scored(runs), series, lr, grid, edge)
 
-    return ctx.shared("depth_sweep", build)
+def output_sweep(ctx: Context) -> DepthEvidence:
+    """Claim 10's read-out half: :data:`OUTPUT_ARMS` with sigmoid outputs (once per study)."""
+    return ctx.shared("output_sweep", lambda: _sweep(ctx, OUTPUT_ARMS, "sigmoid",
+                                                     ("train_loss",)))
 
 
 BUDGET_FACTOR = 5  # the budget check trains each arm's boundary this many times longer
+WIDE = 128  # the width check trains each arm's boundary this wide
 
 
 def boundary(ev: DepthEvidence, dataset: str, act: str, arm: str) -> tuple[int, int | None]:
@@ -246,58 +327,110 @@ def boundary(ev: DepthEvidence, dataset: str, act: str, arm: str) -> tuple[int, 
 
 
 @dataclass
-class BudgetCheck:
-    """Each arm's boundary trained :data:`BUDGET_FACTOR` times longer: the depth-1 reference
-    and the grid depth after the arm's trainable depth (:func:`boundary`), at the cells'
-    tuned lr, with the evaluation seeds."""
+class BoundaryCheck:
+    """Each arm's boundary re-run in another setting (:data:`BUDGET_FACTOR` times the steps,
+    or width :data:`WIDE`): the depth-1 reference and the grid depth after the arm's
+    trainable depth (:func:`boundary`), with the evaluation seeds."""
 
-    steps: int
-    runs: pd.DataFrame  # the longer runs, with ``arm`` and ``correct`` columns
+    what: str  # the setting, e.g. "1000 steps" or "width 128"
+    runs: pd.DataFrame  # its runs, with ``arm``, ``correct`` and ``converged`` columns
+
+    def finding(self, ev: DepthEvidence, datasets: Sequence[str], act: str, arm: str
+                ) -> DepthFinding:
+        """Rule 3 with the boundary in this setting (the smaller over ``datasets``): the
+        sweep's per-run states with the next depth's column replaced by this setting's
+        (judged against its own depth-1 net); the same seeds in both settings are resampled
+        together (paired)."""
+        found = []
+        for d in datasets:
+            base, depths, seeds = ev.states(d, act, arm)
+            _, nxt = boundary(ev, d, act, arm)
+            if nxt is None:
+                found.append(find_depth(base, depths, seeds))
+                continue
+            sel = self.runs[(self.runs["dataset"] == d) & (self.runs["activation"] == act)
+                            & (self.runs["arm"] == arm)]
+            other, _, _ = arm_states(sel, ev.chance(d))
+            col = depths.index(nxt)
+
+            def states(idx: np.ndarray, base: States = base, other: States = other,
+                       col: int = col) -> tuple[np.ndarray, np.ndarray]:
+                (trains, censored), (t_other, c_other) = base(idx), other(idx)
+                trains, censored = trains.copy(), censored.copy()
+                trains[:, col], censored[:, col] = t_other[:, 1], c_other[:, 1]
+                return trains, censored
+
+            found.append(find_depth(states, depths, seeds))
+        return smallest(found)
 
     def depth_interval(self, ev: DepthEvidence, datasets: Sequence[str], act: str, arm: str
                        ) -> stats.Interval:
-        """Trainable depth with the boundary at the longer budget (the smaller over
-        ``datasets``): the next depth if at least half of the seeds train there at the longer
-        budget (against the depth-1 net at that budget), else the depth found at the
-        profile's budget; the interval resamples the seeds of both budgets together."""
-        found_per_dataset = []
-        for d in datasets:
-            found, draws = ev.depth_draws(d, act, arm)
-            _, nxt = boundary(ev, d, act, arm)
-            if nxt is not None:
-                sel = self.runs[(self.runs["dataset"] == d) & (self.runs["activation"] == act)
-                                & (self.runs["arm"] == arm)]
-                longer = sel.pivot_table(index="seed", columns="depth", values="correct",
-                                         aggfunc="first")[[1, nxt]].to_numpy(np.int64)
-                chance = ev.chance(d)
-                found = max(found, protocol.trainable_depth(longer, (1, nxt), chance))
-                # the same seeds at both budgets, and the same resamples of them (one
-                # bootstrap generator, equal sizes): paired
-                draws = np.maximum(draws, protocol.depth_distribution(longer, (1, nxt), chance))
-            found_per_dataset.append((found, draws))
-        return smallest(found_per_dataset)
+        return self.finding(ev, datasets, act, arm).interval
 
 
-def budget_check(ctx: Context) -> BudgetCheck:
-    """The depth claims' budget check (computed once per study)."""
+def _boundary_check(ctx: Context, key: str, what: str, update: dict[str, int],
+                    retune: bool) -> BoundaryCheck:
+    """Every arm's boundary (depth 1 and the next depth) re-run with ``update`` applied to
+    its configs, at the sweep's tuned lr or, with ``retune``, at an lr tuned anew by protocol
+    rule 1 in the new setting (computed once per study under ``key``)."""
 
-    def build() -> BudgetCheck:
+    def build() -> BoundaryCheck:
         p, ev = ctx.profile, depth_sweep(ctx)
-        steps = p.steps * BUDGET_FACTOR
-        configs = []
-        for dataset in ev.learnable_datasets(p.datasets):
-            for act, arm in DEPTH_ARMS:
-                _, nxt = boundary(ev, dataset, act, arm)
-                if nxt is None:
-                    continue
-                for depth in (1, nxt):
-                    cell = (dataset, act, arm, depth)
-                    configs += [_config(ctx, cell, ev.lr[cell], s).model_copy(
-                        update={"steps": steps, "record_every": steps}) for s in p.seeds]
-        runs = scored(run(ctx, configs)[0]) if configs else ev.runs.iloc[:0]
-        return BudgetCheck(steps, runs)
+        cells = [(dataset, act, arm, depth) for dataset in ev.learnable_datasets(p.datasets)
+                 for act, arm in DEPTH_ARMS
+                 for nxt in [boundary(ev, dataset, act, arm)[1]] if nxt is not None
+                 for depth in (1, nxt)]
+        if not cells:
+            return BoundaryCheck(what, ev.runs.iloc[:0])
 
-    return ctx.shared("budget_check", build)
+        def make(cell: Cell, lr: float, seed: int) -> RunConfig:
+            return _config(ctx, cell, lr, seed).model_copy(update=update)
+
+        lr = tune(ctx, cells, make)[0] if retune else ev.lr
+        runs, series = run(ctx, [make(c, lr[c], s) for c in cells for s in p.seeds],
+                           metrics=("train_loss",))
+        return BoundaryCheck(what, scored(runs, series))
+
+    return ctx.shared(key, build)
+
+
+def budget_check(ctx: Context) -> BoundaryCheck:
+    """Each arm's boundary trained :data:`BUDGET_FACTOR` times longer, its lr tuned anew at
+    that budget (records as dense relative to the budget, so protocol rule 6 reads the same
+    thirds)."""
+    p = ctx.profile
+    return _boundary_check(ctx, "budget_check", f"{p.steps * BUDGET_FACTOR} steps",
+                           {"steps": p.steps * BUDGET_FACTOR,
+                            "record_every": p.record_every * BUDGET_FACTOR}, retune=True)
+
+
+def width_check(ctx: Context) -> BoundaryCheck:
+    """Each arm's boundary trained at width :data:`WIDE` (the profile's budget and lr)."""
+    return _boundary_check(ctx, "width_check", f"width {WIDE}", {"width": WIDE},
+                           retune=False)
+
+
+#: claim 5's entry arms: saturating activations at standard init pushed by large learning
+#: rates (the essay's route into "vanishing-gradient territory"), at these depths and lrs
+ENTRY_ACTIVATIONS = ("sigmoid", "tanh", "arctan")
+ENTRY_DEPTHS = (4, 8)
+ENTRY_LRS = (0.316, 1.0, 3.16)
+
+
+def entry_runs(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Claim 5's entry arms (:data:`ENTRY_ACTIVATIONS` × :data:`ENTRY_DEPTHS` ×
+    :data:`ENTRY_LRS` × the evaluation and tuning seeds), recorded like the depth sweep;
+    runs and their ``grad_w_norm`` series (computed once per study)."""
+
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        p = ctx.profile
+        configs = [_config(ctx, (d, a, "standard", depth), lr, s)
+                   for d in p.datasets for a in ENTRY_ACTIVATIONS for depth in ENTRY_DEPTHS
+                   for lr in ENTRY_LRS for s in (*p.seeds, *p.tune_seeds)]
+        runs, series = run(ctx, configs, metrics=("grad_w_norm",))
+        return runs.assign(arm=runs["init"].map(arm_of)), series
+
+    return ctx.shared("entry_runs", build)
 
 
 def plateau_table(ctx: Context, ev: DepthEvidence) -> list[tuple[object, ...]]:

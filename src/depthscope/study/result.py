@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Verdict = Literal["holds", "holds with caveats", "does not hold", "inconclusive",
-                  "not evaluated", "failed"]
-VERDICTS: tuple[Verdict, ...] = ("holds", "holds with caveats", "does not hold", "inconclusive",
-                                 "not evaluated", "failed")
+Verdict = Literal["holds", "holds with caveats", "partly holds", "does not hold",
+                  "inconclusive", "not evaluated", "failed"]
+VERDICTS: tuple[Verdict, ...] = ("holds", "holds with caveats", "partly holds", "does not hold",
+                                 "inconclusive", "not evaluated", "failed")
+#: "partly holds": a claim of several parts, some of which hold and some of which do not
+#: (:func:`combined`).
 #: "inconclusive": the evidence's interval straddles the rule's threshold. "not evaluated": an
 #: expected, stated cause (a missing optional dependency or device). "failed": the check
 #: raised; the study then exits non-zero.
@@ -27,6 +29,26 @@ def graded(score: float, holds_from: float, caveats_from: float, text: str,
     if score >= caveats_from:
         return "holds with caveats", text + caveat + "."
     return "does not hold", text + "."
+
+
+def combined(parts: dict[str, Verdict]) -> Verdict:
+    """The verdict of a claim made of the sub-claims ``parts`` (name → verdict): every part
+    holds → ``holds``; every part holds, some with caveats → ``holds with caveats``; some do
+    not hold and some hold (with or without caveats) → ``partly holds``; some do not hold
+    and the others are inconclusive → ``does not hold`` (every decided part is false); else
+    (some part inconclusive, none false) → ``inconclusive``. A part that itself ``partly
+    holds`` counts as one part that holds and one that does not."""
+    found: set[str] = set()
+    for verdict in parts.values():
+        found |= {"holds", "does not hold"} if verdict == "partly holds" else {verdict}
+    true = found & {"holds", "holds with caveats"}
+    if found == {"holds"}:
+        return "holds"  # a single verdict, or all parts alike
+    if found == true:
+        return "holds with caveats"
+    if "does not hold" in found:
+        return "partly holds" if true else "does not hold"
+    return "inconclusive"
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ def _announce(i: int, n: int, result: ClaimResult) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    colour = {"holds": "green", "holds with caveats": "yellow", "does not hold": "red",
+    colour = {"holds": "green", "holds with caveats": "yellow", "partly holds": "dark_orange",
+              "does not hold": "red",
               "inconclusive": "cyan", "failed": "bold red"}.get(result.verdict, "dim")
     Console(stderr=True).print(
         f"[{i}/{n}] claim {escape(result.id)}: [{colour}]{escape(result.verdict)}[/] "

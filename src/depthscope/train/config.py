@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from depthscope.nets.spec import InitName, MLPSpec
 
 Optimizer = Literal["sgd", "momentum", "adam"]
+#: what the read-out's logits z feed: ``softmax`` cross-entropy, or per-class ``sigmoid``
+#: outputs sigma(z) trained on squared error to one-hot targets (``train.ensemble``)
+Output = Literal["softmax", "sigmoid"]
 Status = Literal["finished", "diverged"]
 
 
@@ -33,6 +36,7 @@ class RunConfig(BaseModel):
     sigma_w: float | None = Field(default=None, gt=0)
     sigma_b: float = Field(default=0.0, ge=0)
     readout: Literal["same", "standard"] = "same"
+    output: Output = "softmax"
     optimizer: Optimizer = "sgd"
     lr: float = Field(default=0.01, gt=0)
     momentum: float = Field(default=0.9, ge=0, lt=1)
@@ -59,14 +63,16 @@ class RunConfig(BaseModel):
     def shape_key(self) -> tuple[object, ...]:
         """Runs with equal keys can be trained together in one ensemble batch."""
         return (self.dataset, self.depth, self.width, self.batch_size, self.steps,
-                self.record_every)
+                self.record_every, self.output)
 
     @property
     def run_id(self) -> str:
         """Stable 16-hex-digit id of this config."""
         fields = self.model_dump(mode="json")
-        if fields["readout"] == "same":  # ids of runs stored before the field existed stay
-            del fields["readout"]
+        # ids of runs stored before these fields existed stay
+        for name, default in (("readout", "same"), ("output", "softmax")):
+            if fields[name] == default:
+                del fields[name]
         canonical = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

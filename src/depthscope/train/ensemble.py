@@ -1,9 +1,11 @@
 """Train M deep MLPs of one shape at once: stacked weights, batched matmuls, hand-written backprop.
 
 Member ``m`` computes ``h^l = W^l a^{l-1} + b^l``, ``a^l = phi_m(h^l)`` (l < L), logits
-``h^L``, loss = mean softmax cross-entropy. All members' weights are stacked as
-``W^l`` (M, out, in) and the layer is one ``torch.baddbmm``. Backprop is written out
-(micrograd style, derivative next to the forward): with ``delta^L = (softmax - onehot)/B``,
+``h^L``, loss = mean softmax cross-entropy (``output="sigmoid"``: per-class outputs
+``sigma(h^L)`` and ``1/2 sum_c (sigma(h^L_c) - onehot_c)^2``, mean over the batch). All
+members' weights are stacked as ``W^l`` (M, out, in) and the layer is one ``torch.baddbmm``.
+Backprop is written out (micrograd style, derivative next to the forward): with
+``delta^L = (softmax - onehot)/B`` (sigmoid output: ``(sigma - onehot) sigma (1 - sigma)/B``),
 
     dL/dW^l = delta^l^T a^{l-1},   dL/db^l = sum_batch delta^l,
     delta^{l-1} = (delta^l W^l) * phi'(h^{l-1})          (phi' = Activation.dphi)
@@ -42,7 +44,7 @@ from depthscope.activations import Activation, kernels
 from depthscope.data import Dataset, Split
 from depthscope.errors import DepthscopeError
 from depthscope.nets import build
-from depthscope.train.config import RunConfig, RunResult
+from depthscope.train.config import Output, RunConfig, RunResult
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
 SATURATION = 0.1  # saturated: |phi'| < SATURATION * max |phi'|
@@ -176,7 +178,7 @@ class _Ensemble:
         for s in range(0, len(split), EVAL_CHUNK):
             x, y = split.X[s : s + EVAL_CHUNK], split.y[s : s + EVAL_CHUNK]
             logits = self.forward(x.expand(m, -1, -1))[0]  # (M, n, C)
-            loss, acc, _ = _cross_entropy(logits, y.expand(m, -1))
+            loss, acc, _ = _loss(self.configs[0].output, logits, y.expand(m, -1))
             loss_sum += loss * len(y)
             hits += acc * len(y)
         return loss_sum / len(split), hits / len(split)
@@ -233,12 +235,22 @@ class _Ensemble:
             p.baddbmm_((g.delta * lr).transpose(1, 2), g.a, alpha=-1.0)
 
 
-def _cross_entropy(logits: torch.Tensor, y: torch.Tensor
-                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Mean loss (M,), accuracy (M,) and ``dL/dlogits = (softmax - onehot)/B`` (M, B, C)."""
+def _loss(output: Output, logits: torch.Tensor, y: torch.Tensor
+          ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Mean loss (M,), accuracy (M,) and ``dL/dlogits`` (M, B, C) of ``output``.
+
+    softmax: cross-entropy, ``dL/dz = (softmax(z) - onehot)/B``; sigmoid: ``L = 1/(2B)
+    sum_b sum_c (sigma(z) - onehot)^2``, ``dL/dz = (sigma - onehot) sigma (1 - sigma)/B``.
+    Accuracy: argmax of the logits either way.
+    """
+    acc = (logits.argmax(-1) == y).to(logits.dtype).mean(1)  # (M,)
+    if output == "sigmoid":
+        p = torch.sigmoid(logits)
+        err = p.scatter_add(2, y[..., None], -torch.ones_like(p[..., :1]))  # sigma - onehot
+        loss = 0.5 * err.square().sum(2).mean(1)
+        return loss, acc, err * p * (1 - p) / y.shape[1]
     logp = torch.log_softmax(logits, dim=-1)  # (M, B, C)
     loss = -logp.gather(2, y[..., None]).squeeze(2).mean(1)  # (M,)
-    acc = (logits.argmax(-1) == y).to(logits.dtype).mean(1)  # (M,)
     delta = logp.exp()
     delta.scatter_add_(2, y[..., None], -torch.ones_like(delta[..., :1]))
     return loss, acc, delta / y.shape[1]
@@ -296,7 +308,7 @@ def train_ensemble(
         idx = next(batches).to(device)  # (M, B)
         x, y = data.train.X[idx], data.train.y[idx]  # (M, B, in), (M, B)
         logits, pres, acts = net.forward(x)
-        loss, acc, delta = _cross_entropy(logits, y)  # (M,), (M,), (M, B, C)
+        loss, acc, delta = _loss(first.output, logits, y)  # (M,), (M,), (M, B, C)
         record = step % first.record_every == 0 or step == steps - 1
         outer = net.plain_sgd and not record  # W^l (l >= 1) updated from delta^l and a^l
         gW: list[torch.Tensor | _Outer] = [None] * (depth + 1)  # type: ignore[list-item]

@@ -10,7 +10,7 @@ from depthscope.report.figures import plot
 from depthscope.study import stats
 from depthscope.study.claims import QA, ClaimInfo
 from depthscope.study.context import Context
-from depthscope.study.experiments import depth_sweep
+from depthscope.study.experiments import depth_sweep, entry_runs
 from depthscope.study.result import ClaimResult, Table
 
 if TYPE_CHECKING:
@@ -20,7 +20,11 @@ INFO = ClaimInfo(
     "5", QA,
     "Gradient vanishing is a one-way street: a two-state Markov chain [g ≫ 0] → [g ≈ 0] "
     "in which, once the system reaches g ≈ 0, there is not enough gradient to bring it back.",
-    "From every recorded run of the depth sweep (≥ 2 hidden layers), classify each recorded "
+    "From every recorded run of the depth sweep (≥ 2 hidden layers) and of entry arms built "
+    "to reach g ≈ 0 in training (sigmoid, tanh and arctan at standard init, 4 and 8 hidden "
+    "layers, learning rates 0.316, 1 and 3.16, the essay's route: 'if you make the learning "
+    "rate sufficiently large'; added 2026-12-05 because the sweep's tuned runs almost never "
+    "enter the state), classify each recorded "
     "step as vanished when the first layer's weight gradient ||dL/dW^1|| is below 1e-3 of a "
     "healthy reference: the median ||dL/dW^1|| at step 0 of the same net (data set, "
     "activation, depth) at critical init. A run vanished at step 0 is 'vanished from the "
@@ -140,8 +144,11 @@ def first_layer_ratios(runs: pd.DataFrame, series: pd.DataFrame
 
 
 def check(ctx: Context) -> ClaimResult:
-    ev = depth_sweep(ctx)
-    ratios = first_layer_ratios(ev.runs, ev.series)
+    import pandas as pd
+
+    ev, (extra, extra_series) = depth_sweep(ctx), entry_runs(ctx)
+    ratios = first_layer_ratios(pd.concat([ev.runs, extra]), pd.concat([ev.series,
+                                                                          extra_series]))
     chains = {run_id: states(r) for run_id, (_, r) in ratios.items()}
     kinds = {run_id: kind(c) for run_id, c in chains.items()}
     entered = [after_entry(c) for run_id, c in chains.items() if kinds[run_id] == ENTERED]

@@ -21,6 +21,7 @@ from depthscope.study.claims import ESSAY, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import (
     BUDGET_FACTOR,
+    WIDE,
     DepthEvidence,
     arm_depths,
     arm_init,
@@ -28,9 +29,12 @@ from depthscope.study.experiments import (
     budget_check,
     critical_point,
     depth_sweep,
+    output_sweep,
     plateau_table,
+    width_check,
 )
-from depthscope.study.result import ClaimResult, Figure, Table
+from depthscope.study.protocol import depth_bounds
+from depthscope.study.result import ClaimResult, Figure, Table, combined
 from depthscope.study.stats import Interval
 
 METHOD = (
@@ -46,7 +50,10 @@ METHOD = (
     "is trainable when 2·correct ≥ chance + ref in test counts (ref: median of the depth-1 "
     "net of the same activation and init); the trainable depth is the deepest depth where at "
     "least half of the seeds train, with a 95 % bootstrap interval over seeds (the smaller "
-    "over the learnable data sets). Theory's trainable depth 6·xi_c is shown beside it."
+    "over the learnable data sets). A run that fails while its training loss still falls "
+    "(rule of 2026-12-05: the mean recorded loss of the last third of training more than "
+    "5 % below the middle third's) is censored, not failed: the interval's upper end counts "
+    "it as trainable (its 'reach'). Theory's trainable depth 6·xi_c is shown beside it."
 )
 INFO_8 = ClaimInfo(
     "8", ESSAY,
@@ -56,13 +63,18 @@ INFO_9 = ClaimInfo(
     "9", ESSAY,
     "Softsign trains up to about four hidden layers; logsig remains useful through eight or "
     "more (both with careful initialisation).", METHOD)
+METHOD_10 = (
+    " Claim 10 also trains logmin and the logarithmic semisigmoid in the same sweep, and ReLU "
+    "and softplus at He's init with sigmoid outputs (per-class sigma(z), squared error to "
+    "one-hot targets: the read-out whose slope multiplies every gradient), tuned and "
+    "evaluated by the same protocol with the same evaluation seeds.")
 INFO_10 = ClaimInfo(
     "10", ESSAY,
     "ReLU (ramp) and softplus solve both gradient problems; a sigmoid on the output layer "
-    "only does not bring them back.", METHOD)
+    "only does not bring them back; logmin and the logarithmic semisigmoid are well-behaved "
+    "too (\"use any of these instead\").", METHOD + METHOD_10)
 
 LIMIT_8 = 2  # "more than two hidden layers"
-FINITE_WIDTH = 0.5  # depth/width above which finite-width fluctuations matter (Hanin 2018)
 TOLERANCE_9 = math.sqrt(2.0)  # "about": within a factor √2, the same for every activation
 CLAIMED_9 = {"softsign": (4 / TOLERANCE_9, 4 * TOLERANCE_9),  # "about four"
              "logsig": (8 / TOLERANCE_9, math.inf)}  # "eight or more"
@@ -81,26 +93,49 @@ RULE_10 = ("With D the deepest depth tried for the arm: holds if the trainable d
            "fails below D (upper end < D) for one of them; does not hold if one of them fails "
            "below D under both inits; otherwise inconclusive.")
 
+RECTIFIERS = ("relu", "softplus")
+LOGARITHMIC = ("logmin", "log_semisigmoid")
+#: the most a sigmoid read-out may cost: one step of the doubling depth grid (its resolution)
+OUTPUT_STEPS = 1
+RULE_10_PARTS = (
+    " Parts (rule of 2026-12-05, before its first run): (i) ReLU and softplus by the rule "
+    "above; (ii) logmin and the logarithmic semisigmoid by the same rule; (iii) the sigmoid "
+    "read-out: per activation (ReLU, softplus; He init), the depth-grid steps lost by "
+    "sigmoid outputs against softmax outputs (trainable depth's grid index, 0 layers = one "
+    "below the first), with a paired bootstrap over the shared evaluation seeds (the worse "
+    f"over data sets); an activation passes if the interval's upper end ≤ {OUTPUT_STEPS} "
+    f"step, fails if its lower end > {OUTPUT_STEPS}; the part holds if both pass, does not "
+    "hold if one fails, else inconclusive. The claim: every part holds → holds; all hold, "
+    "some with caveats → holds with caveats; some do not hold and some hold → partly holds; "
+    "some do not hold and the rest are inconclusive → does not hold; otherwise "
+    "inconclusive.")
 
-RULE_BUDGET = (f" Budget check (claims 8-10, rule of 2026-12-05, before its first run): each "
-               f"arm's depth-1 net and the grid depth after its trainable depth are trained "
-               f"{BUDGET_FACTOR}× longer at the same lr with the evaluation seeds; the rule is "
-               "applied again with those depths, and a verdict that changes is "
-               "'inconclusive', with both.")
+RULE_CHECKS = (
+    f" Boundary checks (claims 8-10; rules of 2026-12-05): each arm's depth-1 net and the grid "
+    f"depth after its trainable depth are re-run with the evaluation seeds (a) {BUDGET_FACTOR}× "
+    "longer, at an lr tuned anew by rule 1 at that budget, and (b) at width "
+    f"{WIDE} at the sweep's lr; the rule is applied again with each, and a verdict that "
+    "changes in either is 'inconclusive', with every verdict named. (The budget check's first "
+    "version kept the 200-step lr; it was revised to re-tune after its first run, which "
+    "showed that lr deciding He-ReLU at depth 32. The width check was fixed before its "
+    "first run.)")
 
 
-def budget_verdict(verdict: str, why: str, longer: tuple[str, str], moved: Sequence[str],
-                   steps: int, longer_steps: int) -> tuple[str, str]:
-    """:data:`RULE_BUDGET`: ``(verdict, why)`` at the profile's budget against the verdict
-    ``longer`` with the boundaries trained longer; ``moved`` names the depths that moved."""
-    what = ", ".join(moved) if moved else "no trainable depth moves"
-    if longer[0] != verdict:
-        return "inconclusive", (
-            f"the verdict moves with the training budget: '{verdict}' at {steps} steps, "
-            f"'{longer[0]}' with each arm's boundary trained {longer_steps} steps ({what}). "
-            f"At {steps} steps: {why}")
-    return verdict, why + (f" Budget check: with each arm's boundary trained {longer_steps} "
-                           f"steps the verdict stays ({what}).")
+def robust_verdict(verdict: str, why: str, base: str,
+                   others: dict[str, tuple[str, Sequence[str]]]) -> tuple[str, str]:
+    """:data:`RULE_CHECKS`: ``(verdict, why)`` in the profile's setting ``base`` against
+    the verdict in each other setting (``others``: setting → (verdict, the depths that
+    moved))."""
+    def moved(depths: Sequence[str]) -> str:
+        return ", ".join(depths) if depths else "no trainable depth moves"
+
+    if any(v != verdict for v, _ in others.values()):
+        changes = "; ".join(f"'{v}' with each arm's boundary at {setting} ({moved(d)})"
+                            for setting, (v, d) in others.items())
+        return "inconclusive", (f"the verdict moves with the setting: '{verdict}' at {base}; "
+                                f"{changes}. At {base}: {why}")
+    return verdict, why + "".join(f" With each arm's boundary at {setting} the verdict stays "
+                                  f"({moved(d)})." for setting, (_, d) in others.items())
 
 
 def _side(iv: Interval, limit: float) -> str:
@@ -139,10 +174,9 @@ def decide_9(crit: dict[str, Interval], std: dict[str, Interval]) -> tuple[str, 
 
 
 def decide_10(std: dict[str, Interval], crit: dict[str, Interval], deepest_std: int,
-              deepest_crit: int, output_slope: float) -> tuple[str, str]:
-    """:data:`RULE_10` on ReLU's and softplus's intervals."""
-    tail = (f" A sigmoid read-out adds one factor of at most {output_slope:g} to every "
-            "gradient, whatever the depth, so it cannot compound.")
+              deepest_crit: int) -> tuple[str, str]:
+    """:data:`RULE_10` on two activations' intervals (ReLU's and softplus's, or logmin's and
+    the logarithmic semisigmoid's)."""
     text = "; ".join(f"{a}: standard {std[a].text()}, critical (He) {crit[a].text()}"
                      for a in std)
     reach_std = {a: iv.low >= deepest_std for a, iv in std.items()}
@@ -150,15 +184,50 @@ def decide_10(std: dict[str, Interval], crit: dict[str, Interval], deepest_std: 
     reach_crit = {a: iv.low >= deepest_crit for a, iv in crit.items()}
     fail_crit = {a: iv.high < deepest_crit for a, iv in crit.items()}
     if all(reach_std.values()):
-        return "holds", f"both train at every depth tried ({text})." + tail
+        return "holds", f"both train at every depth tried ({text})."
     if all(reach_crit.values()) and any(fail_std.values()):
         return "holds with caveats", (
-            f"only with the critical (He) initialisation do both train at every depth tried "
-            f"({text}); initialisation matters for rectifiers too, contrary to the essay."
-            + tail)
+            f"only with the critical initialisation do both train at every depth tried "
+            f"({text}); initialisation matters for them too, contrary to the essay.")
     if any(fail_std[a] and fail_crit[a] for a in std):
         return "does not hold", f"one fails below the deepest depth under both inits ({text})."
-    return "inconclusive", f"the intervals do not decide ({text})." + tail
+    return "inconclusive", f"the intervals do not decide ({text})."
+
+
+def decide_output(lost: dict[str, Interval]) -> tuple[str, str]:
+    """:data:`RULE_10_PARTS` (iii) on the depth-grid steps lost by sigmoid outputs."""
+    passes = {a: iv.high <= OUTPUT_STEPS for a, iv in lost.items()}
+    fails = {a: iv.low > OUTPUT_STEPS for a, iv in lost.items()}
+    text = "; ".join(f"{a}: {iv.text()} grid steps lost" for a, iv in lost.items())
+    if all(passes.values()):
+        return "holds", (f"sigmoid outputs cost at most {OUTPUT_STEPS} doubling of trainable "
+                         f"depth ({text}).")
+    if any(fails.values()):
+        worse = ", ".join(a for a, f in fails.items() if f)
+        return "does not hold", f"sigmoid outputs cost {worse} more than {OUTPUT_STEPS} " \
+            f"doubling of trainable depth ({text})."
+    return "inconclusive", f"the intervals do not decide ({text})."
+
+
+def grid_steps_lost(base: DepthEvidence, other: DepthEvidence, datasets: Sequence[str],
+                    act: str, arm: str) -> Interval:
+    """Depth-grid steps of trainable depth lost from ``base`` to ``other`` (the larger over
+    ``datasets``), with a paired bootstrap: the same resampled seeds on both sides."""
+    sides = []
+    for d in datasets:
+        mine, depths, seeds = base.states(d, act, arm)
+        theirs, _, _ = other.states(d, act, arm)
+        sides.append((mine, theirs, depths, seeds))
+
+    def index(depths: tuple[int, ...], depth: int) -> int:
+        return depths.index(depth) if depth else -1
+
+    def lost(*idx: np.ndarray) -> float:
+        return max(index(depths, depth_bounds(*mine(i), depths)[0])
+                   - index(depths, depth_bounds(*theirs(i), depths)[0])
+                   for (mine, theirs, depths, _), i in zip(sides, idx, strict=True))
+
+    return stats.bootstrap([s[3] for s in sides], lost)
 
 
 @lru_cache(maxsize=64)
@@ -228,21 +297,25 @@ def _figure(ctx: Context, name: str, acts: Sequence[str], ev: DepthEvidence) -> 
 def _tables(ctx: Context, acts: Sequence[str], found: dict[str, dict[str, Interval]]
             ) -> list[Table]:
     ev = depth_sweep(ctx)
-    used = ", ".join(learnable_datasets(ctx, ev))
+    datasets = learnable_datasets(ctx, ev)
+    used = ", ".join(datasets)
     rows = []
     for arm in ("standard", "critical"):
         for act in acts:
             iv = found[arm][act]
+            reach = ev.depth_finding(datasets, act, arm).reach
             sigma_w, sigma_b, note = critical_point(act)
             init = ("U[±1/√n]" if arm == "standard" else
                     f"N(0, {sigma_w:.4g}²/n), sigma_b = {sigma_b:.3g}" + (" (He)" if note else ""))
             deepest = max(arm_depths(ctx, arm))
-            rows.append((act, arm, init, int(iv.estimate), f"{iv.low:g}–{iv.high:g}",
+            rows.append((act, arm, init, int(iv.estimate), reach, f"{iv.low:g}–{iv.high:g}",
                          deepest, f"{deepest / ctx.profile.width:.3g}",
                          _theory_text(act, arm)))
-    main = Table(f"Trainable depth on {used or 'no learnable data set'} (deepest depth where "
-                 "≥ half the evaluation seeds train) with its 95 % bootstrap interval",
-                 ("activation", "arm", "init", "trainable depth", "95 % CI", "deepest tried",
+    main = Table(f"Trainable depth on {used} (deepest depth where "
+                 "≥ half the evaluation seeds train), its reach (censored runs, still "
+                 "learning at the end, counted as trainable) and the 95 % interval from both",
+                 ("activation", "arm", "init", "trainable depth", "reach", "95 % CI",
+                  "deepest tried",
                   "deepest / width", "theory 6·xi_c"), tuple(rows))
     plateau = Table(
         "Protocol check per depth-1 cell: the chosen learning rate, the grid tried, whether it "
@@ -271,55 +344,62 @@ def _check(ctx: Context, info: ClaimInfo, acts: tuple[str, ...], figure: str, ru
            key_of: Callable[[dict[str, dict[str, Interval]]], str]) -> ClaimResult:
     ev = depth_sweep(ctx)
     used = learnable_datasets(ctx, ev)
-    found = {arm: intervals(ctx, acts, arm) for arm in ("standard", "critical")}
-    tables = _tables(ctx, acts, found)
     figs = [_figure(ctx, figure, acts, ev)]
     if not used:
         return info.result("not evaluated", "no data set was learnable at this budget "
                            "(protocol rule 4: the best depth-1 net must close half of the gap "
-                           "from chance to 100 %).", figures=figs, tables=tables, rule=rule)
+                           "from chance to 100 %).", figures=figs, rule=rule)
+    found = {arm: intervals(ctx, acts, arm) for arm in ("standard", "critical")}
+    tables = _tables(ctx, acts, found)
     verdict, why = decide(found["standard"], found["critical"])
-    budget = budget_check(ctx)
-    longer = {arm: {a: budget.depth_interval(ev, used, a, arm) for a in acts} for arm in found}
-    moved = [f"{a} {arm} {found[arm][a].estimate:g} → {longer[arm][a].estimate:g}"
-             for arm in found for a in acts
-             if longer[arm][a].estimate != found[arm][a].estimate]
-    verdict, why = budget_verdict(verdict, why, decide(longer["standard"], longer["critical"]),
-                                  moved, ctx.profile.steps, budget.steps)
-    tables.append(_budget_table(ctx, ev, used, acts, found, longer, budget.steps))
-    ratio = max(arm_depths(ctx, "critical")) / ctx.profile.width
-    if ratio > FINITE_WIDTH:
-        why += (f" Finite width: the deepest nets have depth/width = {ratio:.3g} > "
-                f"{FINITE_WIDTH:g}, where the mean-field picture no longer describes single "
-                "nets (the spread of log ‖J‖² across He-ReLU nets grows like depth/width: SD ≈ "
-                "1.0 at width 32, depth 32), so depths near the top of the grid are limited "
-                "by width as well as by the activation.")
+    others, ivs = {}, {f"{a} {arm}": found[arm][a].to_json() for arm in found for a in acts}
+    checked = {}
+    for check in (budget_check(ctx), width_check(ctx)):
+        again = {arm: {a: check.depth_interval(ev, used, a, arm) for a in acts}
+                 for arm in found}
+        moved = [f"{a} {arm} {found[arm][a].estimate:g} → {again[arm][a].estimate:g}"
+                 for arm in found for a in acts
+                 if again[arm][a].estimate != found[arm][a].estimate]
+        others[check.what] = (decide(again["standard"], again["critical"])[0], moved)
+        checked[check.what] = again
+        ivs |= {f"{a} {arm}, {check.what} at the boundary": again[arm][a].to_json()
+                for arm in found for a in acts}
+    p = ctx.profile
+    verdict, why = robust_verdict(verdict, why, f"{p.steps} steps, width {p.width}", others)
+    tables.append(_checks_table(ctx, ev, used, acts, found, checked))
     notes = sorted({critical_point(a)[2] for a in acts} - {""})
     if notes:
         why += " Note: " + "; ".join(notes) + "."
-    ivs = {f"{a} {arm}": found[arm][a].to_json() for arm in found for a in acts}
-    ivs |= {f"{a} {arm}, {budget.steps} steps at the boundary": longer[arm][a].to_json()
-            for arm in found for a in acts}
-    return info.result(verdict, why, figures=figs, tables=tables, rule=rule + RULE_BUDGET,
+    return info.result(verdict, why, figures=figs, tables=tables, rule=rule + RULE_CHECKS,
                        key=key_of(found), intervals=ivs)
 
 
-def _budget_table(ctx: Context, ev: DepthEvidence, used: Sequence[str], acts: Sequence[str],
-                  found: dict[str, dict[str, Interval]], longer: dict[str, dict[str, Interval]],
-                  steps: int) -> Table:
+def _checks_table(ctx: Context, ev: DepthEvidence, used: Sequence[str], acts: Sequence[str],
+                  found: dict[str, dict[str, Interval]],
+                  checked: dict[str, dict[str, dict[str, Interval]]]) -> Table:
+    p = ctx.profile
     rows = []
     for arm in found:
         for act in acts:
             nxt = [boundary(ev, d, act, arm)[1] for d in used]
-            base, long = found[arm][act], longer[arm][act]
-            rows.append((act, arm, base.estimate, f"{base.low:g}–{base.high:g}",
-                         ", ".join("—" if n is None else str(n) for n in nxt), long.estimate,
-                         f"{long.low:g}–{long.high:g}"))
-    return Table(f"Trainable depth against the training budget: at {ctx.profile.steps} steps, "
-                 f"and with the next depth of the grid (and the depth-1 reference) trained "
-                 f"{steps} steps (— : nothing to re-run, the depth is 0 or the grid's deepest)",
-                 ("activation", "arm", f"depth, {ctx.profile.steps} steps", "95 % CI",
-                  "next depth re-run", f"depth, {steps} steps", "95 % CI"), tuple(rows))
+            row: list[object] = [act, arm, found[arm][act].estimate,
+                                 _range(found[arm][act]),
+                                 ", ".join("—" if n is None else str(n) for n in nxt)]
+            for again in checked.values():
+                row += [again[arm][act].estimate, _range(again[arm][act])]
+            rows.append(tuple(row))
+    columns = [f"depth, {p.steps} steps, width {p.width}", "95 % CI", "next depth re-run"]
+    for what in checked:
+        columns += [f"depth, {what}", "95 % CI"]
+    return Table(f"Trainable depth against the training budget and the width: at "
+                 f"{p.steps} steps and width {p.width}, and with the next depth of the grid "
+                 f"(and the depth-1 reference) re-run at {' and at '.join(checked)} (— : "
+                 "nothing to re-run, the depth is 0 or the grid's deepest)",
+                 ("activation", "arm", *columns), tuple(rows))
+
+
+def _range(iv: Interval) -> str:
+    return f"{iv.low:g}–{iv.high:g}"
 
 
 def _key(found: dict[str, dict[str, Interval]], arm: str, acts: Sequence[str]) -> str:
@@ -340,14 +420,47 @@ def check_9(ctx: Context) -> ClaimResult:
 
 
 def check_10(ctx: Context) -> ClaimResult:
-    def decide(std: dict[str, Interval], crit: dict[str, Interval]) -> tuple[str, str]:
-        return decide_10(std, crit, max(arm_depths(ctx, "standard")),
-                         max(arm_depths(ctx, "critical")), get("sigmoid").meta.max_slope)
+    deepest = max(arm_depths(ctx, "standard")), max(arm_depths(ctx, "critical"))
+    names = {RECTIFIERS: "ReLU and softplus",
+             LOGARITHMIC: "logmin and the logarithmic semisigmoid"}
 
-    acts = ("relu", "softplus")
-    return _check(ctx, INFO_10, acts, "claim10_depth", RULE_10, decide,
-                  lambda f: "trainable depth: " + _key(f, "standard", acts) + "; "
-                  + _key(f, "critical", acts))
+    def parts(std: dict[str, Interval], crit: dict[str, Interval]
+              ) -> dict[str, tuple[str, str]]:
+        return {name: decide_10({a: std[a] for a in acts}, {a: crit[a] for a in acts},
+                                *deepest) for acts, name in names.items()}
+
+    def decide(std: dict[str, Interval], crit: dict[str, Interval]) -> tuple[str, str]:
+        found = parts(std, crit)
+        return (combined({k: v[0] for k, v in found.items()}),  # type: ignore[misc]
+                " ".join(f"{k} — {v[0]}: {v[1]}" for k, v in found.items()))
+
+    acts = RECTIFIERS + LOGARITHMIC
+    result = _check(ctx, INFO_10, acts, "claim10_depth", RULE_10 + RULE_10_PARTS, decide,
+                    lambda f: "trainable depth: " + _key(f, "standard", acts) + "; "
+                    + _key(f, "critical", acts))
+    used = learnable_datasets(ctx, depth_sweep(ctx))
+    if not used:
+        return result
+    base, sig = depth_sweep(ctx), output_sweep(ctx)
+    lost = {a: grid_steps_lost(base, sig, used, a, "critical") for a in RECTIFIERS}
+    verdict, why = decide_output(lost)
+    result.verdict = combined({"first parts": result.verdict, "read-out": verdict})
+    result.why += f" Sigmoid read-out — {verdict}: {why}"
+    rows = []
+    for a in RECTIFIERS:
+        soft, sigm = (e.depth_finding(used, a, "critical") for e in (base, sig))
+        rows.append((a, soft.depth, soft.reach, _range(soft.interval), sigm.depth, sigm.reach,
+                     _range(sigm.interval), lost[a].estimate, _range(lost[a])))
+        result.intervals[f"{a} critical, sigmoid outputs"] = sigm.interval.to_json()
+        result.intervals[f"{a}: grid steps lost to sigmoid outputs"] = lost[a].to_json()
+    result.tables.append(Table(
+        "Sigmoid read-out (He init): trainable depth with softmax and with sigmoid outputs "
+        "(each at its own tuned lr, the same evaluation seeds) and the depth-grid steps lost "
+        "(paired bootstrap over seeds, on the trainable depths; reach: censored runs counted "
+        "as trainable)",
+        ("activation", "depth, softmax", "reach", "95 % CI", "depth, sigmoid", "reach",
+         "95 % CI", "grid steps lost", "95 % CI"), tuple(rows)))
+    return result
 
 
 CHECKS = ((INFO_8, check_8), (INFO_9, check_9), (INFO_10, check_10))
