@@ -1,36 +1,30 @@
 """Glorot & Bengio 2010, Table 1 design: 5 hidden layers, standard vs normalised init.
 
 Each configuration's test error is the mean over evaluation seeds at the lr chosen by the
-study's protocol (rule 1, plain SGD); its standard error combines the spread over seeds and
-the test set's own sampling error::
-
-    SE² = s²_seeds / S + e (1 - e) / n        (e the mean error as a fraction, n test examples)
-
-A comparison is a difference of errors ``d`` with ``SE_d² = sum of its terms' SE²``
-(independent errors; the shared test set makes this conservative) and the normal 95 %
-interval ``d ± 1.96 SE_d``.
+study's protocol (rule 1, plain SGD). Every configuration is trained with the same seeds
+(the same minibatch order) and scored on the same test examples, so comparisons are
+*paired*: a finding is a difference of mean errors ``d`` whose 95 % interval is the
+percentile bootstrap over seeds with one resample of seed indices shared by every
+configuration (Efron & Tibshirani 1993, ch. 13; the per-seed differences carry the pairing).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from depthscope.report.figures import plot
-from depthscope.study import protocol
+from depthscope.study import protocol, stats
 from depthscope.study.claims import PAPERS, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import correct_counts, run, tune
 from depthscope.study.result import ClaimResult, Figure, Table
-from depthscope.study.stats import LEVEL, Interval
+from depthscope.study.stats import Interval
 from depthscope.train.config import RunConfig
 
-Z95 = float(scipy_stats.norm.ppf(0.5 + LEVEL / 2))  # two-sided normal quantile (1.96)
 #: (label in the table, activation, init)
 CONFIGS = (("Softsign", "softsign", "glorot_standard"),
            ("Softsign N", "softsign", "glorot_normalized"),
@@ -54,11 +48,15 @@ COMPARISONS = (
 RULE = (
     "Per learnable data set (protocol rule 4), each finding is a difference of test errors "
     "that the paper finds positive: Sigmoid − the worst other configuration; Tanh − Tanh N; "
-    "(Tanh − Tanh N) − (Softsign − Softsign N). With its 95 % interval d ± 1.96·SE_d: "
-    "reproduced if the interval lies above 0, contradicted if below 0, unresolved if it "
-    "contains 0 (one rule for all three). holds: all reproduced; does not hold: any "
-    "contradicted; holds with caveats: some reproduced, none contradicted; inconclusive: "
-    "none resolved. The first learnable data set in the profile's order decides."
+    "(Tanh − Tanh N) − (Softsign − Softsign N). With its 95 % paired bootstrap interval "
+    "over seeds (revised 2026-12-05 from an unpaired normal interval that added each "
+    "configuration's test-set sampling error, although all share one test set): reproduced "
+    "if the interval lies above 0, contradicted if below 0, unresolved if it contains 0 (one "
+    "rule for all three); a finding with a configuration that did not start (its error "
+    "interval reaches the error of guessing the commonest class) is unresolved. holds: all "
+    "reproduced; does not hold: any contradicted; holds with caveats: some reproduced, none "
+    "contradicted; inconclusive: none resolved. The first learnable data set in the "
+    "profile's order decides."
 )
 INFO = ClaimInfo(
     "glorot", PAPERS + ": Glorot & Bengio 2010, Table 1",
@@ -68,7 +66,7 @@ INFO = ClaimInfo(
     "Their design scaled down: 5 hidden layers (narrower than their 1000 units), softmax "
     "read-out, plain SGD with the lr chosen by the study's protocol (tuning seeds, "
     "validation split, grid extended at its edges), biases 0; test error = mean over "
-    "evaluation seeds with its standard error (seeds and test-set sampling); Shapeset-3×2 "
+    "evaluation seeds, compared paired over seeds (same seeds, same test set); Shapeset-3×2 "
     "(regenerated) and digits standing in for MNIST. Beside it, their Table 1 and the "
     "per-layer profiles at initialisation (their Figs 6-7).",
 )
@@ -85,27 +83,42 @@ def _config(ctx: Context, cell: Cell, lr: float, seed: int) -> RunConfig:
                      record_every=p.glorot_steps, optimizer="sgd", lr=lr, seed=seed)
 
 
-def test_error(correct: np.ndarray, n: int) -> tuple[float, float]:
-    """Mean test error (%) over seeds of ``correct`` counts out of ``n``, and its SE (%)
-    (the module's formula: seeds' spread and test-set sampling)."""
-    errors = 1.0 - np.asarray(correct, float) / n
-    mean = float(errors.mean())
-    seeds = float(errors.std(ddof=1)) ** 2 / errors.size if errors.size > 1 else 0.0
-    return 100.0 * mean, 100.0 * math.sqrt(seeds + mean * (1.0 - mean) / n)
+def seed_errors(correct: np.ndarray, n: int) -> np.ndarray:
+    """Test error (%) per seed from ``correct`` counts out of ``n``."""
+    return 100.0 * (1.0 - np.asarray(correct, float) / n)
 
 
-def comparisons(err: Mapping[str, tuple[float, float]]) -> list[tuple[str, Interval]]:
-    """Each finding of :data:`COMPARISONS` as ``d`` with its normal 95 % interval, from
-    ``label -> (error %, SE %)``."""
+def error_interval(errors: np.ndarray) -> Interval:
+    """Mean test error (%) over seeds with its percentile bootstrap interval."""
+    e = np.asarray(errors, float)
+    if e.size < 2:
+        return Interval(float(e.mean()), float(e.mean()), float(e.mean()))
+    return stats.bootstrap([e.size], lambda idx: float(e[idx].mean()))
+
+
+def _differences(errors: Mapping[str, np.ndarray], idx: np.ndarray) -> list[float]:
+    """Every finding of :data:`COMPARISONS` on the seeds ``idx`` (the worst other
+    configuration chosen on those seeds)."""
+    mean = {k: float(v[idx].mean()) for k, v in errors.items()}
     others = [label for label, _, _ in CONFIGS if label != "Sigmoid"]
-    named = {**err, "worst other": err[max(others, key=lambda k: err[k][0])]}
-    out = []
-    for name, plus, minus in COMPARISONS:
-        # (rounded at 1e-10 points: equal errors give 0, not float noise such as 8.9e-16)
-        d = round(sum(named[k][0] for k in plus) - sum(named[k][0] for k in minus), 10)
-        se = math.sqrt(sum(named[k][1] ** 2 for k in (*plus, *minus)))
-        out.append((name, Interval(d, d - Z95 * se, d + Z95 * se)))
-    return out
+    mean["worst other"] = mean[max(others, key=lambda k: mean[k])]
+    # (rounded at 1e-10 points: equal errors give 0, not float noise such as 8.9e-16)
+    return [round(sum(mean[k] for k in plus) - sum(mean[k] for k in minus), 10)
+            for _, plus, minus in COMPARISONS]
+
+
+def comparisons(errors: Mapping[str, np.ndarray]) -> list[tuple[str, Interval]]:
+    """Each finding of :data:`COMPARISONS` as ``d`` with its paired 95 % bootstrap interval,
+    from ``label -> per-seed test error (%)`` (the same seeds, in the same order, for every
+    label)."""
+    seeds = len(next(iter(errors.values())))
+    full = _differences(errors, np.arange(seeds))
+    if seeds < 2:
+        return [(name, Interval(d, d, d)) for (name, _, _), d in zip(COMPARISONS, full,
+                                                                     strict=True)]
+    draws = stats.distribution([seeds], lambda idx: _differences(errors, idx))
+    return [(name, stats.interval(d, draws[i]))
+            for i, ((name, _, _), d) in enumerate(zip(COMPARISONS, full, strict=True))]
 
 
 def outcome(iv: Interval) -> str:
@@ -118,16 +131,29 @@ def outcome(iv: Interval) -> str:
     return "unresolved"
 
 
-def not_started(err: Mapping[str, tuple[float, float]], chance_error: float) -> list[str]:
+def not_started(err: Mapping[str, Interval], chance_error: float) -> list[str]:
     """Configurations whose error is not surely below always guessing the commonest class
-    (``error + 1.96 SE`` reaches the chance error): a comparison with them measures "did not
-    start", not how well they train."""
-    return [label for label, (e, se) in err.items() if e + Z95 * se >= chance_error]
+    (the upper end of its interval reaches the chance error): a comparison with them
+    measures "did not start", not how well they train."""
+    return [label for label, iv in err.items() if iv.high >= chance_error]
 
 
-def decide(found: list[tuple[str, Interval]], dataset: str) -> tuple[str, str]:
-    """The verdict of :data:`RULE` on one data set's comparisons."""
-    results = {name: outcome(iv) for name, iv in found}
+DID_NOT_START = "unresolved (a configuration did not start)"
+
+
+def outcomes(found: list[tuple[str, Interval]], stuck: Sequence[str] = ()) -> dict[str, str]:
+    """Each finding's :func:`outcome`; one that involves a configuration in ``stuck``
+    (:func:`not_started`; "the worst other" may be any) is unresolved whatever its
+    interval."""
+    terms = {name: (*plus, *minus) for name, plus, minus in COMPARISONS}
+    return {name: DID_NOT_START if any(k in stuck for k in terms[name])
+            or (name == "sigmoid is worst" and stuck) else outcome(iv) for name, iv in found}
+
+
+def decide(found: list[tuple[str, Interval]], dataset: str, stuck: Sequence[str] = ()
+           ) -> tuple[str, str]:
+    """The verdict of :data:`RULE` on one data set's comparisons (:func:`outcomes`)."""
+    results = outcomes(found, stuck)
     text = f"on {dataset}: " + "; ".join(
         f"{name}: {results[name]} (difference {iv.text(2)} points)" for name, iv in found)
     values = set(results.values())
@@ -137,7 +163,7 @@ def decide(found: list[tuple[str, Interval]], dataset: str) -> tuple[str, str]:
         return "holds", text + "."
     if "reproduced" in values:
         return "holds with caveats", text + "."
-    return "inconclusive", text + "."
+    return "inconclusive", text + "."  # unresolved, or a configuration did not start
 
 
 def check(ctx: Context) -> ClaimResult:
@@ -151,55 +177,62 @@ def check(ctx: Context) -> ClaimResult:
     label_of = {(act, init): label for label, act, init in CONFIGS}
     runs["label"] = [label_of[(a, i)] for a, i in zip(runs["activation"], runs["init"],
                                                        strict=True)]
-    err: dict[str, dict[str, tuple[float, float]]] = {}
+    err: dict[str, dict[str, Interval]] = {}
+    found: dict[str, list[tuple[str, Interval]]] = {}
     learnable, chance_err = [], {}
     for dataset in p.glorot_datasets:
-        sel = runs[runs["dataset"] == dataset]
+        sel = runs[runs["dataset"] == dataset].sort_values("seed")
         n, chance = int(sel["test_examples"].iloc[0]), int(sel["test_chance_hits"].iloc[0])
         chance_err[dataset] = 100.0 * (1 - chance / n)
         counts = {label: g["correct"].to_numpy() for label, g in sel.groupby("label")}
-        err[dataset] = {label: test_error(c, n) for label, c in counts.items()}
+        errors = {label: seed_errors(c, n) for label, c in counts.items()}
+        err[dataset] = {label: error_interval(e) for label, e in errors.items()}
+        found[dataset] = comparisons(errors)
         if protocol.learnable(max(map(protocol.twice_median, counts.values())), chance, n):
             learnable.append(dataset)
-    found = {d: comparisons(err[d]) for d in p.glorot_datasets}
     not_learned = [d for d in p.glorot_datasets if d not in learnable]
+    stuck = {d: not_started(err[d], chance_err[d]) for d in p.glorot_datasets}
+    result = {d: outcomes(found[d], stuck[d]) for d in p.glorot_datasets}
     note = "".join(
-        f" {d}: not learnable at this scale (best error {min(v[0] for v in err[d].values()):.1f}"
+        f" {d}: not learnable at this scale (best error "
+        f"{min(v.estimate for v in err[d].values()):.1f}"
         f" % against {chance_err[d]:.1f} % for always guessing the commonest class), so the "
         "paper's result there is not reproduced and no verdict is drawn from it; its "
         "differences, shown not used: " + ", ".join(
-            f"{name} {outcome(iv)} ({iv.text(2)})" for name, iv in found[d]) + "."
+            f"{name} {result[d][name]} ({iv.text(2)})" for name, iv in found[d]) + "."
         for d in not_learned)
     if learnable:
         main = learnable[0]
-        verdict, why = decide(found[main], main)
-        resolvable = min(iv.high - iv.estimate for _, iv in found[main])
+        verdict, why = decide(found[main], main, stuck[main])
+        resolvable = min(iv.high - iv.low for _, iv in found[main]) / 2
         why += (f" The smallest difference this design resolves on {main} is about "
-                f"{resolvable:.2g} points (1.96·SE_d).")
-        stuck = not_started(err[main], chance_err[main])
-        if stuck:
+                f"{resolvable:.2g} points (the narrowest paired interval's half-width).")
+        if stuck[main]:
             why += (f" Not better than guessing the commonest class ({chance_err[main]:.1f} % "
-                    f"error) on {main}: {', '.join(stuck)} — the comparisons with "
-                    f"{'it' if len(stuck) == 1 else 'them'} measure a net that did not start.")
+                    f"error) on {main}: {', '.join(stuck[main])} — the comparisons with "
+                    f"{'it' if len(stuck[main]) == 1 else 'them'} measure a net that did not "
+                    "start.")
         why += note
     else:
         main = p.glorot_datasets[0]
         verdict, why = "not evaluated", "no data set was learnable at this scale." + note
     rows = tuple((label, d, lr[(d, label)], ", ".join(f"{v:.3g}" for v in grid[(d, label)]),
-                  "yes" if edge[(d, label)] else "no", *err[d][label], PAPER[label][d])
+                  "yes" if edge[(d, label)] else "no", err[d][label].estimate,
+                  err[d][label].low, err[d][label].high, PAPER[label][d])
                  for d in p.glorot_datasets for label, _, _ in CONFIGS)
     table = Table(f"Test error (%) with {DEPTH} hidden layers (mean over {len(p.seeds)} seeds, "
-                  "SE of seeds and test set); paper: Glorot & Bengio 2010, Table 1 (our "
-                  "digits stands beside their MNIST)",
+                  "95 % bootstrap interval over seeds); paper: Glorot & Bengio 2010, Table 1 "
+                  "(our digits stands beside their MNIST)",
                   ("configuration", "data set", "chosen lr", "lrs tried", "lr on grid edge",
-                   "test error %", "SE %", "paper %"), rows)
+                   "test error %", "95 % low", "95 % high", "paper %"), rows)
     paper_found = {d: dict((name, iv.estimate) for name, iv in comparisons(
-        {label: (PAPER[label][d], 0.0) for label, _, _ in CONFIGS})) for d in p.glorot_datasets}
+        {label: np.array([PAPER[label][d]]) for label, _, _ in CONFIGS}))
+        for d in p.glorot_datasets}
     compare = Table("The findings as differences of test error (points; > 0 is the paper's "
-                    "direction), 95 % interval ±1.96·SE_d",
+                    "direction), 95 % paired bootstrap interval over seeds",
                     ("data set", "finding", "ours", "95 % low", "95 % high", "outcome",
                      "paper"),
-                    tuple((d, name, iv.estimate, iv.low, iv.high, outcome(iv),
+                    tuple((d, name, iv.estimate, iv.low, iv.high, result[d][name],
                            paper_found[d][name]) for d in p.glorot_datasets
                           for name, iv in found[d]))
     fig = _profiles(ctx, runs, series, main, err)
@@ -210,7 +243,7 @@ def check(ctx: Context) -> ClaimResult:
 
 
 def _profiles(ctx: Context, runs: pd.DataFrame, series: pd.DataFrame, main: str,
-              err: Mapping[str, Mapping[str, tuple[float, float]]]) -> Figure:
+              err: Mapping[str, Mapping[str, Interval]]) -> Figure:
     """Test errors with intervals beside the paper's, and the per-layer profiles at init."""
     first = series[(series["step"] == 0)].merge(runs[["run_id", "label", "dataset"]],
                                                 on="run_id")
@@ -221,13 +254,14 @@ def _profiles(ctx: Context, runs: pd.DataFrame, series: pd.DataFrame, main: str,
         ax = axes[0, 0]
         for i, d in enumerate(ctx.profile.glorot_datasets):
             x = np.arange(len(labels)) + (i - 0.5) * 0.3
-            mean = [err[d][k][0] for k in labels]
-            ax.errorbar(x, mean, yerr=[Z95 * err[d][k][1] for k in labels], fmt="o",
-                        capsize=3, label=f"ours: {d}")
+            mean = np.array([err[d][k].estimate for k in labels])
+            yerr = [mean - [err[d][k].low for k in labels],
+                    np.array([err[d][k].high for k in labels]) - mean]
+            ax.errorbar(x, mean, yerr=yerr, fmt="o", capsize=3, label=f"ours: {d}")
             ax.plot(x, [PAPER[k][d] for k in labels], "x", color=f"C{i}", ms=8,
                     label=f"paper: {'Shapeset' if d == 'shapeset' else 'MNIST'}")
         ax.set_xticks(range(len(labels)), labels, rotation=30, fontsize=7)
-        ax.set(ylabel="test error % (±1.96 SE)", yscale="log", title="Table 1")
+        ax.set(ylabel="test error % (95 % CI)", yscale="log", title="Table 1")
         ax.legend(fontsize=6)
         for ax, metric, name in ((axes[0, 1], "act_std", "std of activations φ(h^l)"),
                                  (axes[0, 2], "grad_h_norm", "‖dL/dh^l‖ (back-propagated)")):
@@ -241,7 +275,7 @@ def _profiles(ctx: Context, runs: pd.DataFrame, series: pd.DataFrame, main: str,
         axes[0, 1].legend(fontsize=6)
 
     return plot("glorot_profiles",
-                "Left: test error per configuration (mean over seeds, 95 % normal interval) "
+                "Left: test error per configuration (mean over seeds, 95 % bootstrap interval) "
                 "with the paper's Table 1 (crosses; our digits beside their MNIST). Middle "
                 "and right (cf. their Figs 6-7, which show histograms of the same "
                 "quantities): at initialisation, per hidden layer, the median over seeds of "
