@@ -41,9 +41,14 @@ def test_every_claim_has_a_verdict_and_a_reason(study: tuple[Path, dict]) -> Non
             assert (out / "figures" / f"{name}.png").stat().st_size > 1000
             assert (out / "figures" / f"{name}.svg").exists()
     assert verdicts["setup"]["profile"] == "test"
+    # the test profile says plainly that it supports no conclusion, on the page too
+    assert "support no conclusion" in verdicts["setup"]["caveat"]
+    assert "support no conclusion" in (out / "report.html").read_text()
     by_id = {c["id"]: c for c in verdicts["claims"]}
+    for claim in verdicts["claims"]:  # every claim shows its rule and when it was fixed
+        assert claim["rule"], claim["id"]
+        assert claim["rule_fixed"].startswith("fixed "), claim["id"]
     for key in ("5", "7", "8", "9", "10", "13"):  # the training and timing verdicts
-        assert by_id[key]["rule"], key
         # claim 5 has no interval to give when no run vanished (then it is inconclusive)
         assert by_id[key]["intervals"] or (key, by_id[key]["verdict"]) == ("5", "inconclusive")
         for interval in by_id[key]["intervals"].values():

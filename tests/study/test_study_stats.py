@@ -42,6 +42,23 @@ def test_sides() -> None:
     assert iv.text() == "4 [95 % CI 2–8]"
 
 
+@pytest.mark.parametrize(("value", "text"), [
+    (0.6584789, "0.658"), (3.0, "3"), (0.9998, "0.9998"), (0.99995, "0.99995"),
+    (1.00000000000003, "1 + 3.0e-14"), (0.99999999, "1 − 1.0e-08"), (1234.5, "1234.5"),
+    (float("nan"), "nan"), (float("-inf"), "−∞"),
+])
+def test_a_number_never_prints_as_an_integer_it_is_not(value: float, text: str) -> None:
+    assert stats.number_text(value) == text
+
+
+def test_interval_text_never_contradicts_the_interval() -> None:
+    # 0.99995 with 3 digits would read "1 [95 % CI 1–1]"
+    assert stats.Interval(0.99995, 0.9998, 1.0).text() == "0.99995 [95 % CI 0.9998–1]"
+    # an estimate just above its interval's upper end is printed above it
+    assert stats.Interval(1.0105, 0.968, 1.0102).text() == "1.0105 [95 % CI 0.968–1.0102]"
+    assert stats.Interval(0.0146, 0.0041, 0.0286).text() == "0.0146 [95 % CI 0.0041–0.0286]"
+
+
 def test_distribution_of_several_numbers_uses_the_same_resamples() -> None:
     values = np.array([1.0, 4.0, 9.0, 16.0, 25.0])
     both = stats.distribution([5], lambda i: (values[i].mean(), values[i].max()), resamples=50)

@@ -32,7 +32,7 @@ def test_claim2() -> None:
     ok = ("a", 0.658, 0.6585, True)
     bad = ("b", 2.0, 3.0, False)
     assert c02_thresholds.decide([ok, ok])[0] == "holds"
-    assert c02_thresholds.decide([ok, bad])[0] == "holds with caveats"
+    assert c02_thresholds.decide([ok, bad])[0] == "partly holds"
     assert c02_thresholds.decide([bad, bad, ok])[0] == "does not hold"
     assert c02_thresholds.decide([])[0] == "not evaluated"
 
@@ -168,7 +168,7 @@ def test_claim9_symmetric_windows() -> None:
     d9 = c08_10_depth.decide_9
     std = {"softsign": iv(2), "logsig": iv(2)}
     assert d9({"softsign": iv(4), "logsig": iv(8, 8, 16)}, std)[0] == "holds"
-    assert d9({"softsign": iv(32), "logsig": iv(8)}, std)[0] == "holds with caveats"
+    assert d9({"softsign": iv(32), "logsig": iv(8)}, std)[0] == "partly holds"
     assert d9({"softsign": iv(32), "logsig": iv(2)}, std)[0] == "does not hold"
     assert d9({"softsign": iv(4, 4, 8), "logsig": iv(8)}, std)[0] == "inconclusive"
     # the same gap from the claim (factor 2) fails for both activations alike
@@ -243,7 +243,7 @@ def test_claim11_tail_classes() -> None:
     assert c11_tails.classify(2.0, 2.0) == "subexponential"
     truth = dict(c11_tails.ESSAY_SAYS)
     assert c11_tails.decide(truth)[0] == "holds"
-    assert c11_tails.decide({**truth, "arctan": "subexponential"})[0] == "holds with caveats"
+    assert c11_tails.decide({**truth, "arctan": "subexponential"})[0] == "partly holds"
     assert c11_tails.decide({**truth, "arctan": "subexponential",
                              "tanh": "subexponential"})[0] == "does not hold"
 
@@ -251,7 +251,7 @@ def test_claim11_tail_classes() -> None:
 def test_claim12() -> None:
     errors = {"a": 1e-9, "b": 1e-9, "c": 0.5}
     assert c12_formulas.decide({"a": 0.0}, 0.0179, 0.018)[0] == "holds"
-    assert c12_formulas.decide(errors, 0.0179, 0.018)[0] == "holds with caveats"
+    assert c12_formulas.decide(errors, 0.0179, 0.018)[0] == "partly holds"
     assert c12_formulas.decide({"a": 1.0}, 0.0179, 0.018)[0] == "does not hold"
     x = np.linspace(0.5, 3, 7)
     assert np.allclose(c12_formulas.finite_difference("softsign", x), 1 / (1 + x) ** 2,
@@ -272,3 +272,24 @@ def test_claim13_ratio_is_paired_within_rounds() -> None:
     times = {"a": list(1.2 * load), "b": list(load)}
     ratio = c13_speed.ratio_interval(times, "a", "b")
     assert (ratio.estimate, ratio.low, ratio.high) == pytest.approx((1.2, 1.2, 1.2))
+
+
+def test_every_claim_has_a_rule_and_a_changelog_entry(tmp_path) -> None:
+    """Every claim shows its rule, and the report says 'before its first run' only where the
+    changelog of rules says so."""
+    from depthscope.report.html import render_report
+    from depthscope.study.claims import all_claims
+    from depthscope.study.result import ClaimResult
+    from depthscope.study.rules import LOG, provenance
+
+    ids = [c.info.id for c in all_claims()]
+    assert set(ids) == set(LOG)
+    results = [ClaimResult(i, "s", "c", "m", "holds", "why", rule=f"rule of {i}") for i in ids]
+    page = render_report(results, title="t", setup={})
+    for i in ids:
+        label = provenance(i).label
+        assert f"Rule ({label})" in page
+        assert ("before its first run" in label) == (LOG[i].before_runs is True)
+    assert "fixed before the runs" not in page
+    assert "Changelog of rules" in page
+    assert provenance("nonexistent").before_runs is None

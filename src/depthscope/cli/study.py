@@ -62,14 +62,16 @@ def register(app: typer.Typer) -> None:
         from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title="depthscope study: verdicts")
-        for column in ("claim", "verdict", "why"):
+        setup = paths["setup"]
+        if setup.get("caveat"):
+            console.print(f"[bold red]{escape(setup['caveat'])}[/]")
+        table = Table(title="depthscope study: verdicts (reasons in the report)")
+        for column in ("claim", "verdict", "key number (95 % interval)"):
             table.add_column(column, overflow="fold")
         for r in results:
-            table.add_row(escape(r.id), escape(r.verdict), escape(r.why))
+            table.add_row(escape(f"{r.id}: {r.claim}"), escape(r.verdict), escape(r.key))
         console.print(table)
         console.print(f"report: {escape(str(paths['report']))}", highlight=False)
-        setup = paths["setup"]
         console.print(f"study time: {setup['wall time (s)']:.0f} s on {escape(setup['CPU'])} "
                       f"({escape(setup['CPU capability (torch)'])}; training: "
                       f"{escape(setup['training'])})", highlight=False, soft_wrap=True)

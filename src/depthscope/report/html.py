@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 
 from depthscope.study.result import VERDICTS, ClaimResult, Table
+from depthscope.study.rules import provenance
+from depthscope.study.stats import number_text
 
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -29,6 +31,7 @@ figcaption{font-size:.9em;color:#444}
 .v-partly-holds{background:#ffe3c2}
 .v-does-not-hold{background:#ffd6d6} .v-not-evaluated{background:#e4e4e4}
 .v-inconclusive{background:#d8e8ff} .v-failed{background:#c00;color:#fff}
+.caveat{background:#ffd6d6;padding:.5em;font-weight:bold}
 details{margin:.6em 0} summary{cursor:pointer;font-style:italic}
 .meta{color:#555;font-size:.9em} dt{font-weight:bold;margin-top:.5em} dd{margin-left:1.2em}
 """
@@ -41,17 +44,9 @@ def fmt(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "∞" if value > 0 else "−∞"
-        if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+        if math.isfinite(value) and value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
             return f"{value:.3e}"
-        digits = 4
-        while digits < 15 and value != round(value) and float(f"{value:.{digits}g}") == round(
-                value):  # never print 0.99999999 as "1": rounding must not contradict a claim
-            digits += 1
-        return f"{value:.{digits}g}"
+        return number_text(value, 4)  # never "1" for 0.99999999, nor 15 digits
     if value is None:
         return "—"
     return str(value)
@@ -93,8 +88,8 @@ def _section(result: ClaimResult) -> str:
         f"<dt>Claim</dt><dd>{html.escape(result.claim)}</dd>",
         f"<dt>Method</dt><dd>{html.escape(result.method)}</dd>",
         f"<dt>Verdict</dt><dd>{_verdict(result.verdict)} {html.escape(result.why)}</dd>",
-        *([f"<dt>Rule (fixed before the runs)</dt><dd>{html.escape(result.rule)}</dd>"]
-          if result.rule else []),
+        *([f"<dt>Rule ({html.escape(provenance(result.id).label)})</dt>"
+           f"<dd>{html.escape(result.rule)}</dd>"] if result.rule else []),
         "</dl>",
     ]
     for fig in result.figures:
@@ -130,6 +125,15 @@ def _summary(results: Sequence[ClaimResult]) -> str:
     )
 
 
+def _changelog(results: Sequence[ClaimResult]) -> str:
+    """The changelog of rules (:mod:`depthscope.study.rules`) of the claims on the page."""
+    rows = tuple((r.id, provenance(r.id).fixed, provenance(r.id).label.split(", ", 1)[1],
+                  provenance(r.id).history) for r in results if r.rule)
+    return _table(Table("Changelog of rules: when each claim's rule was fixed, and whether "
+                        "that was before the runs it decides", ("claim", "fixed", "when",
+                                                                 "history"), rows))
+
+
 def render_report(
     results: Sequence[ClaimResult], *, title: str, setup: Mapping[str, object]
 ) -> str:
@@ -142,7 +146,11 @@ def render_report(
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>{_summary(results)}"
+        f"<h1>{html.escape(title)}</h1>"
+        + (f'<p class="caveat">{html.escape(str(setup["caveat"]))}</p>'
+           if setup.get("caveat") else "")
+        + f"{_summary(results)}"
         f'<h2>Set-up</h2><table id="setup"><tbody>{setup_rows}</tbody></table>'
+        f"{_changelog(results)}"
         f"{body}</body></html>\n"
     )

@@ -18,6 +18,8 @@ class Profile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
+    #: said first on the report page and in the terminal (empty: nothing to say)
+    caveat: str = ""
     # Trainable-depth experiments (claims 5, 8-10) ---------------------------------------
     # (protocol: depthscope.study.protocol; the first depth must be 1, the reference net)
     datasets: tuple[str, ...] = ("digits",)
@@ -71,6 +73,9 @@ class Profile(BaseModel):
 PROFILES: dict[str, Profile] = {
     "test": Profile(
         name="test",
+        caveat="The 'test' profile exercises the code on tiny runs in seconds: its verdicts "
+               "and numbers support no conclusion. Run the 'quick' or 'full' profile for "
+               "evidence.",
         datasets=("digits",),
         data_size=300,
         depths=(1, 2, 4, 8),

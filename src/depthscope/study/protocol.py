@@ -1,6 +1,9 @@
 """The training protocol of the study's depth claims: learning-rate selection and trainability.
 
-Written down before any run (and printed in the report beside each verdict):
+Printed in the report beside each verdict. Rules 1-5 since 2026-12-02 (f131c98; whether
+before the first run is not recorded), rule 1's tie-break revised on 2026-12-05 after runs
+showed near ties deciding the grid step, rule 6 written on 2026-12-05 before its first run
+(:mod:`depthscope.study.rules` keeps each claim's changelog):
 
 1. **Learning rate.** For each cell (data set, activation, init, depth) the lr is chosen from a
    log grid (factor √10) on the *validation* split of separate tuning seeds: the *smallest* lr

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from depthscope.study.rules import provenance
+
 Verdict = Literal["holds", "holds with caveats", "partly holds", "does not hold",
                   "inconclusive", "not evaluated", "failed"]
 VERDICTS: tuple[Verdict, ...] = ("holds", "holds with caveats", "partly holds", "does not hold",
@@ -107,6 +109,7 @@ class ClaimResult:
             "verdict": self.verdict,
             "why": self.why,
             "rule": self.rule,
+            "rule_fixed": provenance(self.id).label if self.rule else "",
             "key": self.key,
             "intervals": self.intervals,
             "numbers": self.numbers,

@@ -68,6 +68,7 @@ def setup_table(ctx: Context, seconds: float) -> dict[str, object]:
     p = ctx.profile
     workers = "Ray" if ctx.executor == "ray" else f"{ctx.workers or default_workers()} processes"
     return {
+        **({"caveat": p.caveat} if p.caveat else {}),
         "profile": p.name,
         "depthscope version": __version__,
         "git commit": git_sha() or "unknown",

@@ -12,6 +12,7 @@ A verdict is drawn only when the interval lies on one side of the claim's thresh
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,21 +36,56 @@ class Interval:
     level: float = LEVEL
 
     def text(self, digits: int = 3) -> str:
-        """``"4 [95 % CI 2–8]"`` with ``digits`` significant digits."""
-        f = _fmt(digits)
-        return f"{f(self.estimate)} [{round(100 * self.level)} % CI {f(self.low)}–{f(self.high)}]"
+        """``"4 [95 % CI 2–8]"`` with ``digits`` significant digits (:func:`number_text`),
+        more (up to :data:`MAX_DIGITS`) where fewer would put the printed estimate outside
+        the printed interval."""
+        for d in range(digits, MAX_DIGITS + 1):
+            est, low, high = (number_text(v, d) for v in (self.estimate, self.low, self.high))
+            if _same_side(self.low, self.estimate, low, est) and \
+                    _same_side(self.estimate, self.high, est, high):
+                break
+        return f"{est} [{round(100 * self.level)} % CI {low}–{high}]"
 
     def to_json(self) -> dict[str, float]:
         return {"estimate": self.estimate, "low": self.low, "high": self.high,
                 "level": self.level}
 
 
-def _fmt(digits: int) -> Callable[[float], str]:
-    def f(v: float) -> str:
-        if float(v).is_integer() and abs(v) < 1e6:
-            return str(int(v))
-        return f"{v:.{digits}g}"
-    return f
+MAX_DIGITS = 6  # the most significant digits a number is printed with
+
+
+def number_text(v: float, digits: int = 3) -> str:
+    """``v`` with ``digits`` significant digits, more (up to :data:`MAX_DIGITS`) where fewer
+    would print a non-integer as an integer ("1" for 0.9998); one that still looks like an
+    integer is printed as that integer and its deviation ("1 − 2.0e-14"). Integers print as
+    integers, ``nan`` and ``±∞`` as such."""
+    v = float(v)
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("∞" if v > 0 else "−∞")
+    if v.is_integer() and abs(v) < 1e6:
+        return str(int(v))
+    for d in range(digits, MAX_DIGITS + 1):
+        text = f"{v:.{d}g}"
+        if not float(text).is_integer():
+            return text
+    whole = round(v)
+    return f"{whole} {'+' if v > whole else '−'} {abs(v - whole):.1e}"
+
+
+def _same_side(a: float, b: float, a_text: str, b_text: str) -> bool:
+    """The printed ``a_text ≤ b_text`` when ``a ≤ b``, and ``a_text > b_text`` when ``a > b``
+    (an estimate outside its interval is printed outside it)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return True
+    return (_value(a_text) <= _value(b_text)) == (a <= b)
+
+
+def _value(text: str) -> float:
+    if " " in text:  # "1 − 2.0e-14"
+        whole, sign, dev = text.split(" ")
+        return float(whole) + (1 if sign == "+" else -1) * float(dev)
+    return {"∞": math.inf, "−∞": -math.inf}.get(text, float(text) if text != "nan" else
+                                                  math.nan)
 
 
 def distribution(sizes: Sequence[int], statistic: Callable[..., float | Sequence[float]], *,

@@ -20,6 +20,10 @@ INFO = ClaimInfo(
 SCALES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 
 
+RULE = ("Holds if tanh' < 1 everywhere on the grid away from 0 and sup |phi'| of tanh(n·x) "
+        "equals n to 1e-9 for every n tried; otherwise does not hold.")
+
+
 def decide(max_away_from_0: float, worst_slope_error: float, tol: float = 1e-9) -> tuple[str, str]:
     """Holds iff tanh' < 1 on the grid away from 0 and sup phi' = n to ``tol`` for every n."""
     ok_tanh = max_away_from_0 < 1.0
@@ -60,7 +64,7 @@ def check(ctx: Context) -> ClaimResult:
                "the dashed line is slope 1.", draw)
     table = Table("Supremum of the slope of tanh(n·x)",
                   ("n", "sup |phi'|", "at x", "|sup − n|"), tuple(rows))
-    return INFO.result(verdict, why, figures=[fig], tables=[table],
+    return INFO.result(verdict, why, figures=[fig], tables=[table], rule=RULE,
                        numbers={"max tanh' with |x| > 5e-5": max_away,
                                 "1 − max tanh'": 1.0 - max_away},
                        key=f"max tanh' away from 0 = 1 − {1.0 - max_away:.1e}; worst |sup φ' − n| "

@@ -20,8 +20,12 @@ INFO = ClaimInfo(
 )
 
 
+RULE = ("Each printed number or formula is reproduced if theory computes it to the printed "
+        "digits. Holds if all are; partly holds if all but one are; does not hold otherwise.")
+
+
 def decide(checks: list[tuple[str, float, float, bool]]) -> tuple[str, str]:
-    """Holds if every printed number is reproduced; with caveats if all but one are."""
+    """:data:`RULE`: holds if every printed number is reproduced; partly if all but one are."""
     failed = [c for c in checks if not c[3]]
     if not checks:
         return "not evaluated", "theory returned no check of the Q&A's numbers."
@@ -29,7 +33,7 @@ def decide(checks: list[tuple[str, float, float, bool]]) -> tuple[str, str]:
         return "holds", f"all {len(checks)} printed numbers and formulas are reproduced."
     text = "; ".join(f"{c[0]}: Q&A {c[1]:g}, computed {c[2]:.6g}" for c in failed)
     if len(failed) == 1:
-        return "holds with caveats", f"{len(checks) - 1} of {len(checks)} reproduced; not: {text}."
+        return "partly holds", f"{len(checks) - 1} of {len(checks)} reproduced; not: {text}."
     return "does not hold", f"{len(failed)} of {len(checks)} not reproduced: {text}."
 
 
@@ -64,5 +68,5 @@ def check(ctx: Context) -> ClaimResult:
                                        "widest interval width (continuous n)":
                                        best.continuous_width}
     held = sum(bool(c[3]) for c in checks)
-    return INFO.result(verdict, why, figures=[fig], tables=[table], numbers=numbers,
+    return INFO.result(verdict, why, figures=[fig], tables=[table], numbers=numbers, rule=RULE,
                        key=f"{held} of {len(checks)} of the Q&A's numbers reproduced (exact)")

@@ -26,6 +26,12 @@ INFO = ClaimInfo(
 VANISH, EXPLODE = 1e-6, 1e6
 
 
+RULE = (f"At the deepest K, for every n > 1: does not hold if some |g| exceeds n^K or if g "
+        f"vanishes (|g| < {VANISH:g}) in fewer than half of the Q&A's i.i.d. samples; holds "
+        "if it vanishes in at least half of them and of the random nets' path products too; "
+        "holds with caveats if only the i.i.d. model vanishes.")
+
+
 def decide(p_vanish_deep: dict[float, float], p_explode_deep: dict[float, float],
            p_vanish_net_deep: dict[float, float], bound_ok: bool) -> tuple[str, str]:
     """Verdict from P(vanish)/P(explode) at the deepest K, keyed by the scale n.
@@ -108,6 +114,6 @@ def check(ctx: Context) -> ClaimResult:
     ci = binomtest(round(p_key * p.mc_samples), p.mc_samples).proportion_ci(method="wilson")
     key = (f"P(g vanishes at K = {ks[-1]}, n = {n_key:g}) = {p_key:.3g} [95 % CI "
            f"{ci.low:.3g}–{ci.high:.3g}] (i.i.d. model, Wilson)")
-    return INFO.result(verdict, why, figures=[fig], tables=[table], key=key,
+    return INFO.result(verdict, why, figures=[fig], tables=[table], key=key, rule=RULE,
                        intervals={"P(vanish)": {"estimate": p_key, "low": ci.low,
                                                 "high": ci.high, "level": 0.95}})

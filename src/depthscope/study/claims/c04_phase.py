@@ -32,6 +32,11 @@ def agreement(predicted: np.ndarray, measured: np.ndarray) -> tuple[float, int]:
     return float(np.mean(np.sign(predicted[clear]) == np.sign(measured[clear]))), int(clear.sum())
 
 
+RULE = ("Scored at the grid points where theory predicts at least a factor 10 either way: "
+        "holds if the sampled nets' sign matches at ≥ 90 % of them, holds with caveats from "
+        "70 %, does not hold below.")
+
+
 def decide(score: float, points: int) -> tuple[str, str]:
     """Holds if the map's sign is right at ≥ 90 % of clear points; caveats from 70 %."""
     if points == 0 or not np.isfinite(score):
@@ -75,6 +80,6 @@ def check(ctx: Context) -> ClaimResult:
                   float(measured.flat[i])) for i in range(0, SW.size, max(1, SW.size // 12)))
     table = Table("Sample of the grid: predicted vs measured log10 gradient ratio",
                   ("sigma_w", "sigma_b", "theory", "sampled nets"), rows)
-    return INFO.result(verdict, why, figures=[fig], tables=[table],
+    return INFO.result(verdict, why, figures=[fig], tables=[table], rule=RULE,
                        numbers={"agreement": score, "clear grid points": points},
                        key=f"theory right at {score:.0%} of {points} clear grid points")

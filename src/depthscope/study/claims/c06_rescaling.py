@@ -24,6 +24,12 @@ EXACT = 1e-9
 CASES = (("sgd", True), ("momentum", True), ("adam", True), ("adam", False))
 
 
+RULE = (f"Train the rescaled and the original net side by side in float64: holds if every "
+        f"optimizer's training path coincides (largest parameter difference ≤ {EXACT:g}) with "
+        "its rescaled hyper-parameters; holds with caveats if Adam coincides only with its eps "
+        "rescaled as well; does not hold if a rescaled path departs.")
+
+
 def decide(diffs: dict[tuple[str, bool], float]) -> tuple[str, str]:
     """Holds if every mapping is exact; with caveats if Adam needs its eps rescaled as well."""
     exact = {k: v <= EXACT for k, v in diffs.items()}
@@ -67,5 +73,5 @@ def check(ctx: Context) -> ClaimResult:
                   ("n", "optimizer", "eps rescaled", "hidden lr factor", "max param diff",
                    "max read-out diff"), tuple(rows))
     worst = max(float(r[4]) for r in rows if r[2])
-    return INFO.result(verdict, why, figures=[fig], tables=[table],
+    return INFO.result(verdict, why, figures=[fig], tables=[table], rule=RULE,
                        key=f"largest parameter difference with rescaled lr (and eps) {worst:.1e}")

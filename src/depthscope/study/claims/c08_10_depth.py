@@ -43,7 +43,7 @@ METHOD = (
     "U[±1/√fan_in] (sigma_w² = 1/3, Glorot & Bengio 2010) — and under critical (edge-of-chaos) "
     "initialisation from theory at sigma_b² = 0.05 (q* > 0; Schoenholz et al. 2017; ReLU-like "
     "activations, which have no edge of chaos there, get Hayou et al.'s point (0, √2), He's "
-    "init), the read-out layer always standard. Protocol, fixed before the runs: the learning "
+    "init), the read-out layer always standard. Protocol (depthscope.study.protocol): the learning "
     "rate of every (data set, activation, init, depth) is chosen on the validation split of "
     "2 tuning seeds from a √10-spaced grid, extended when the best value sits on its edge; 5 "
     "fresh evaluation seeds are then trained at that rate and scored on the test split. A run "
@@ -85,7 +85,7 @@ RULE_8 = (f"For each of sigmoid, tanh, arctan and each init: the trainable depth
 RULE_9 = ("Under the critical (careful) init: softsign's trainable depth interval inside "
           "[4/√2, 4·√2] and logsig's inside [8/√2, ∞) (the same factor √2 of tolerance for "
           "both). Each part holds if its interval lies inside its range, fails if wholly "
-          "outside; holds if both hold, does not hold if both fail, holds with caveats if one "
+          "outside; holds if both hold, does not hold if both fail, partly holds if one "
           "holds and the other fails, otherwise inconclusive.")
 RULE_10 = ("With D the deepest depth tried for the arm: holds if the trainable depth's interval "
            "of both ReLU and softplus reaches D (lower end = D) with the standard init; with "
@@ -169,7 +169,7 @@ def decide_9(crit: dict[str, Interval], std: dict[str, Interval]) -> tuple[str, 
     if values == {"outside"}:
         return "does not hold", text + "."
     if values == {"inside", "outside"}:
-        return "holds with caveats", text + " — one part holds, the other does not."
+        return "partly holds", text + " — one part holds, the other does not."
     return "inconclusive", text + " — an interval crosses its claimed range."
 
 

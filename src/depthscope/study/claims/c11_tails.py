@@ -36,14 +36,19 @@ def classify(p1: float, p2: float) -> str:
     return "exponential" if p2 > 1.5 * p1 else "subexponential"
 
 
+RULE = ("Each activation's tail class (exponential or subexponential, from the local "
+        "power exponent of its slope far out) against the essay's: holds if all match, "
+        "partly holds if all but one do, does not hold otherwise.")
+
+
 def decide(measured: dict[str, str]) -> tuple[str, str]:
-    """Holds if every class matches the essay; with caveats if all but one match."""
+    """:data:`RULE`: holds if every class matches the essay; partly if all but one do."""
     wrong = [n for n, c in measured.items() if c != ESSAY_SAYS[n]]
     if not wrong:
         return "holds", "every measured tail class matches the essay."
     text = ", ".join(f"{n} is {measured[n]}, not {ESSAY_SAYS[n]}" for n in wrong)
     if len(wrong) == 1:
-        return "holds with caveats", f"all but one match: {text}."
+        return "partly holds", f"all but one match: {text}."
     return "does not hold", f"{len(wrong)} mismatches: {text}."
 
 
@@ -71,5 +76,5 @@ def check(ctx: Context) -> ClaimResult:
                   ("activation", "essay says", f"p(x={X1:g})", f"p(x={X2:g})", "measured",
                    "metadata"), tuple(rows))
     matches = sum(r[1] == r[4] for r in rows)
-    return INFO.result(verdict, why, figures=[fig], tables=[table],
+    return INFO.result(verdict, why, figures=[fig], tables=[table], rule=RULE,
                        key=f"{matches} of {len(rows)} tail classes as the essay says")
