@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from depthscope.study import experiments
 from depthscope.study.claims import (
     c01_slopes,
     c02_thresholds,
@@ -135,12 +136,15 @@ def test_claim7() -> None:
     assert abs(props["f(1)"] - 1) < 1e-4
     assert props[c07_lecun.SLOPE] == pytest.approx(1.7159 * 2 / 3)
     assert 0.8 < props[c07_lecun.STD] < 0.9  # sqrt(E f(z)^2) ~ 0.866, checked by quadrature
-    d = iv(32)
-    assert c07_lecun.decide(props, iv(0.02, 0.01, 0.03), d, d)[0] == "holds"
-    assert c07_lecun.decide(props, iv(-0.02, -0.03, 0.0), d, d)[0] == "holds with caveats"
+    d, up, zero = iv(32), iv(0.02, 0.01, 0.03), iv(0.0, -0.01, 0.01)
+    assert c07_lecun.decide(props, up, d, d, up, zero)[0] == "holds"
+    # better, but tanh with its weights x1.144 does as well: the weight scale's gain
+    assert c07_lecun.decide(props, up, d, d, zero, up)[0] == "holds with caveats"
+    assert c07_lecun.decide(props, iv(-0.02, -0.03, 0.0), d, d, zero, zero)[0] == \
+        "does not hold"
     # a tie at the grid's ceiling (32 = 32) is not "trains better": the accuracy gain decides
-    assert c07_lecun.decide(props, iv(0.0, -0.01, 0.01), d, d)[0] == "inconclusive"
-    assert c07_lecun.decide({**props, "f(1)": 1.2}, iv(0.02, 0.01, 0.03), d, d)[0] \
+    assert c07_lecun.decide(props, zero, d, d, zero, zero)[0] == "inconclusive"
+    assert c07_lecun.decide({**props, "f(1)": 1.2}, up, d, d, up, zero)[0] \
         == "does not hold"
 
 
@@ -232,6 +236,35 @@ def test_combined_verdict_of_sub_claims() -> None:
     assert combined({"a": "partly holds", "b": "holds"}) == "partly holds"
     assert combined({"a": "partly holds", "b": "inconclusive"}) == "partly holds"
     assert combined({"a": "does not hold"}) == "does not hold"
+
+
+def test_claim7_lecun_tanh_is_tanh_with_weights_scaled_per_layer() -> None:
+    """1.7159·tanh(2x/3) nets compute exactly what tanh nets compute with the first layer's
+    weights and biases ×2/3, the hidden ones' weights ×1.7159·2/3 (biases ×2/3) and the
+    read-out's weights ×1.7159 (float64, to rounding)."""
+    import torch
+
+    from depthscope.nets import build
+    from depthscope.train import RunConfig
+
+    a, b = 1.7159, 2 / 3
+    cfg = RunConfig(activation="lecun_tanh", init="lecun", depth=4, width=16, sigma_b=0.3)
+    lecun = build(cfg.mlp_spec(10, 3), seed=5, dtype=torch.float64)
+    plain = build(cfg.model_copy(update={"activation": "tanh"}).mlp_spec(10, 3), seed=6,
+                  dtype=torch.float64)
+    src = [m for m in lecun if isinstance(m, torch.nn.Linear)]
+    dst = [m for m in plain if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for j, (s, t) in enumerate(zip(src, dst, strict=True)):
+            weight = b if j == 0 else (a if j == len(src) - 1 else a * b)
+            t.weight.copy_(weight * s.weight)
+            t.bias.copy_(s.bias * (1.0 if j == len(src) - 1 else b))
+    x = torch.randn(64, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(plain(x), lecun(x), rtol=1e-12, atol=1e-12)
+    # the study's third arm scales the same LeCun draw by the hidden layers' factor
+    assert pytest.approx(a * b) == experiments.LECUN_GAIN
+    assert experiments.arm_of("gaussian", a * b) == "lecun_gain"
+    assert experiments.arm_of("gaussian", 1.327) == "critical"
 
 
 def test_claim11_tail_classes() -> None:

@@ -27,7 +27,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STANDARD, CRITICAL, LECUN, HE = "glorot_standard", "critical", "lecun", "he"
-ARMS = ("standard", "critical", "lecun")  # the depth sweep's inits, by arm name
+ARMS = ("standard", "critical", "lecun", "lecun_gain")  # the depth sweep's inits, by arm name
+#: LeCun's tanh 1.7159·tanh(2x/3) has slope 1.7159·2/3 at 0: plain tanh under LeCun's init
+#: with every weight scaled by it has the same signal propagation in the hidden layers
+#: (claim 7's "lecun_gain" arm)
+LECUN_GAIN = 1.7159 * 2 / 3
 #: Schoenholz et al. 2017's bias variance: the edge of chaos with q* > 0 for odd activations
 CRITICAL_SIGMA_B = math.sqrt(0.05)
 MAX_BATCH = 256  # members per ensemble: a whole depth's cells of one stage fit in one or two
@@ -36,7 +40,7 @@ DEPTH_ACTIVATIONS = ("sigmoid", "tanh", "arctan", "softsign", "logsig", "relu", 
 #: (activation, arm) of the depth sweep: every essay activation under both inits, and tanh vs
 #: LeCun's tanh under LeCun's init (claim 7)
 DEPTH_ARMS = (*((a, arm) for arm in ("standard", "critical") for a in DEPTH_ACTIVATIONS),
-              ("tanh", "lecun"), ("lecun_tanh", "lecun"))
+              ("tanh", "lecun"), ("lecun_tanh", "lecun"), ("tanh", "lecun_gain"))
 #: claim 10's read-out half: ReLU and softplus at their critical (He) init, sigmoid outputs
 OUTPUT_ARMS = (("relu", "critical"), ("softplus", "critical"))
 
@@ -88,6 +92,8 @@ def arm_init(act: str, arm: str) -> dict[str, Any]:
         return {"init": STANDARD}
     if arm == "lecun":
         return {"init": LECUN}
+    if arm == "lecun_gain":  # LeCun's N(0, 1/fan_in) draw, every weight times LECUN_GAIN
+        return {"init": "gaussian", "sigma_w": LECUN_GAIN}
     if arm == "critical":
         sigma_w, sigma_b, _ = critical_point(act)
         return {"init": "gaussian", "sigma_w": sigma_w, "sigma_b": sigma_b,
@@ -95,9 +101,19 @@ def arm_init(act: str, arm: str) -> dict[str, Any]:
     raise ValueError(f"unknown arm {arm!r}")
 
 
-def arm_of(init: str) -> str:
-    """The arm name of a stored run's init."""
+def arm_of(init: str, sigma_w: float | None) -> str:
+    """The arm name of a stored run's init (a Gaussian init at :data:`LECUN_GAIN` is the
+    ``lecun_gain`` arm; no critical point of the swept activations is that value)."""
+    if init == "gaussian" and sigma_w is not None and math.isclose(sigma_w, LECUN_GAIN):
+        return "lecun_gain"
     return {STANDARD: "standard", LECUN: "lecun", "gaussian": "critical"}[init]
+
+
+def arms_of(runs: pd.DataFrame) -> list[str]:
+    """:func:`arm_of` for every stored run."""
+    sigma = runs["sigma_w"] if "sigma_w" in runs else [None] * len(runs)
+    return [arm_of(i, None if s is None or s != s else float(s))
+            for i, s in zip(runs["init"], sigma, strict=True)]
 
 
 Cell = tuple[str, str, str, int]  # (dataset, activation, arm, depth)
@@ -250,7 +266,7 @@ def converged(runs: pd.DataFrame, series: pd.DataFrame) -> pd.Series:
 def scored(runs: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     """Stored runs with their ``arm`` name, protocol rule 2's ``correct`` counts and rule 6's
     ``converged`` flag (from their ``train_loss`` series)."""
-    return runs.assign(arm=runs["init"].map(arm_of), correct=correct_counts(runs),
+    return runs.assign(arm=arms_of(runs), correct=correct_counts(runs),
                        converged=converged(runs, series))
 
 
@@ -377,7 +393,7 @@ def _boundary_check(ctx: Context, key: str, what: str, update: dict[str, int],
     def build() -> BoundaryCheck:
         p, ev = ctx.profile, depth_sweep(ctx)
         cells = [(dataset, act, arm, depth) for dataset in ev.learnable_datasets(p.datasets)
-                 for act, arm in DEPTH_ARMS
+                 for act, arm in DEPTH_ARMS if arm in ("standard", "critical")  # claims 8-10
                  for nxt in [boundary(ev, dataset, act, arm)[1]] if nxt is not None
                  for depth in (1, nxt)]
         if not cells:
@@ -428,7 +444,7 @@ def entry_runs(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
                    for d in p.datasets for a in ENTRY_ACTIVATIONS for depth in ENTRY_DEPTHS
                    for lr in ENTRY_LRS for s in (*p.seeds, *p.tune_seeds)]
         runs, series = run(ctx, configs, metrics=("grad_w_norm",))
-        return runs.assign(arm=runs["init"].map(arm_of)), series
+        return runs.assign(arm=arms_of(runs)), series
 
     return ctx.shared("entry_runs", build)
 
