@@ -36,7 +36,11 @@ LOG: dict[str, RuleLog] = {
     "1": RuleLog("2026-12-05", False, _WRITTEN_DOWN + "."),
     "2": RuleLog("2026-12-05", False, _WRITTEN_DOWN + "; 'all but one reproduced' now "
                  "reads 'partly holds' (it read 'holds with caveats')."),
-    "3": RuleLog("2026-12-05", False, _WRITTEN_DOWN + "."),
+    "3": RuleLog("2026-12-05", False,
+                 "Until 2026-12-05 decided on the Q&A's i.i.d. model (in code since "
+                 "2026-11-23); replaced that day, after a referee showed the real nets' "
+                 "gradient growing, by a rule on the real nets' ||J t|| (vanish and explode "
+                 "parts), written before its first run but after that evidence."),
     "4": RuleLog("2026-12-05", False, _WRITTEN_DOWN + " (thresholds 90 % and 70 % of clear "
                  "points, in code since 2026-11-23)."),
     "5": RuleLog("2026-12-05 (1e7e209)", True,
@@ -46,8 +50,13 @@ LOG: dict[str, RuleLog] = {
                  "after that run showed 1 of 410 runs entering the state: the evidence "
                  "changed, not the rule."),
     "6": RuleLog("2026-12-05", False, _WRITTEN_DOWN + "."),
-    "7": RuleLog("2026-12-02 (f131c98)", None,
-                 "Stated properties and a training gain with its interval since 2026-12-02."),
+    "7": RuleLog("2026-12-05 (1ab6391)", True,
+                 "Stated properties and a training gain with its interval since 2026-12-02 "
+                 "(the code then read 'no better' as 'holds with caveats', the rule as 'does "
+                 "not hold'; now as the rule). On 2026-12-05, after a referee showed the "
+                 "activation confounded with the weight scale, the gain is paired over seeds "
+                 "and the activation's own part decides 'holds' against 'with caveats'; "
+                 "written before the run of its third arm."),
     "8": RuleLog("2026-12-02 (f131c98)", None,
                  "The interval rule since 2026-12-02; the boundary checks (5× steps, width "
                  "128) of 2026-12-05 were written before their first run, except that the "
