@@ -24,3 +24,14 @@ def test_forward_backward_returns_the_input_gradient() -> None:
     g = torch.tensor([3.0, 5.0])
     (grad,) = forward_backward(torch.relu, x, g)()
     assert grad.tolist() == pytest.approx([0.0, 5.0])
+
+
+def test_synchronized_is_the_step_itself_on_cpu() -> None:
+    import torch
+
+    from depthscope.activations.timing import synchronized
+
+    def step() -> int:
+        return 3
+
+    assert synchronized(step, torch.device("cpu")) is step

@@ -22,7 +22,7 @@ def _intervals(**changes: tuple[float, float, float]) -> dict[str, Interval]:
 
 
 def test_only_orthogonal_tanh_isometric_holds() -> None:
-    verdict, why = decide(_intervals(), PREDICTED)
+    verdict, why = decide(_intervals(), PREDICTED, 128)
     assert verdict == "holds"
     assert "0.1 [95 % CI 0.08–0.11]" in why
 
@@ -35,14 +35,14 @@ def test_only_orthogonal_tanh_isometric_holds() -> None:
     ("ReLU, orthogonal", (1.0, 0.5, 1.0), "does not hold"),  # the threshold counts as below
 ])
 def test_rule_is_symmetric_about_the_threshold(label, values, verdict) -> None:
-    got, why = decide(_intervals(**{label: values}), PREDICTED)
+    got, why = decide(_intervals(**{label: values}), PREDICTED, 128)
     assert got == verdict
     assert label in why
 
 
 def test_wrong_side_beats_straddling() -> None:
     verdict, _ = decide(_intervals(**{"tanh, orthogonal": (0.9, 0.5, 1.3),
-                                      "tanh, Gaussian": (0.5, 0.2, 0.9)}), PREDICTED)
+                                      "tanh, Gaussian": (0.5, 0.2, 0.9)}), PREDICTED, 128)
     assert verdict == "does not hold"
 
 
@@ -82,3 +82,15 @@ def test_sampled_orthogonal_tanh_is_isometric_as_theory_says() -> None:
     assert theory.variance == pytest.approx(0.005013, rel=1e-3)
     assert emp.variance == pytest.approx(theory.variance, rel=0.3)
     assert emp.mean == pytest.approx(1.0, rel=0.05)
+
+
+def test_finite_width_note_names_the_depths_where_sampling_exceeds_theory() -> None:
+    from depthscope.study.claims.pennington import finite_width_note
+
+    # (case, L, mean th., mean sampled, var theory, var sampled, low, high)
+    rows = [("o", 2, 1, 1, 0.00125, 0.00141, 0.00133, 0.00151),
+            ("o", 8, 1, 1, 0.005, 0.0052, 0.0049, 0.0056),
+            ("o", 128, 1, 1, 0.0802, 0.101, 0.082, 0.111)]
+    note = finite_width_note(rows, "o", 256, 128, 0.0802)
+    assert "excluding it at L = 2, 128 (width 256)" in note
+    assert "near L ≈ 1596" in note  # 128 / 0.0802

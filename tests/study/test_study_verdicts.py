@@ -326,3 +326,14 @@ def test_every_claim_has_a_rule_and_a_changelog_entry(tmp_path) -> None:
     assert "fixed before the runs" not in page
     assert "Changelog of rules" in page
     assert provenance("nonexistent").before_runs is None
+
+
+def test_claim9_ranking_note() -> None:
+    note = c08_10_depth.ranking_note({"standard": {"softsign": iv(8, 4, 8),
+                                                   "logsig": iv(8, 4, 8)},
+                                      "critical": {"softsign": iv(32, 16, 64),
+                                                   "logsig": iv(16, 16, 32)}})
+    assert "the ranking is not reproduced" in note
+    note = c08_10_depth.ranking_note({"critical": {"softsign": iv(4, 2, 4),
+                                                   "logsig": iv(16, 8, 32)}})
+    assert "logsig trains deeper under critical" in note

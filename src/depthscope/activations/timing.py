@@ -22,6 +22,20 @@ def forward_backward(
     return lambda: torch.autograd.grad(f(x), x, g)
 
 
+def synchronized(step: Step, device: torch.device) -> Step:
+    """``step`` followed by waiting for the device (CUDA runs asynchronously: without the
+    wait a timer measures the launch, not the work); on CPU ``step`` itself."""
+    if device.type != "cuda":
+        return step
+
+    def run() -> object:
+        out = step()
+        torch.cuda.synchronize(device)
+        return out
+
+    return run
+
+
 def ratios(
     candidates: dict[str, Step], baseline: Step, reps: int
 ) -> tuple[dict[str, float], dict[str, float]]:

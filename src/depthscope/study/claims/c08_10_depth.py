@@ -413,10 +413,28 @@ def check_8(ctx: Context) -> ClaimResult:
                   + _key(f, "critical", acts))
 
 
+def ranking_note(found: dict[str, dict[str, Interval]]) -> str:
+    """The essay ranks logsig steadier than softsign: what each arm's depths say of that."""
+    parts, deeper = [], []
+    for arm, ivs in found.items():
+        soft, log = ivs["softsign"], ivs["logsig"]
+        parts.append(f"{arm}: softsign {soft.text()}, logsig {log.text()}")
+        if log.low > soft.high:
+            deeper.append(arm)
+    verdict = ("logsig trains deeper under " + ", ".join(deeper) if deeper else
+               "no arm shows logsig deeper than softsign, so the ranking is not reproduced")
+    return (f" The essay ranks logsig steadier than softsign ('even more stable'): {verdict} "
+            f"({'; '.join(parts)}).")
+
+
 def check_9(ctx: Context) -> ClaimResult:
-    return _check(ctx, INFO_9, ("softsign", "logsig", "tanh"), "claim09_depth", RULE_9,
-                  lambda std, crit: decide_9(crit, std),
-                  lambda f: "trainable depth: " + _key(f, "critical", ("softsign", "logsig")))
+    result = _check(ctx, INFO_9, ("softsign", "logsig", "tanh"), "claim09_depth", RULE_9,
+                    lambda std, crit: decide_9(crit, std),
+                    lambda f: "trainable depth: " + _key(f, "critical", ("softsign", "logsig")))
+    if learnable_datasets(ctx, depth_sweep(ctx)):
+        result.why += ranking_note({arm: intervals(ctx, ("softsign", "logsig"), arm)
+                                    for arm in ("standard", "critical")})
+    return result
 
 
 def check_10(ctx: Context) -> ClaimResult:

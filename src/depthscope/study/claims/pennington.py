@@ -81,7 +81,8 @@ def pooled_variance(eigenvalues: np.ndarray) -> Interval:
     return bootstrap([eigenvalues.shape[0]], lambda idx: float(eigenvalues[idx].var()))
 
 
-def decide(variances: dict[str, Interval], isometric: dict[str, bool]) -> tuple[str, str]:
+def decide(variances: dict[str, Interval], isometric: dict[str, bool], deepest: int
+           ) -> tuple[str, str]:
     """The verdict of :data:`RULE` from each case's interval of var(λ) at the deepest depth."""
     wrong, unsure = [], []
     for label, iv in variances.items():
@@ -97,7 +98,27 @@ def decide(variances: dict[str, Interval], isometric: dict[str, bool]) -> tuple[
     if unsure:
         return "inconclusive", (
             f"the interval straddles {ISOMETRIC_BELOW:g} for {', '.join(unsure)} ({text}).")
-    return "holds", f"only orthogonal tanh stays isometric ({text})."
+    return "holds", (f"only orthogonal tanh stays isometric to the deepest depth tried, "
+                     f"L = {deepest} ({text}).")
+
+
+def finite_width_note(rows: list[tuple], label: str, width: int, deepest: int,
+                      theory_deepest: float) -> str:
+    """How the sampled var(λ) of ``label`` compares with theory at each depth (``rows`` as
+    in the section's table), and the depth where theory's var(λ), growing ∝ L, reaches the
+    isometry threshold."""
+    mine = [r for r in rows if r[0] == label]
+    above = [r[1] for r in mine if r[6] > r[4]]  # interval wholly above theory
+    below = [r[1] for r in mine if r[7] < r[4]]
+    text = (f" Finite width: for {label} the sampled var(λ) lies above theory's with its "
+            f"interval excluding it at L = {', '.join(map(str, above))} (width {width})"
+            if above else f" For {label} the sampled var(λ) agrees with theory's")
+    if below:
+        text += f", below it at L = {', '.join(map(str, below))}"
+    reach = deepest * ISOMETRIC_BELOW / theory_deepest if theory_deepest > 0 else math.inf
+    return text + (f". Theory's var(λ) grows about ∝ L ({theory_deepest:.3g} at L = {deepest}) "
+                   f"and would reach {ISOMETRIC_BELOW:g} near L ≈ {reach:.0f}: isometric at "
+                   "the depths tried, not at any depth.")
 
 
 def check(ctx: Context) -> ClaimResult:
@@ -130,7 +151,9 @@ def check(ctx: Context) -> ClaimResult:
                          spectrum[d].variance, iv.estimate, iv.low, iv.high))
             if d == deepest:
                 deep[case.label], spectra[case.label] = iv, eigenvalues
-    verdict, why = decide(deep, {c.label: c.isometric for c in all_cases})
+    verdict, why = decide(deep, {c.label: c.isometric for c in all_cases}, deepest)
+    why += finite_width_note(rows, "tanh, orthogonal", p.pennington_width, deepest,
+                             theory["tanh, orthogonal"][-1])
     sweep = []
     for sb2 in Q_STAR_SWEEP:
         sb = math.sqrt(sb2)
