@@ -337,3 +337,21 @@ def test_claim9_ranking_note() -> None:
     note = c08_10_depth.ranking_note({"critical": {"softsign": iv(4, 2, 4),
                                                    "logsig": iv(16, 8, 32)}})
     assert "logsig trains deeper under critical" in note
+
+
+def test_probability_model_rule_on_hand_made_cells() -> None:
+    from depthscope.study.claims import qa_probability
+
+    def obs(p: float, half: float = 0.05) -> Interval:
+        return Interval(p, max(0.0, p - half), min(1.0, p + half))
+
+    model = np.array([0.0, 0.5, 0.3, 1.0])
+    verdict, _, coverage, error = qa_probability.decide(model, [obs(0.0), obs(0.52),
+                                                                obs(0.31), obs(1.0)])
+    assert (verdict, coverage) == ("holds", 1.0)  # the 0 and 1 cells are not informative
+    assert error == pytest.approx((0.02 + 0.01) / 4)
+    verdict, _, coverage, _ = qa_probability.decide(model, [obs(0.0), obs(0.52), obs(0.6),
+                                                            obs(1.0)])
+    assert (verdict, coverage) == ("holds with caveats", 0.5)
+    assert qa_probability.decide(model, [obs(0.0), obs(0.9), obs(0.6), obs(1.0)])[0] == \
+        "does not hold"

@@ -43,6 +43,10 @@ LOG: dict[str, RuleLog] = {
                  "parts), written before its first run but after that evidence."),
     "4": RuleLog("2026-12-05", False, _WRITTEN_DOWN + " (thresholds 90 % and 70 % of clear "
                  "points, in code since 2026-11-23)."),
+    "probability": RuleLog("2026-12-05", False,
+                           "Written with the section, after a pilot comparison of the model "
+                           "with sampled nets (P(||J t|| < 1e-2), six settings, three "
+                           "widths) in the same session."),
     "5": RuleLog("2026-12-05 (1e7e209)", True,
                  "Replaced that day the ratio ||dL/dW¹||/||dL/dWᴸ||, which read nets dead at "
                  "init as healthy (a referee's finding), by an absolute criterion written "

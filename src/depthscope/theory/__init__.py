@@ -5,6 +5,7 @@
   signal propagation (Poole et al. 2016; Schoenholz et al. 2017);
 * :func:`critical_sigma_w`, :func:`edge_of_chaos`, :func:`phase_diagram` — the edge of chaos;
 * :func:`layerwise` — per-layer q and gradient ratios of a finite-depth net from ``q0``;
+* :func:`gradient_distribution` — how often gradients vanish at finite width (log-normal);
 * :func:`jacobian_spectrum`, :func:`empirical_jacobian_spectrum` — Pennington et al. 2017;
 * :func:`rescale_equivalent`, :func:`verify_rescaling` — ``phi(n x)`` vs rescaled ``phi(x)``;
 * :func:`critical_transform` — ``gain (phi(scale x) + offset)`` at chi_1 = 1 with chosen q*.
@@ -20,6 +21,7 @@ from depthscope.theory.edge import (
     edge_of_chaos,
     phase_diagram,
 )
+from depthscope.theory.finite_width import GradientDistribution, gradient_distribution
 from depthscope.theory.layerwise import Layerwise, layerwise
 from depthscope.theory.meanfield import (
     DepthScales,
@@ -51,6 +53,7 @@ __all__ = [
     "EdgeOfChaos",
     "EmpiricalSpectrum",
     "FixedPoint",
+    "GradientDistribution",
     "JacobianSpectrum",
     "Layerwise",
     "PhaseDiagram",
@@ -66,6 +69,7 @@ __all__ = [
     "edge_of_chaos",
     "empirical_jacobian_spectrum",
     "fixed_point",
+    "gradient_distribution",
     "jacobian_spectrum",
     "layerwise",
     "phase",
