@@ -355,3 +355,27 @@ def test_probability_model_rule_on_hand_made_cells() -> None:
     assert (verdict, coverage) == ("holds with caveats", 0.5)
     assert qa_probability.decide(model, [obs(0.0), obs(0.9), obs(0.6), obs(1.0)])[0] == \
         "does not hold"
+
+
+def test_map_trajectories_and_rule_on_hand_made_series() -> None:
+    import pandas as pd
+
+    from depthscope.study.claims import qa_map
+
+    rows = []
+    for step, grads in ((0, (1.0, 0.1, 0.01)), (10, (1.0, 1.0, 1.0))):
+        for layer, g in enumerate(grads):
+            rows += [("r", step, layer, "grad_h_norm", g),
+                     ("r", step, layer, "weight_scale", 0.5 + 0.1 * layer),
+                     ("r", step, layer, "bias_scale", 0.1)]
+    series = pd.DataFrame(rows, columns=["run_id", "step", "layer", "metric", "value"])
+    paths = qa_map.trajectories(series, 3)
+    # ||dL/dh^0|| / ||dL/dh^2|| = 100 over 2 layers: +1 decade per layer at step 0, 0 after
+    assert paths["measured"].tolist() == pytest.approx([1.0, 0.0])
+    assert paths["sigma_w"].tolist() == pytest.approx([0.65, 0.65])  # layers 1 and 2
+    right = qa_map.agreement(np.array([0.2, -0.2, 0.01]), np.array([0.1, 0.3, -1.0]))
+    assert right[:2].tolist() == [1.0, 0.0]
+    assert np.isnan(right[2])  # not a clear prediction
+    assert qa_map.decide(iv(1.0, 0.9, 1.0), iv(0.95, 0.85, 1.0))[0] == "holds"
+    assert qa_map.decide(iv(1.0, 0.9, 1.0), iv(0.8, 0.7, 0.9))[0] == "holds with caveats"
+    assert qa_map.decide(iv(0.5, 0.4, 0.6), iv(0.8, 0.7, 0.9))[0] == "does not hold"

@@ -119,6 +119,13 @@ def test_backpropagated_gradient_matches_autograd(data: Dataset) -> None:
     sat = (1 - acts[2] ** 2 < 0.1).double().mean().item()  # tanh: |phi'| < 0.1 max slope
     assert rows(res, "saturated", 2) == pytest.approx([sat], abs=1e-12)
     assert rows(res, "dead", 0) == []  # tanh units cannot die
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    for layer, lin in enumerate(linears):  # where each layer sits on the mean-field map
+        fan_in = lin.weight.shape[1]
+        scale = (fan_in * lin.weight.square().mean()).sqrt().item()
+        assert rows(res, "weight_scale", layer) == pytest.approx([scale], rel=1e-12)
+        assert rows(res, "bias_scale", layer) == pytest.approx(
+            [lin.bias.square().mean().sqrt().item()], abs=1e-15)
 
 
 def test_diverging_member_is_frozen_and_others_unaffected(data: Dataset) -> None:

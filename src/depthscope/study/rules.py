@@ -47,6 +47,8 @@ LOG: dict[str, RuleLog] = {
                            "Written with the section, after a pilot comparison of the model "
                            "with sampled nets (P(||J t|| < 1e-2), six settings, three "
                            "widths) in the same session."),
+    "map": RuleLog("2026-12-05", True,
+                   "Written with the section, before its first run."),
     "5": RuleLog("2026-12-05 (1e7e209)", True,
                  "Replaced that day the ratio ||dL/dW¹||/||dL/dWᴸ||, which read nets dead at "
                  "init as healthy (a referee's finding), by an absolute criterion written "

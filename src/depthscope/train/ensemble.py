@@ -21,6 +21,8 @@ Recorded every ``record_every`` steps and at the last step (series rows
 * ``train_loss``, ``train_accuracy`` (the step's minibatch), ``val_loss``, ``val_accuracy``;
 * ``grad_w_norm``: ``||dL/dW^l||_F``; ``grad_h_norm``: ``||dL/dh^l||_F`` over the batch
   (the back-propagated gradient w.r.t. pre-activations);
+* ``weight_scale``: ``sqrt(fan_in · mean W^l_ij^2)``, ``bias_scale``: ``sqrt(mean b^l_i^2)``
+  (the layer's effective sigma_w and sigma_b, where it sits on the mean-field map);
 * hidden layers: ``act_mean``, ``act_std`` of ``a^l`` and ``preact_std`` of ``h^l`` over
   batch × units;
 * ``saturated`` (bounded activations only): fraction of batch × units with
@@ -48,8 +50,8 @@ from depthscope.train.config import Output, RunConfig, RunResult
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
 SATURATION = 0.1  # saturated: |phi'| < SATURATION * max |phi'|
-LAYER_METRICS = ("grad_w_norm", "grad_h_norm", "act_mean", "act_std", "preact_std",
-                 "saturated", "dead")
+LAYER_METRICS = ("grad_w_norm", "grad_h_norm", "weight_scale", "bias_scale", "act_mean",
+                 "act_std", "preact_std", "saturated", "dead")
 NET_METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
 EVAL_CHUNK = 2048
 BATCH_SEED_OFFSET = 0x9E3779B9  # batch order and init draw from different streams
@@ -321,8 +323,12 @@ def train_ensemble(
                 gW[j] = torch.bmm(delta.transpose(1, 2), acts[j])  # (M, out, in)
             gb[j] = delta.sum(1, keepdim=True)  # (M, 1, out)
             if record:
+                out = net.W[j].shape[1]  # the effective sigma_w, sigma_b: rms * sqrt(fan_in)
                 layer_rows[j] = [torch.linalg.vector_norm(gW[j], dim=(1, 2)),  # type: ignore[arg-type]
-                                 torch.linalg.vector_norm(delta, dim=(1, 2)), *layer_rows[j]]
+                                 torch.linalg.vector_norm(delta, dim=(1, 2)),
+                                 torch.linalg.vector_norm(net.W[j], dim=(1, 2)) / out**0.5,
+                                 torch.linalg.vector_norm(net.b[j], dim=(1, 2)) / out**0.5,
+                                 *layer_rows[j]]
             if j > 0:
                 back = torch.bmm(delta, net.W[j])  # (M, B, width): dL/da^{j-1}
                 if record:  # phi'(h) is needed for the statistics too: compute it once

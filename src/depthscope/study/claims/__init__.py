@@ -49,12 +49,13 @@ def all_claims() -> list[Claim]:
         c13_speed,
         glorot,
         pennington,
+        qa_map,
         qa_probability,
         schoenholz,
     )
 
-    modules = (c01_slopes, c02_thresholds, c03_products, c04_phase, qa_probability, c05_oneway,
-               c06_rescaling, c07_lecun)
+    modules = (c01_slopes, c02_thresholds, c03_products, c04_phase, qa_probability, qa_map,
+               c05_oneway, c06_rescaling, c07_lecun)
     claims = [Claim(m.INFO, m.check) for m in modules]
     claims += [Claim(info, check) for info, check in c08_10_depth.CHECKS]
     claims += [Claim(m.INFO, m.check) for m in (c11_tails, c12_formulas, c13_speed, glorot,
