@@ -6,6 +6,7 @@ import numpy as np
 
 from depthscope.report.figures import plot
 from depthscope.simulate.products import network_products
+from depthscope.study import stats
 from depthscope.study.claims import QA, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.result import ClaimResult, Table, graded
@@ -62,6 +63,17 @@ def check(ctx: Context) -> ClaimResult:
     predicted = 0.5 * p.phase_depth * np.log10(np.asarray(chi1(ACT, SW, SB)))  # (B, W)
     score, points = agreement(predicted, measured)
     verdict, why = decide(score, points)
+    right = np.sign(predicted) == np.sign(measured)
+    clear = np.abs(predicted) >= 1.0
+    parts = {"clear points": stats.proportion(int(right[clear].sum()), int(clear.sum())),
+             "near the boundary": stats.proportion(int(right[~clear].sum()),
+                                                   int((~clear).sum())),
+             "the whole grid": stats.proportion(int(right.sum()), right.size)}
+    why += (" With 95 % Clopper-Pearson intervals: " + "; ".join(
+        f"{name} {iv.text()} (of {n})" for (name, iv), n in zip(
+            parts.items(), (int(clear.sum()), int((~clear).sum()), right.size), strict=True))
+        + " — near the boundary (theory within a factor 10 either way) the sampled nets' "
+        "median can fall on either side, which the rule does not score.")
 
     def draw(axes: np.ndarray) -> None:
         lim = max(np.nanmax(np.abs(predicted)), 1.0)
@@ -77,9 +89,14 @@ def check(ctx: Context) -> ClaimResult:
                "log10 gradient ratio (blue: vanishing, red: exploding); the black line is "
                "theory's edge of chaos chi_1 = 1.", draw, ncols=2)
     rows = tuple((float(SW.flat[i]), float(SB.flat[i]), float(predicted.flat[i]),
-                  float(measured.flat[i])) for i in range(0, SW.size, max(1, SW.size // 12)))
-    table = Table("Sample of the grid: predicted vs measured log10 gradient ratio",
-                  ("sigma_w", "sigma_b", "theory", "sampled nets"), rows)
+                  float(measured.flat[i]), bool(clear.flat[i]), bool(right.flat[i]))
+                 for i in range(SW.size))
+    table = Table("Every grid point: predicted vs measured log10 gradient ratio",
+                  ("sigma_w", "sigma_b", "theory", "sampled nets (median)", "clear",
+                   "same sign"), rows)
     return INFO.result(verdict, why, figures=[fig], tables=[table], rule=RULE,
                        numbers={"agreement": score, "clear grid points": points},
-                       key=f"theory right at {score:.0%} of {points} clear grid points")
+                       key=f"theory right at {parts['clear points'].text()} of {points} clear "
+                           f"grid points, {parts['near the boundary'].text()} near the "
+                           "boundary",
+                       intervals={name: iv.to_json() for name, iv in parts.items()})
