@@ -6,6 +6,8 @@
 * :func:`critical_sigma_w`, :func:`edge_of_chaos`, :func:`phase_diagram` — the edge of chaos;
 * :func:`layerwise` — per-layer q and gradient ratios of a finite-depth net from ``q0``;
 * :func:`gradient_distribution` — how often gradients vanish at finite width (log-normal);
+* :mod:`depthscope.theory.network` — composable layers (Dense, Phi, Residual, LayerNorm) and
+  :func:`~depthscope.theory.network.propagate` for plain, residual and normalised nets;
 * :func:`jacobian_spectrum`, :func:`empirical_jacobian_spectrum` — Pennington et al. 2017;
 * :func:`rescale_equivalent`, :func:`verify_rescaling` — ``phi(n x)`` vs rescaled ``phi(x)``;
 * :func:`critical_transform` — ``gain (phi(scale x) + offset)`` at chi_1 = 1 with chosen q*.
