@@ -128,3 +128,25 @@ def test_bad_input_is_one_clear_error() -> None:
         propagate(Dense(1.0), q0=-1.0)
     with pytest.raises(DepthscopeError):
         propagate(serial(Phi("no_such_activation")))
+
+
+def test_the_spec_that_trains_gives_its_own_theory() -> None:
+    """MLPSpec.theory(): the study's critical arm (Gaussian, standard read-out) reproduces
+    layerwise block by block, He-ReLU has gain 1 per block, LSUV (data-dependent) has none."""
+    from depthscope.nets import MLPSpec
+    from depthscope.theory import critical_sigma_w
+
+    sw = float(critical_sigma_w("tanh", 0.05**0.5))
+    spec = MLPSpec(depth=6, width=32, in_features=64, out_features=10, activation="tanh",
+                   init="gaussian", sigma_w=sw, sigma_b=0.05**0.5, readout="standard")
+    prop = propagate(spec.theory(), q0=1.0)
+    assert len(prop.gain) == 6 + 1  # input Dense, 5 hidden blocks, the read-out block
+    lw = layerwise("tanh", sw, 0.05**0.5, 6, q0=1.0)
+    np.testing.assert_allclose(prop.q[:6], lw.q, rtol=1e-12)
+    np.testing.assert_allclose(prop.gain[1:6], lw.chi[:-1], rtol=1e-12)
+    assert prop.q[-1] == pytest.approx(lw.act_sq[-1] / 3, rel=1e-9)  # standard read-out
+    he = MLPSpec(depth=3, width=16, in_features=4, out_features=2, activation="relu",
+                 init="he")
+    assert propagate(he.theory()).gain[1:3] == pytest.approx([1.0, 1.0], rel=1e-12)
+    with pytest.raises(DepthscopeError, match="depends on data"):
+        MLPSpec(depth=2, width=8, in_features=4, out_features=2, init="lsuv").theory()

@@ -7,11 +7,14 @@ are standard deviations. ``depth`` counts hidden layers; the output layer is lin
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from depthscope.activations import Activation, get
+
+if TYPE_CHECKING:
+    from depthscope.theory.network import Serial
 
 InitName = Literal[
     "pytorch_default",  # nn.Linear's kaiming_uniform(a=sqrt(5)): sigma_w^2 = 1/3
@@ -51,3 +54,25 @@ class MLPSpec(BaseModel):
     def act(self) -> Activation:
         """The hidden-layer activation."""
         return get(self.activation, **self.activation_params)
+
+    def theory(self) -> Serial:
+        """This net's mean field (:mod:`depthscope.theory.network`): ``Dense``, a ``(Phi,
+        Dense)`` block per further hidden layer, then ``(Phi, read-out Dense)``. The weights'
+        sigma_w is the init's nominal one for square layers; biases N(0, sigma_b^2) (for
+        ``pytorch_default`` its own U[±1/√fan_in], variance 1/(3 width)); a ``standard``
+        read-out has sigma_w = 1/√3 and no bias. Data-dependent LSUV has no theory."""
+        from depthscope.errors import DepthscopeError
+        from depthscope.init import nominal_sigma_w
+        from depthscope.theory.network import Dense, Phi, Serial, mlp, serial
+
+        sigma_w = nominal_sigma_w(self.init, activation=self.act, sigma_b=self.sigma_b,
+                                  sigma_w=self.sigma_w)
+        if sigma_w is None:
+            raise DepthscopeError(f"init {self.init!r} depends on data: it has no mean-field "
+                                  "theory; use a fixed-scale init")
+        sigma_b = 0.0 if not self.bias else (
+            (3 * self.width) ** -0.5 if self.init == "pytorch_default" else self.sigma_b)
+        readout = (Dense(3 ** -0.5) if self.readout == "standard"
+                   else Dense(sigma_w, sigma_b))
+        hidden = mlp(self.act, sigma_w, sigma_b, self.depth)
+        return Serial((*hidden.layers, serial(Phi(self.act), readout)))
