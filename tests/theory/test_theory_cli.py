@@ -32,10 +32,30 @@ def test_explain_json_and_figures(tmp_path) -> None:
 
 
 def test_explain_table_mentions_verdicts(tmp_path) -> None:
-    result = runner.invoke(app, ["explain", "tanh", "--depth", "50", "--out", str(tmp_path)])
+    result = runner.invoke(app, ["explain", "tanh", "--scale", "2", "--depth", "50", "--out",
+                                 str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "holds" in result.stdout
     assert "0.658" in result.stdout
+
+
+def test_explain_defaults_to_the_study_point_and_says_what_it_means(tmp_path) -> None:
+    """No --scale: no thresholds of a scaled function; sigma_b² = 0.05 (q* > 0); one
+    sentence that agrees with the layer table (logsig shrinks its gradient over 50 layers
+    at sigma_b = 0, where the old default read 'critical, trainable depth ∞')."""
+    result = runner.invoke(app, ["explain", "logsig", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    ex = json.loads(result.stdout)["explanation"]
+    assert ex["thresholds"] is None
+    assert ex["sigma_b"] == pytest.approx(0.05**0.5)
+    assert ex["depth_scales"]["q_star"] > 0.01
+    ratio = ex["layerwise"]["grad_sq_ratio"][0] ** 0.5
+    assert ("shrinks" if ratio < 1 else "grows") in ex["summary"]
+    old = runner.invoke(app, ["explain", "logsig", "--sigma-b", "0", "--out", str(tmp_path),
+                              "--json"])
+    doc = json.loads(old.stdout)["explanation"]
+    assert "shrinks" in doc["summary"]  # the table's 87x over 50 layers, said in words
+    assert not any(p.endswith("slope.png") for p in json.loads(result.stdout)["figures"])
 
 
 def test_phase_json(tmp_path) -> None:

@@ -19,8 +19,7 @@ def _fmt(value: object) -> str:
     return "—" if value is None else str(value)
 
 
-def _tables(ex) -> list[Table]:
-    thr = ex.thresholds
+def _threshold_tables(thr) -> list[Table]:
     t1 = Table(title=f"Q&A thresholds for {thr.activation}, K = {thr.depth}")
     t1.add_column("quantity")
     t1.add_column("value")
@@ -42,6 +41,11 @@ def _tables(ex) -> list[Table]:
             t2.add_row(c.claim, _fmt(c.qa_value), _fmt(c.value),
                        "[green]holds[/]" if c.holds else "[red]does not hold[/]")
         out.append(t2)
+    return out
+
+
+def _tables(ex) -> list[Table]:
+    out = [] if ex.thresholds is None else _threshold_tables(ex.thresholds)
     ds = ex.depth_scales
     t3 = Table(title=f"mean field of {ex.activation} (not of the scaled phi(n x)) at "
                      f"sigma_w = {ex.sigma_w:.6g} ({ex.sigma_w_source}), "
@@ -73,11 +77,13 @@ def register(app: typer.Typer) -> None:
     @app.command("explain")
     def explain_cmd(
         act: Annotated[str, typer.Argument(help="Activation name, e.g. tanh.")],
-        scale: Annotated[float, typer.Option(
-            "--scale", help="n in phi(n x) for the Q&A thresholds.")] = 2.0,
+        scale: Annotated[float | None, typer.Option(
+            "--scale", help="n in phi(n x): show the Q&A's thresholds of the scaled "
+            "function (default: none).")] = None,
         sigma_w: Annotated[float | None, typer.Option(
             "--sigma-w", help="Weight std (default: critical at --sigma-b).")] = None,
-        sigma_b: Annotated[float, typer.Option("--sigma-b", help="Bias std.")] = 0.0,
+        sigma_b: Annotated[float, typer.Option(
+            "--sigma-b", help="Bias std (default √0.05, the study's point).")] = 0.05**0.5,
         depth: Annotated[int, typer.Option("--depth", help="Depth L (and the Q&A's K).")] = 50,
         out: Annotated[Path | None, typer.Option(
             "--out", help="Folder for the figures (default explain-ACT).")] = None,
@@ -89,7 +95,8 @@ def register(app: typer.Typer) -> None:
         ex = explain.explain(act, scale=scale, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth)
         folder = out or Path(f"explain-{act}")
         paths = [
-            figures.slope_figure(act, ex.thresholds, folder / "slope.png"),
+            *([] if ex.thresholds is None else
+              [figures.slope_figure(act, ex.thresholds, folder / "slope.png")]),
             figures.qmap_figure(act, ex.sigma_w, ex.sigma_b, folder / "qmap.png"),
             figures.chi1_figure(act, ex.sigma_b, ex.critical_sigma_w, folder / "chi1.png"),
             figures.phase_figure(act, folder / "edge_of_chaos.png",
@@ -98,6 +105,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json({"explanation": ex, "figures": [str(p) for p in paths]})
             return
+        console.print(ex.summary, highlight=False)
         for table in _tables(ex):
             console.print(table)
         console.print("figures: " + ", ".join(str(p) for p in paths))

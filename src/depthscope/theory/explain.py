@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from depthscope.errors import DepthscopeError
@@ -19,7 +20,8 @@ class Explanation:
     """Thresholds, critical point, depth scales, layer profile and Jacobian spectra."""
 
     activation: str
-    thresholds: Thresholds
+    summary: str  # what the numbers mean, in one sentence
+    thresholds: Thresholds | None  # the Q&A's thresholds of phi(scale x), when a scale is given
     sigma_w: float
     sigma_b: float
     sigma_w_source: str  # "given", "critical" or "default (no edge of chaos)"
@@ -31,9 +33,32 @@ class Explanation:
     transform: dict | None  # critical_transform(act) at q* = 1: label and parameters
 
 
-def explain(act: ActLike, *, scale: float = 2.0, sigma_w: float | None = None,
-            sigma_b: float = 0.0, depth: int = 50, q0: float = 1.0) -> Explanation:
-    """The full analysis; ``sigma_w=None`` uses the critical value at ``sigma_b``.
+#: the default bias std: sigma_b² = 0.05, the study's point (q* > 0 for odd activations, so
+#: the mean field is not the degenerate q* = 0 of sigma_b = 0)
+DEFAULT_SIGMA_B = math.sqrt(0.05)
+
+
+def summary(act: str, sigma_w: float, sigma_b: float, phase: str, lw: Layerwise,
+            trainable_depth: float) -> str:
+    """One sentence: the phase and what the layer-by-layer profile does to the gradient."""
+    ratio = float(lw.grad_norm_ratio[0])  # ||delta^1|| / ||delta^L||
+    depth = len(lw.q)
+    change = (f"shrinks {1 / ratio:.3g}×" if ratio < 1 else f"grows {ratio:.3g}×")
+    limit = ("the mean field sets no depth limit (xi_c diverges), so finite width and "
+             "training set it" if math.isinf(trainable_depth) else
+             f"theory's trainable depth 6·xi_c is {trainable_depth:.3g} layers"
+             if math.isfinite(trainable_depth) else "no fixed point")
+    return (f"{act} at sigma_w = {sigma_w:.4g}, sigma_b = {sigma_b:.4g} is {phase}: from the "
+            f"last of {depth} layers back to the first the gradient {change} (from inputs "
+            f"with E x² = 1), and {limit}.")
+
+
+def explain(act: ActLike, *, scale: float | None = None, sigma_w: float | None = None,
+            sigma_b: float = DEFAULT_SIGMA_B, depth: int = 50, q0: float = 1.0
+            ) -> Explanation:
+    """The full analysis; ``sigma_w=None`` uses the critical value at ``sigma_b``; the Q&A's
+    thresholds of ``phi(scale x)`` only when ``scale`` is given (they concern the scaled
+    function, the mean field the activation itself).
 
     Raises :class:`DepthscopeError` for bad input or when the setting has no fixed point.
     """
@@ -53,9 +78,12 @@ def explain(act: ActLike, *, scale: float = 2.0, sigma_w: float | None = None,
                                   "shift": ct.shift, "gain": ct.gain, "offset": ct.offset}
     except DepthscopeError:
         transform = None
+    profile = layerwise(a, sw, sigma_b, depth, q0)
     return Explanation(
-        a.label, thresholds(a, scale=scale, depth=depth), sw, float(sigma_b), source, crit,
-        scales, layerwise(a, sw, sigma_b, depth, q0),
+        a.label, summary(a.label, sw, float(sigma_b), str(scales.phase), profile,
+                         float(scales.trainable_depth)),
+        None if scale is None else thresholds(a, scale=scale, depth=depth), sw,
+        float(sigma_b), source, crit, scales, profile,
         jacobian_spectrum(a, sw, sigma_b, depth, "gaussian"),
         jacobian_spectrum(a, sw, sigma_b, depth, "orthogonal"), transform,
     )
