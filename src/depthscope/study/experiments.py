@@ -112,7 +112,7 @@ def arm_of(init: str, sigma_w: float | None) -> str:
 def arms_of(runs: pd.DataFrame) -> list[str]:
     """:func:`arm_of` for every stored run."""
     sigma = runs["sigma_w"] if "sigma_w" in runs else [None] * len(runs)
-    return [arm_of(i, None if s is None or s != s else float(s))
+    return [arm_of(i, None if s is None or math.isnan(s) else float(s))
             for i, s in zip(runs["init"], sigma, strict=True)]
 
 
@@ -218,6 +218,14 @@ class DepthEvidence:
     def depth_finding(self, datasets: Sequence[str], act: str, arm: str) -> DepthFinding:
         """Rule 3, the smaller over ``datasets`` (their seeds resampled independently)."""
         return smallest([self.finding(d, act, arm) for d in datasets])
+
+    def reach(self, datasets: Sequence[str], act: str, arm: str) -> int:
+        """Rule 3's reach on all seeds (no resampling), the smaller over ``datasets``."""
+        found = []
+        for d in datasets:
+            states, depths, seeds = self.states(d, act, arm)
+            found.append(protocol.depth_bounds(*states(np.arange(seeds)), depths)[1])
+        return min(found)
 
     def depth_interval(self, datasets: Sequence[str], act: str, arm: str) -> stats.Interval:
         """Trainable depth (the smaller over ``datasets``) with its rule-3 interval."""

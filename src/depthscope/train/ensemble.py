@@ -323,11 +323,11 @@ def train_ensemble(
                 gW[j] = torch.bmm(delta.transpose(1, 2), acts[j])  # (M, out, in)
             gb[j] = delta.sum(1, keepdim=True)  # (M, 1, out)
             if record:
-                out = net.W[j].shape[1]  # the effective sigma_w, sigma_b: rms * sqrt(fan_in)
+                fan_out = net.W[j].shape[1]  # effective sigma_w, sigma_b: rms · sqrt(fan_in)
                 layer_rows[j] = [torch.linalg.vector_norm(gW[j], dim=(1, 2)),  # type: ignore[arg-type]
                                  torch.linalg.vector_norm(delta, dim=(1, 2)),
-                                 torch.linalg.vector_norm(net.W[j], dim=(1, 2)) / out**0.5,
-                                 torch.linalg.vector_norm(net.b[j], dim=(1, 2)) / out**0.5,
+                                 torch.linalg.vector_norm(net.W[j], dim=(1, 2)) / fan_out**0.5,
+                                 torch.linalg.vector_norm(net.b[j], dim=(1, 2)) / fan_out**0.5,
                                  *layer_rows[j]]
             if j > 0:
                 back = torch.bmm(delta, net.W[j])  # (M, B, width): dL/da^{j-1}

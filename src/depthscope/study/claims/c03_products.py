@@ -41,19 +41,26 @@ RULE = (f"Decided on sampled random nets (sigma_w = 1, sigma_b = 0: the Q&A's ta
         f"2026-12-05, replacing one decided on the i.i.d. model.")
 
 
-def decide_part(p: dict[float, Interval], above: float, below: float, name: str, what: str
-                ) -> tuple[str, str]:
-    """One part of :data:`RULE`: ``P`` per n > 1 against its thresholds."""
-    text = f"{what}: " + ", ".join(f"n = {n:g}: {iv.text()}" for n, iv in p.items())
-    if name == "vanish":
-        if all(iv.low > above for iv in p.values()):
-            return "holds", text
-        if any(iv.high < below for iv in p.values()):
-            return "does not hold", text
-        return "inconclusive", text
-    if any(iv.low > above for iv in p.values()):
+def _listed(what: str, p: dict[float, Interval]) -> str:
+    return f"{what}: " + ", ".join(f"n = {n:g}: {iv.text()}" for n, iv in p.items())
+
+
+def decide_vanish(p: dict[float, Interval]) -> tuple[str, str]:
+    """Part (i): every n above 0.5 holds, some n below 0.5 does not."""
+    text = _listed("P(||J t|| < 1e-6)", p)
+    if all(iv.low > 0.5 for iv in p.values()):
         return "holds", text
-    if all(iv.high < below for iv in p.values()):
+    if any(iv.high < 0.5 for iv in p.values()):
+        return "does not hold", text
+    return "inconclusive", text
+
+
+def decide_explode(p: dict[float, Interval]) -> tuple[str, str]:
+    """Part (ii): some n above 0 holds, every n below :data:`EXPLODE_RARE` does not."""
+    text = _listed("P(||J t|| > 1e6)", p)
+    if any(iv.low > 0.0 for iv in p.values()):
+        return "holds", text
+    if all(iv.high < EXPLODE_RARE for iv in p.values()):
         return "does not hold", text
     return "inconclusive", text
 
@@ -61,8 +68,7 @@ def decide_part(p: dict[float, Interval], above: float, below: float, name: str,
 def decide(p_vanish: dict[float, Interval], p_explode: dict[float, Interval]
            ) -> tuple[str, str]:
     """:data:`RULE` on the real nets' P(vanish) and P(explode) at the deepest K (n > 1)."""
-    vanish = decide_part(p_vanish, 0.5, 0.5, "vanish", "P(||J t|| < 1e-6)")
-    explode = decide_part(p_explode, 0.0, EXPLODE_RARE, "explode", "P(||J t|| > 1e6)")
+    vanish, explode = decide_vanish(p_vanish), decide_explode(p_explode)
     verdict = combined({"vanish": vanish[0], "explode": explode[0]})  # type: ignore[dict-item]
     return verdict, (f"in random nets at the deepest depth, 'likely to vanish' {vanish[0]} "
                      f"({vanish[1]}); 'explodes' {explode[0]} ({explode[1]}).")
@@ -89,16 +95,15 @@ def check(ctx: Context) -> ClaimResult:
                    for n in iid for j in range(len(ks)))
     big = [n for n in net if n > 1]
 
-    def share(stats_: ProductStats, kind: str) -> Interval:
-        hits = stats_.log10_g[:, -1]
-        k = int(np.sum(hits < np.log10(VANISH)) if kind == "vanish"
-                else np.sum(hits > np.log10(EXPLODE)))
-        return proportion(k, hits.size)
+    def share(p: np.ndarray, samples: ProductStats) -> Interval:
+        """The deepest K's share (ProductStats' own count) with its exact interval."""
+        n = samples.log10_g.shape[0]
+        return proportion(round(float(p[-1]) * n), n)
 
-    real_vanish = {n: share(net[n].jacobian, "vanish") for n in big}
-    real_explode = {n: share(net[n].jacobian, "explode") for n in big}
+    real_vanish = {n: share(net[n].jacobian.p_vanish, net[n].jacobian) for n in big}
+    real_explode = {n: share(net[n].jacobian.p_explode, net[n].jacobian) for n in big}
     verdict, why = decide(real_vanish, real_explode)
-    model = {n: share(iid[n], "vanish") for n in big}
+    model = {n: share(iid[n].p_vanish, iid[n]) for n in big}
     why += (" Beside it, the Q&A's i.i.d. model (slopes only): P(|g| < 1e-6) at the deepest "
             "K " + ", ".join(f"n = {n:g}: {iv.text()}" for n, iv in model.items())
             + f"; |g| ≤ n^K {'always' if bound_ok else 'NOT always'} — the model vanishes, "

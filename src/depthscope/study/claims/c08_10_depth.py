@@ -303,7 +303,7 @@ def _tables(ctx: Context, acts: Sequence[str], found: dict[str, dict[str, Interv
     for arm in ("standard", "critical"):
         for act in acts:
             iv = found[arm][act]
-            reach = ev.depth_finding(datasets, act, arm).reach
+            reach = ev.reach(datasets, act, arm)
             sigma_w, sigma_b, note = critical_point(act)
             init = ("U[±1/√n]" if arm == "standard" else
                     f"N(0, {sigma_w:.4g}²/n), sigma_b = {sigma_b:.3g}" + (" (He)" if note else ""))
@@ -432,7 +432,8 @@ def check_9(ctx: Context) -> ClaimResult:
                     lambda std, crit: decide_9(crit, std),
                     lambda f: "trainable depth: " + _key(f, "critical", ("softsign", "logsig")))
     if learnable_datasets(ctx, depth_sweep(ctx)):
-        result.why += ranking_note({arm: intervals(ctx, ("softsign", "logsig"), arm)
+        result.why += ranking_note({arm: {a: Interval(**result.intervals[f"{a} {arm}"])
+                                          for a in ("softsign", "logsig")}
                                     for arm in ("standard", "critical")})
     return result
 
@@ -466,9 +467,11 @@ def check_10(ctx: Context) -> ClaimResult:
     result.why += f" Sigmoid read-out — {verdict}: {why}"
     rows = []
     for a in RECTIFIERS:
-        soft, sigm = (e.depth_finding(used, a, "critical") for e in (base, sig))
-        rows.append((a, soft.depth, soft.reach, _range(soft.interval), sigm.depth, sigm.reach,
-                     _range(sigm.interval), lost[a].estimate, _range(lost[a])))
+        soft = Interval(**result.intervals[f"{a} critical"])  # computed by _check
+        sigm = sig.depth_finding(used, a, "critical")
+        rows.append((a, soft.estimate, base.reach(used, a, "critical"), _range(soft),
+                     sigm.depth, sigm.reach, _range(sigm.interval), lost[a].estimate,
+                     _range(lost[a])))
         result.intervals[f"{a} critical, sigmoid outputs"] = sigm.interval.to_json()
         result.intervals[f"{a}: grid steps lost to sigmoid outputs"] = lost[a].to_json()
     result.tables.append(Table(

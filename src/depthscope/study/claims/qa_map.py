@@ -12,6 +12,7 @@ back-propagated gradient ``log10(||dL/dh^1|| / ||dL/dh^{L}||) / (L - 1)``.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,6 +93,8 @@ def decide(at_init: stats.Interval, training: stats.Interval) -> tuple[str, str]
     """:data:`RULE`."""
     text = (f"the map's sign is right at {at_init.text()} of the clear starting points and "
             f"at {training.text()} of the clear points along training")
+    if math.isnan(training.estimate):
+        return "inconclusive", text + " (fewer than 2 runs with clear points in training)."
     if stats.side(at_init, AGREE) == "above":
         if stats.side(training, AGREE) == "above":
             return "holds", text + "."
@@ -119,8 +122,11 @@ def check(ctx: Context) -> ClaimResult:
     later = paths[~first].dropna(subset=["right"])
     at_init = stats.proportion(int(start["right"].sum()), len(start))
     per_run = later.groupby("run_id")["right"].agg(["sum", "count"]).to_numpy()
-    training = stats.bootstrap([len(per_run)], lambda idx: float(
-        per_run[idx, 0].sum() / per_run[idx, 1].sum())) if len(per_run) > 1 else at_init
+    if len(per_run) > 1:
+        training = stats.bootstrap([len(per_run)], lambda idx: float(
+            per_run[idx, 0].sum() / per_run[idx, 1].sum()))
+    else:  # one run or none: its points are not independent, so no interval to give
+        training = stats.Interval(math.nan, math.nan, math.nan)
     verdict, why = decide(at_init, training)
     moved = paths.groupby("run_id").agg(sw0=("sigma_w", "first"), sw1=("sigma_w", "last"),
                                         sb0=("sigma_b", "first"), sb1=("sigma_b", "last"))
