@@ -10,33 +10,133 @@ import torch
 
 from depthscope.activations import get, names
 from depthscope.errors import DepthscopeError
-from depthscope.theory import layerwise
+from depthscope.theory import depth_scales, layerwise
+from depthscope.theory.maps import moments
 from depthscope.theory.network import (
     Dense,
     LayerNorm,
     Phi,
     Residual,
     State,
+    block_scales,
     mlp,
     propagate,
     repeat,
     res_mlp,
+    residual_block,
     serial,
 )
 
 
+def _straight_recursion(act: str, sigma_w: float, sigma_b: float, depth: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The plain MLP's q^l and chi^l written out (Poole et al. 2016, eq. 3): the reference."""
+    a = get(act)
+    q, chi, prev = [], [], 1.0
+    for _ in range(depth):
+        q.append(sigma_w**2 * prev + sigma_b**2)
+        k, kd, _ = moments(a, np.array([q[-1]]))
+        chi.append(sigma_w**2 * kd[0])
+        prev = k[0]
+    return np.array(q), np.array(chi)
+
+
 @pytest.mark.parametrize("act", names())
 @pytest.mark.parametrize(("sigma_w", "sigma_b2"), [(0.8, 0.0), (1.6, 0.05)])
-def test_plain_mlp_through_the_algebra_is_layerwise(act: str, sigma_w: float,
-                                                    sigma_b2: float) -> None:
+def test_plain_mlp_through_the_algebra_is_the_recursion(act: str, sigma_w: float,
+                                                        sigma_b2: float) -> None:
     """Every registered activation, both phases, sigma_b² in {0, 0.05}: q per layer and the
-    per-layer gain chi = sigma_w² E[phi'²] equal layerwise's to 1e-12 (relative)."""
+    per-layer gain chi = sigma_w² E[phi'²] of the algebra's MLP and of layerwise (its thin
+    caller) equal the written-out recursion to 1e-12 (relative)."""
     sigma_b = math.sqrt(sigma_b2)
     depth = 8
+    q, chi = _straight_recursion(act, sigma_w, sigma_b, depth)
     lw = layerwise(act, sigma_w, sigma_b, depth, q0=1.0)
     prop = propagate(mlp(act, sigma_w, sigma_b, depth), q0=1.0)
-    np.testing.assert_allclose(prop.q, lw.q, rtol=1e-12, atol=1e-300)
-    np.testing.assert_allclose(prop.gain[1:], lw.chi[:-1], rtol=1e-12, atol=1e-300)
+    for got_q, got_chi in ((prop.q, prop.gain[1:]), (lw.q, lw.chi[:-1])):
+        np.testing.assert_allclose(got_q, q, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(got_chi, chi[:-1], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(lw.chi, chi, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("act", names())
+def test_block_scales_of_the_plain_block_are_depth_scales(act: str) -> None:
+    """The generic repeated-block analysis (iteration + Newton on the block's own maps and
+    derivatives) gives meanfield's vectorised solver's q*, c*, chi_1, chi_c and depth scales
+    to 1e-9, in both phases, for every registered activation; where one finds no fixed
+    point the other finds none."""
+    sigma_b = 0.05**0.5
+    for sigma_w in (0.8, 1.6, 3.0):
+        got = block_scales(serial(Phi(act), Dense(sigma_w, sigma_b)))
+        want = depth_scales(act, np.array([sigma_w]), sigma_b)
+        assert bool(got.exists) == bool(want.exists[0])
+        assert str(got.phase) == str(want.phase[0])
+        np.testing.assert_allclose(got.chi1, want.chi1[0], rtol=1e-9)
+        if not got.exists:
+            continue
+        for name in ("q_star", "c_star", "chi_c", "xi_q", "xi_c", "xi_grad",
+                     "trainable_depth"):
+            np.testing.assert_allclose(getattr(got, name), getattr(want, name)[0], rtol=1e-9,
+                                       err_msg=f"{act} sigma_w={sigma_w} {name}")
+
+
+def _c_map(net, c0: float) -> float:
+    return float(propagate(net, q0=1.3, c0=c0).c[-1])
+
+
+@pytest.mark.parametrize("c0", [0.3, 0.8])
+def test_chain_rule_slope_and_curvature_are_finite_differences(c0: float) -> None:
+    """serial(Dense, Phi, Dense, Phi, Residual(LN, Phi, Dense)): the carried C-map slope and
+    curvature equal 5-point finite differences of the composed map in float64 (1e-7)."""
+    net = serial(Dense(1.3, 0.2), Phi("tanh"), Dense(1.1, 0.1), Phi("erf"), Dense(1.2, 0.3),
+                 Residual(serial(LayerNorm(), Phi("softsign"), Dense(1.5, 0.2)), alpha=0.7,
+                          shortcut=0.9))
+    prop = propagate(net, q0=1.3, c0=c0)
+    h = 1e-3
+    f = [_c_map(net, c0 + j * h) for j in (-2, -1, 0, 1, 2)]
+    slope = (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)
+    curvature = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h * h)
+    assert prop.c_slope[-1] == pytest.approx(slope, rel=1e-7)
+    assert prop.c_curvature[-1] == pytest.approx(curvature, rel=1e-7)
+
+
+def test_residual_slope_is_dks_weighted_form() -> None:
+    """With the branch keeping q (tanh, then a Dense of sigma_w = 1/sqrt(E[tanh(z)^2])) and
+    DKS's weights (shortcut w, alpha sqrt(1 - w²)), the block's C'(1) is w² + (1 − w²)
+    C'_branch(1) and its C''(1) is (1 − w²) C''_branch(1); kinked activations have no
+    curvature (nan)."""
+    k1 = float(moments(get("tanh"), np.array([1.0]))[0][0])
+    branch = serial(Phi("tanh"), Dense(k1**-0.5))
+    w = 0.6
+    block = Residual(branch, alpha=math.sqrt(1 - w * w), shortcut=w)
+    start = State.start(1.0)
+    b, r = branch.forward(start), block.forward(start)
+    assert float(b.q) == pytest.approx(1.0, rel=1e-14)
+    assert float(r.c_slope) == pytest.approx(w * w + (1 - w * w) * float(b.c_slope), rel=1e-13)
+    assert float(r.c_curvature) == pytest.approx((1 - w * w) * float(b.c_curvature), rel=1e-13)
+    # relu's C map at c = 1: slope q E[phi'^2]/E[phi^2] = 1 exactly, curvature undefined
+    relu = Phi("relu").forward(start)
+    assert float(relu.c_slope) == pytest.approx(1.0, rel=1e-13)
+    assert math.isnan(float(relu.c_curvature))
+
+
+def test_a_grid_is_the_same_as_its_points() -> None:
+    """sigma_w, sigma_b as arrays: every output equals the point-by-point evaluation."""
+    sw, sb = np.linspace(0.5, 2.5, 7), np.linspace(0.0, 0.4, 7)
+    grid = propagate(res_mlp("tanh", sw, sb, 5, alpha=0.5, layernorm=True), q0=1.0, c0=0.6)
+    for i in range(sw.size):
+        one = propagate(res_mlp("tanh", sw[i], sb[i], 5, alpha=0.5, layernorm=True), q0=1.0,
+                        c0=0.6)
+        for name in ("q", "c", "gain", "cumulative", "c_slope", "c_curvature"):
+            np.testing.assert_allclose(getattr(grid, name)[:, i], getattr(one, name),
+                                       rtol=1e-12, atol=1e-300)
+
+
+def test_a_residual_stack_has_no_fixed_point_without_normalisation() -> None:
+    """h + alpha branch(h) only grows q (no fixed point: nan scales); with a pre-LayerNorm
+    the variance still grows by alpha² q_branch per block, so neither has one."""
+    scales = block_scales(residual_block("tanh", 1.0, 0.3, alpha=0.5))
+    assert not bool(scales.exists) and math.isnan(float(scales.xi_c))
 
 
 def _sampled(act: str, sigma_w: float, sigma_b: float, blocks: int, alpha: float, ln: bool,
@@ -124,7 +224,7 @@ def test_bad_input_is_one_clear_error() -> None:
         serial()
     with pytest.raises(DepthscopeError, match="count >= 1"):
         repeat(Dense(1.0), 0)
-    with pytest.raises(DepthscopeError, match="q0 > 0"):
+    with pytest.raises(DepthscopeError, match="q0 >= 0"):
         propagate(Dense(1.0), q0=-1.0)
     with pytest.raises(DepthscopeError):
         propagate(serial(Phi("no_such_activation")))

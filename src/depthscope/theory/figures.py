@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from depthscope.theory.edge import PhaseDiagram, edge_of_chaos, phase_diagram
-from depthscope.theory.maps import ActLike, as_activation, moments
+from depthscope.theory.maps import ActLike, as_activation
 from depthscope.theory.meanfield import chi1, fixed_point
+from depthscope.theory.network import Dense, Phi, State, serial
 from depthscope.theory.thresholds import Thresholds
 
 
@@ -59,7 +60,7 @@ def qmap_figure(act: ActLike, sigma_w: float, sigma_b: float, path: Path) -> Pat
     fp = fixed_point(a, sigma_w, sigma_b)
     top = 3.0 * max(1.0, float(fp.q_star) if fp.exists else 1.0)
     q = np.linspace(0.0, top, 300)
-    qmap = sigma_w**2 * moments(a, q)[0] + sigma_b**2
+    qmap = serial(Phi(a), Dense(sigma_w, sigma_b)).forward(State.start(q)).q
 
     def draw(ax, fig) -> None:
         ax.plot(q, qmap, label=f"q-map (sigma_w={sigma_w:.3g}, sigma_b={sigma_b:.3g})")

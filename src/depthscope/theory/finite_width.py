@@ -40,6 +40,7 @@ from scipy import special, stats
 from depthscope.errors import DepthscopeError
 from depthscope.theory.gauss import expect
 from depthscope.theory.maps import ActLike, as_activation, moments
+from depthscope.theory.network import Dense, Phi, propagate, repeat, serial
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,12 @@ def gradient_distribution(act: ActLike, sigma_w: float, sigma_b: float, depth: i
     if not (sigma_w > 0 and sigma_b >= 0 and q0 > 0):
         raise DepthscopeError(f"need sigma_w > 0, sigma_b >= 0, q0 > 0; got {sigma_w!r}, "
                               f"{sigma_b!r}, {q0!r}")
-    n, sw2, sb2 = float(width), float(sigma_w) ** 2, float(sigma_b) ** 2
+    n, sw2 = float(width), float(sigma_w) ** 2
     chi_mean = special.digamma(n / 2) - math.log(n / 2)
     chi_var = special.polygamma(1, n / 2)
-    q = np.empty(int(depth))
-    q[0] = q0
-    for layer in range(1, int(depth)):
-        k, _, _ = moments(a, q[layer - 1 : layer])
-        q[layer] = sw2 * k[0] + sb2
+    block = serial(Phi(a), Dense(float(sigma_w), float(sigma_b)))
+    q = np.array([float(q0)] + ([] if depth == 1 else
+                                list(propagate(repeat(block, int(depth) - 1), q0).q)))
     _, d2, _ = moments(a, q)  # E[phi'^2] at each layer's input
     d4 = expect(a, lambda u: a.dphi(u) ** 4, q)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from depthscope.errors import DepthscopeError
-from depthscope.theory.maps import ActLike, as_activation, moments
+from depthscope.theory.maps import ActLike, as_activation
 from depthscope.theory.meanfield import _variances
+from depthscope.theory.network import Dense, Phi, propagate, serial
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,10 @@ def layerwise(act: ActLike, sigma_w: float, sigma_b: float, depth: int, q0: floa
         raise DepthscopeError(f"depth must be an integer >= 1, got {depth!r}")
     if not (np.isfinite(q0) and q0 >= 0):
         raise DepthscopeError(f"q0 is a second moment: it must be >= 0, got {q0!r}")
-    q = np.empty(int(depth))
-    act_sq = np.empty(int(depth))
-    kd = np.empty(int(depth))
-    prev = float(q0)
-    for layer in range(int(depth)):
-        q[layer] = sw2[0] * prev + sb2[0]
-        k, d, _ = moments(a, q[layer : layer + 1])
-        act_sq[layer], kd[layer] = k[0], d[0]
-        prev = act_sq[layer]
-    chi = sw2[0] * kd
+    # the net flattened to Dense, Phi, Dense, Phi, ..., Dense, Phi: the Dense outputs are the
+    # pre-activations h^l, the Phi outputs phi(h^l), and each Phi's gain is E[phi'(h^l)^2]
+    dense, phi = Dense(float(np.sqrt(sw2[0])), float(np.sqrt(sb2[0]))), Phi(a)
+    prop = propagate(serial(*((dense, phi) * int(depth))), q0=q0)
+    chi = sw2[0] * prop.gain[1::2]
     ratio = np.append(np.cumprod(chi[-2::-1])[::-1], 1.0) if depth > 1 else np.ones(1)
-    return Layerwise(q, act_sq, chi, ratio)
+    return Layerwise(prop.q[0::2], prop.q[1::2], chi, ratio)

@@ -25,7 +25,7 @@ from scipy.interpolate import CubicSpline
 
 from depthscope.activations import Activation, get
 from depthscope.errors import DepthscopeError
-from depthscope.theory.gauss import TINY_Q, bivariate_rule, normal_rule
+from depthscope.theory.gauss import TINY_Q, Fn, bivariate_rule, normal_rule
 
 ActLike = str | Activation
 LN_Q = np.linspace(np.log(1e-40), np.log(1e12), 1201)  # table grid, spacing ~0.1 in ln q
@@ -77,19 +77,31 @@ def table(act: Activation) -> Table:
                  float(k0[0]), float(g0[0]))
 
 
-def kernels2(act: Activation, q: np.ndarray, c: np.ndarray, n: int = 6
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact ``(K2(q, c), Kd2(q, c))`` by split 2-D quadrature (arrays broadcast)."""
+def kernel_products(act: Activation, q: np.ndarray, c: np.ndarray,
+                    fns: tuple[Fn, ...], n: int = 6) -> list[np.ndarray]:
+    """``E[f(u1) f(u2)]`` for each ``f`` of ``fns`` (``Var u_i = q``, ``corr(u1, u2) = c``;
+    arrays broadcast) on one shared split 2-D rule (``c >= 1``: ``E[f(u)^2]`` on
+    :func:`moments`' rule)."""
     q, c = np.broadcast_arrays(np.asarray(q, float), np.asarray(c, float))
     shape = q.shape
     q, c = q.ravel(), c.ravel()
     one = c >= 1.0
-    k2, kd2 = np.empty(q.shape), np.empty(q.shape)
-    if np.any(one):
-        k2[one], kd2[one], _ = moments(act, q[one])
-    if not np.all(one):
-        u1, w1, u2, w2 = bivariate_rule(act, q[~one], c[~one], n)
-        with np.errstate(over="ignore", invalid="ignore"):
-            for out, f in ((k2, act.phi), (kd2, act.dphi)):
+    outs = [np.empty(q.shape) for _ in fns]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.any(one):
+            u, w = normal_rule(act, q[one])
+            for out, f in zip(outs, fns, strict=True):
+                values = f(u)
+                out[one] = np.sum(w * values * values, axis=-1)
+        if not np.all(one):
+            u1, w1, u2, w2 = bivariate_rule(act, q[~one], c[~one], n)
+            for out, f in zip(outs, fns, strict=True):
                 out[~one] = np.sum(w1 * f(u1) * np.sum(w2 * f(u2), axis=-1), axis=-1)
-    return k2.reshape(shape), kd2.reshape(shape)
+    return [out.reshape(shape) for out in outs]
+
+
+def kernels2(act: Activation, q: np.ndarray, c: np.ndarray, n: int = 6
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact ``(K2(q, c), Kd2(q, c))`` by split 2-D quadrature (arrays broadcast)."""
+    k2, kd2 = kernel_products(act, q, c, (act.phi, act.dphi), n)
+    return k2, kd2

@@ -158,7 +158,9 @@ def chi1(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> float | np.nda
     return _out(sw2 * _moments_at(a, q, exact=True)[1], shape)
 
 
-def _label(chi: np.ndarray) -> np.ndarray:
+def phase_of(chi: np.ndarray) -> np.ndarray:
+    """``"ordered"`` where ``chi < 1``, ``"chaotic"`` where ``> 1``, else ``"critical"``
+    (within :data:`CRITICAL_TOL`)."""
     return np.where(chi < 1 - CRITICAL_TOL, "ordered",
                     np.where(chi > 1 + CRITICAL_TOL, "chaotic", "critical"))
 
@@ -169,7 +171,7 @@ def phase(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> str | np.ndar
     Without a fixed point (unbounded phi, large sigma_w) the large-``q`` chi_1 decides.
     """
     chi = np.asarray(chi1(act, sigma_w, sigma_b))
-    labels = _label(chi)
+    labels = phase_of(chi)
     return str(labels) if labels.ndim == 0 else labels
 
 
@@ -258,7 +260,9 @@ class DepthScales:
     exists: bool | np.ndarray
 
 
-def _neg_inv_log(x: np.ndarray) -> np.ndarray:
+def depth_scale(x: np.ndarray) -> np.ndarray:
+    """``xi = -1/ln x`` for a per-layer ratio ``x`` (``inf`` within :data:`CRITICAL_TOL` of 1;
+    Schoenholz et al. 2017, eqs. 6 and 9)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = -1.0 / np.log(x)
     return np.where(np.abs(x - 1.0) <= CRITICAL_TOL, np.inf, out)
@@ -272,7 +276,7 @@ def analyse(act: Activation, sw2: np.ndarray, sb2: np.ndarray, exact: bool) -> d
     q, exists = _solve_q(act, sw2, sb2, polish=3 if exact else 0)
     _, kd, g = _moments_at(act, q, exact)
     chi = sw2 * kd
-    labels = _label(chi)
+    labels = phase_of(chi)
     c = np.ones_like(q)
     chi_c = chi.copy()
     chaos = exists & (labels == "chaotic")
@@ -286,11 +290,11 @@ def analyse(act: Activation, sw2: np.ndarray, sb2: np.ndarray, exact: bool) -> d
                 c[chaos], chi_c[chaos] = _c_star_exact(*args, start=c[chaos])
         chi_c[chaos] = np.minimum(chi_c[chaos], 1.0)  # c* is stable: chi_c <= 1 up to rounding
     nan = np.where(exists, 1.0, np.nan)
-    xi_c = _neg_inv_log(chi_c) * nan
+    xi_c = depth_scale(chi_c) * nan
     return {
         "q_star": q, "c_star": c * nan, "chi1": chi, "chi_c": chi_c * nan,
-        "xi_q": _neg_inv_log(sw2 * g) * nan, "xi_c": xi_c,
-        "xi_grad": _neg_inv_log(chi), "trainable_depth": TRAINABLE_FACTOR * xi_c,
+        "xi_q": depth_scale(sw2 * g) * nan, "xi_c": xi_c,
+        "xi_grad": depth_scale(chi), "trainable_depth": TRAINABLE_FACTOR * xi_c,
         "phase": labels, "exists": exists,
     }
 

@@ -9,8 +9,9 @@ weights ``W_ij ~ N(0, sigma_w^2/fan_in)``, equal fan-in and fan-out):
 
 * ``Dense(sigma_w, sigma_b)``: ``q -> sigma_w^2 q + sigma_b^2``, ``k -> sigma_w^2 k +
   sigma_b^2``, gain ``sigma_w^2`` (Poole et al. 2016, eq. 3);
-* ``Phi(act)``: ``q -> E[phi(u)^2]``, ``k -> E[phi(u1) phi(u2)]`` with ``u`` Gaussian of
-  variance ``q`` and correlation ``c``, gain ``E[phi'(u)^2]`` (Schoenholz et al. 2017);
+* ``Phi(act)``: ``q -> K(q) = E[phi(u)^2]``, ``k -> K2(q, c) = E[phi(u1) phi(u2)]`` with ``u``
+  Gaussian of variance ``q`` and correlation ``c``, gain ``E[phi'(u)^2]`` (Schoenholz et al.
+  2017);
 * ``Residual(branch, alpha, shortcut)``: ``h -> shortcut · h + alpha · branch(h)``; the branch
   ends in a zero-mean random layer, independent of ``h``, so the cross terms vanish:
   ``q -> shortcut^2 q + alpha^2 q_branch``, the same for ``k``, gain ``shortcut^2 + alpha^2
@@ -21,82 +22,155 @@ weights ``W_ij ~ N(0, sigma_w^2/fan_in)``, equal fan-in and fan-out):
 * ``serial(*layers)`` and ``repeat(block, n)`` compose them; :func:`propagate` walks a net and
   returns every layer's state and the cumulative gain.
 
+**Local maps and the chain rule.** The state also carries the derivatives of the output with
+respect to the *network's* input: ``q_slope = dq/dq0``, ``c_slope = dc/dc0`` and ``c_curvature
+= d^2c/dc0^2`` (the C map's slope and curvature that DKS and TAT solve on; Martens et al. 2021,
+Zhang et al. 2022). Each layer states only its *local* derivatives (:meth:`Layer.local`);
+:meth:`Layer.forward` applies the chain rule ``(f∘g)' = f'(g) g'``, ``(f∘g)'' = f''(g) g'^2 +
+f'(g) g''`` once for all of them. The local ones are, at fixed input ``q``:
+
+* Dense: ``dq = sigma_w^2``, ``dc = sigma_w^2 q / q_out``, curvature 0;
+* Phi: ``dq = G(q) = dK/dq``, ``dc = q Kd2(q, c) / K(q)`` and curvature ``q^2 E[phi''(u1)
+  phi''(u2)] / K(q)`` (Price's theorem: ``d K2 / dc = q E[phi'(u1) phi'(u2)]``); the curvature
+  is ``nan`` for activations with kinks (``phi''`` holds a delta function there);
+* Residual: ``dq = shortcut^2 + alpha^2 dq_branch``, ``dc = (shortcut^2 q + alpha^2 q_branch
+  dc_branch) / q_out``, curvature ``alpha^2 q_branch d2c_branch / q_out``; with DKS's weights at
+  ``q = q_branch`` the slope is ``w^2 + (1 - w^2) C'_branch``;
+* LayerNorm: ``dq = 0``, ``dc = 1``, curvature 0.
+
+Every quantity is a NumPy array: ``sigma_w``, ``sigma_b`` (and ``q0``, ``c0``) may be arrays of
+one shape, and the whole net is evaluated on that grid at once.
+
 The plain MLP ``h^l = W^l phi(h^{l-1}) + b^l`` is ``serial(Dense, repeat(serial(Phi, Dense),
-L - 1))``: :func:`propagate` then gives :func:`depthscope.theory.layerwise`'s numbers.
+L - 1))``; :func:`block_scales` gives a repeated block's fixed point, depth scales and phase
+(for the plain block, :func:`depthscope.theory.depth_scales`'s numbers).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from depthscope.activations import Activation
 from depthscope.errors import DepthscopeError
-from depthscope.theory.gauss import expect2
-from depthscope.theory.maps import ActLike, as_activation, moments
+from depthscope.theory.maps import ActLike, as_activation, kernel_products, moments
+from depthscope.theory.meanfield import Q_MAX, TRAINABLE_FACTOR, depth_scale, phase_of
+
+FIXED_POINT_TOL = 1e-12  # |map(x) - x| <= tol · max(x, 1): a fixed point
+_ITERATIONS, _NEWTON = 60, 60  # plain iterations (towards the stable root), then Newton steps
+BIVARIATE_NODES = 10  # Gauss-Legendre nodes per panel of the two-input expectations (as c*)
+
+
+def _array(x: object) -> np.ndarray:
+    return np.asarray(x, dtype=float)
 
 
 @dataclass(frozen=True)
 class State:
-    """The signal at one point of the net: second moment ``q``, two-input covariance ``k``."""
+    """The signal at one point of the net: second moment ``q``, two-input covariance ``k``,
+    and the derivatives of ``q`` and ``c`` with respect to the net's input (module docstring).
+    Every field is an array of the grid's shape (0-d for one point)."""
 
-    q: float
-    k: float
+    q: np.ndarray
+    k: np.ndarray
+    q_slope: np.ndarray = field(default_factory=lambda: np.ones(()))
+    c_slope: np.ndarray = field(default_factory=lambda: np.ones(()))
+    c_curvature: np.ndarray = field(default_factory=lambda: np.zeros(()))
+    gain: np.ndarray = field(default_factory=lambda: np.ones(()))
+
+    @classmethod
+    def start(cls, q0: object, c0: object = 1.0) -> State:
+        """The net's input: second moment ``q0``, correlation ``c0`` (arrays broadcast)."""
+        q, c = np.broadcast_arrays(_array(q0), _array(c0))
+        if not (np.all(np.isfinite(q)) and np.all(q >= 0) and np.all(np.abs(c) <= 1.0)):
+            raise DepthscopeError(f"need q0 >= 0 (a second moment) and c0 in [-1, 1], got "
+                                  f"{q0!r}, {c0!r}")
+        return cls(q.copy(), q * c)
 
     @property
-    def c(self) -> float:
-        """The two inputs' correlation ``k / q``."""
-        return self.k / self.q if self.q > 0 else 1.0
+    def c(self) -> np.ndarray:
+        """The two inputs' correlation ``k / q`` (1 where ``q = 0``)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.q > 0, self.k / np.where(self.q > 0, self.q, 1.0), 1.0)
+
+    def restart(self) -> State:
+        """The same ``q``, ``k`` as a new input (derivatives reset): for local maps."""
+        return State(self.q, self.k)
+
+
+def _chain(s: State, out: State) -> State:
+    """``out`` (local derivatives and gain) after ``s`` (the net's so far): the chain rule."""
+    return State(out.q, out.k, out.q_slope * s.q_slope, out.c_slope * s.c_slope,
+                 out.c_curvature * s.c_slope**2 + out.c_slope * s.c_curvature,
+                 out.gain * s.gain)
 
 
 class Layer:
-    """A layer of the algebra: its forward map of the state and its backward gain there."""
+    """A layer of the algebra: its local map of the state and its backward gain there."""
+
+    def local(self, s: State) -> State:
+        """The output state, with the *local* derivatives (with respect to this layer's
+        input) in its slope and curvature fields and this layer's backward gain ``E
+        ||dL/d input||^2 / ||dL/d output||^2`` in ``gain``."""
+        raise NotImplementedError
+
+    def gain(self, s: State) -> np.ndarray:
+        """``E ||dL/d input||^2 / ||dL/d output||^2`` at input ``s``."""
+        return self.local(s).gain
 
     def forward(self, s: State) -> State:
-        raise NotImplementedError
-
-    def gain(self, s: State) -> float:
-        raise NotImplementedError
+        """The output state, its derivatives and gain chained with the input's."""
+        return _chain(s, self.local(s))
 
 
 @dataclass(frozen=True)
 class Dense(Layer):
-    """``h -> W h + b`` with ``W_ij ~ N(0, sigma_w^2/fan_in)``, ``b_i ~ N(0, sigma_b^2)``."""
+    """``h -> W h + b`` with ``W_ij ~ N(0, sigma_w^2/fan_in)``, ``b_i ~ N(0, sigma_b^2)``
+    (Gaussian or scaled-orthogonal ``W``: the same maps at infinite width)."""
 
-    sigma_w: float
-    sigma_b: float = 0.0
+    sigma_w: float | np.ndarray
+    sigma_b: float | np.ndarray = 0.0
 
     def __post_init__(self) -> None:
-        if not (self.sigma_w > 0 and self.sigma_b >= 0):
-            raise DepthscopeError(f"Dense needs sigma_w > 0 and sigma_b >= 0, got "
-                                  f"{self.sigma_w!r}, {self.sigma_b!r}")
+        w, b = _array(self.sigma_w), _array(self.sigma_b)
+        if not (np.all(np.isfinite(w)) and np.all(w > 0) and np.all(np.isfinite(b))
+                and np.all(b >= 0)):
+            raise DepthscopeError(f"Dense needs sigma_w > 0 and sigma_b >= 0 (standard "
+                                  f"deviations), got {self.sigma_w!r}, {self.sigma_b!r}")
 
-    def forward(self, s: State) -> State:
-        w2, b2 = self.sigma_w**2, self.sigma_b**2
-        return State(w2 * s.q + b2, w2 * s.k + b2)
-
-    def gain(self, s: State) -> float:
-        return self.sigma_w**2
+    def local(self, s: State) -> State:
+        w2, b2 = _array(self.sigma_w) ** 2, _array(self.sigma_b) ** 2
+        q = w2 * s.q + b2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c_slope = np.where(q > 0, w2 * s.q / q, 1.0)
+        return State(q, w2 * s.k + b2, w2 + 0.0 * q, c_slope, np.zeros_like(q), w2 + 0.0 * q)
 
 
 @dataclass(frozen=True)
 class Phi(Layer):
-    """The activation ``phi`` applied unit by unit (any registered activation)."""
+    """The activation ``phi`` applied unit by unit (any registered activation, transformed
+    ones included)."""
 
     act: ActLike
 
-    def forward(self, s: State) -> State:
-        a = as_activation(self.act)
-        q = float(moments(a, np.array([s.q]))[0][0])
-        if s.c >= 1.0:
-            return State(q, q)
-        k = float(expect2(a, a.phi, a.phi, np.array([s.q]), np.array([s.c]))[0])
-        return State(q, k)
+    def __post_init__(self) -> None:
+        as_activation(self.act)  # an unknown name fails here, with the registry's message
 
-    def gain(self, s: State) -> float:
-        return float(moments(as_activation(self.act), np.array([s.q]))[1][0])
+    @property
+    def activation(self) -> Activation:
+        return as_activation(self.act)
+
+    def local(self, s: State) -> State:
+        a = self.activation
+        k, kd, dk = moments(a, s.q)
+        fns = (a.phi, a.dphi) if a.kinks else (a.phi, a.dphi, a.d2phi)
+        k2, kd2, *kdd2 = kernel_products(a, s.q, s.c, fns, n=BIVARIATE_NODES)
+        curvature = s.q**2 * kdd2[0] if kdd2 else np.full(np.shape(k), math.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return State(k, k2, dk, s.q * kd2 / k, curvature / k, kd)
 
 
 @dataclass(frozen=True)
@@ -109,17 +183,11 @@ class Serial(Layer):
         if not self.layers:
             raise DepthscopeError("serial() needs at least one layer")
 
-    def forward(self, s: State) -> State:
+    def local(self, s: State) -> State:
+        out = s.restart()
         for layer in self.layers:
-            s = layer.forward(s)
-        return s
-
-    def gain(self, s: State) -> float:
-        total = 1.0
-        for layer in self.layers:
-            total *= layer.gain(s)
-            s = layer.forward(s)
-        return total
+            out = layer.forward(out)
+        return out
 
 
 @dataclass(frozen=True)
@@ -131,34 +199,37 @@ class Residual(Layer):
     shortcut: float = 1.0
 
     def __post_init__(self) -> None:
-        if not (self.alpha >= 0 and self.shortcut >= 0):
+        if not (math.isfinite(self.alpha) and self.alpha >= 0
+                and math.isfinite(self.shortcut) and self.shortcut >= 0):
             raise DepthscopeError(f"Residual needs alpha >= 0 and shortcut >= 0, got "
                                   f"{self.alpha!r}, {self.shortcut!r}")
 
-    def forward(self, s: State) -> State:
-        out = self.branch.forward(s)
+    def local(self, s: State) -> State:
+        out = self.branch.local(s)
         a2, w2 = self.alpha**2, self.shortcut**2
-        return State(w2 * s.q + a2 * out.q, w2 * s.k + a2 * out.k)
-
-    def gain(self, s: State) -> float:
-        return self.shortcut**2 + self.alpha**2 * self.branch.gain(s)
+        q = w2 * s.q + a2 * out.q
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return State(q, w2 * s.k + a2 * out.k, w2 + a2 * out.q_slope,
+                         (w2 * s.q + a2 * out.q * out.c_slope) / q,
+                         a2 * out.q * out.c_curvature / q, w2 + a2 * out.gain)
 
 
 @dataclass(frozen=True)
 class LayerNorm(Layer):
     """Each unit vector scaled to unit second moment (no learned gain or bias at init)."""
 
-    def forward(self, s: State) -> State:
-        return State(1.0, s.c)
-
-    def gain(self, s: State) -> float:
-        return 1.0 / s.q
+    def local(self, s: State) -> State:
+        one = np.ones_like(s.q)
+        return State(one, s.c, 0.0 * one, one, 0.0 * one, 1.0 / s.q)
 
 
 def serial(*layers: Layer) -> Serial:
     """``layers`` applied in order (flattened one level)."""
     flat: list[Layer] = []
     for layer in layers:
+        if not isinstance(layer, Layer):
+            raise DepthscopeError(f"serial() takes layers (Dense, Phi, Residual, LayerNorm, "
+                                  f"Serial), got {layer!r}")
         flat.extend(layer.layers if isinstance(layer, Serial) else (layer,))
     return Serial(tuple(flat))
 
@@ -178,37 +249,130 @@ def mlp(act: ActLike, sigma_w: float, sigma_b: float, depth: int) -> Serial:
     return serial(dense, repeat(serial(Phi(act), dense), depth - 1))
 
 
+def residual_block(act: ActLike, sigma_w: float, sigma_b: float, alpha: float = 1.0,
+                   layernorm: bool = False) -> Residual:
+    """``h -> h + alpha (W phi(h) + b)`` (pre-LayerNorm: ``phi(LN(h))``)."""
+    branch = serial(*((LayerNorm(),) if layernorm else ()), Phi(act), Dense(sigma_w, sigma_b))
+    return Residual(branch, alpha)
+
+
 def res_mlp(act: ActLike, sigma_w: float, sigma_b: float, blocks: int, alpha: float = 1.0,
             layernorm: bool = False) -> Serial:
-    """A residual MLP: ``h -> h + alpha (W phi(h) + b)`` (pre-LayerNorm: ``phi(LN(h))``)
-    repeated ``blocks`` times after an input ``Dense``."""
-    branch = serial(*((LayerNorm(),) if layernorm else ()), Phi(act), Dense(sigma_w, sigma_b))
-    return serial(Dense(sigma_w, sigma_b), repeat(Residual(branch, alpha), blocks))
+    """A residual MLP: :func:`residual_block` repeated ``blocks`` times after an input
+    ``Dense``."""
+    block = residual_block(act, sigma_w, sigma_b, alpha, layernorm)
+    return serial(Dense(sigma_w, sigma_b), repeat(block, blocks))
 
 
 @dataclass(frozen=True)
 class Propagation:
-    """Per top-level layer of a :class:`Serial` net (index ``i``): the state after it, its
-    backward gain and the cumulative gain ``||dL/d input||^2 / ||dL/d output of i||^2``."""
+    """Per top-level layer ``i`` of a net (first axis), on the grid (further axes): the state
+    after it, its backward gain, the cumulative gain ``||dL/d input||^2 / ||dL/d output of
+    i||^2``, and the network's C-map slope and curvature ``dc_i/dc0``, ``d^2c_i/dc0^2``."""
 
     q: np.ndarray
     c: np.ndarray
     gain: np.ndarray
     cumulative: np.ndarray
+    c_slope: np.ndarray
+    c_curvature: np.ndarray
 
 
-def propagate(net: Layer, q0: float = 1.0, c0: float = 1.0) -> Propagation:
+def propagate(net: Layer, q0: object = 1.0, c0: object = 1.0) -> Propagation:
     """Walk ``net`` (its top-level layers) from inputs of second moment ``q0`` and
-    correlation ``c0``."""
-    if not (math.isfinite(q0) and q0 > 0 and -1.0 <= c0 <= 1.0):
-        raise DepthscopeError(f"need q0 > 0 and c0 in [-1, 1], got {q0!r}, {c0!r}")
+    correlation ``c0``.
+
+    Example: ``propagate(res_mlp("tanh", 1.0, 0.3, 50, alpha=50**-0.5), q0=1.0).cumulative``.
+    """
+    if not isinstance(net, Layer):
+        raise DepthscopeError(f"propagate() takes a network built from depthscope.theory."
+                              f"network's layers, got {net!r}")
     layers: Sequence[Layer] = net.layers if isinstance(net, Serial) else (net,)
-    s = State(float(q0), float(q0) * float(c0))
-    q, c, gain = [], [], []
+    s = State.start(q0, c0)
+    rows: list[tuple[np.ndarray, ...]] = []
     for layer in layers:
-        gain.append(layer.gain(s))
-        s = layer.forward(s)
-        q.append(s.q)
-        c.append(s.c)
-    g = np.asarray(gain)
-    return Propagation(np.asarray(q), np.asarray(c), g, np.cumprod(g))
+        out = layer.local(s)
+        s = _chain(s, out)
+        rows.append(np.broadcast_arrays(s.q, s.c, out.gain, s.gain, s.c_slope, s.c_curvature))
+    return Propagation(*(np.stack(col) for col in zip(*rows, strict=True)))
+
+
+@dataclass(frozen=True)
+class BlockScales:
+    """A repeated block's mean field at its fixed point (Schoenholz et al. 2017 for the plain
+    block): ``q*``; ``c*`` (1 where ``c = 1`` is stable); the block's gradient gain ``chi1``
+    and C-map slope ``chi_c`` at ``c*``; ``xi_q = -1/ln(dq/dq at q*)``, ``xi_c = -1/ln
+    chi_c``, ``xi_grad = -1/ln chi1``; trainable depth ``6 xi_c``; the phase from the C-map
+    slope at ``c = 1``. Where no fixed point exists (``exists`` False) all but ``chi1`` and
+    ``phase`` are ``nan``, and those two are the large-``q`` limit's (``q = Q_MAX``; the phase
+    then from ``chi1``, the rate gradients grow at, as :func:`depthscope.theory.phase`)."""
+
+    q_star: np.ndarray
+    c_star: np.ndarray
+    chi1: np.ndarray
+    chi_c: np.ndarray
+    xi_q: np.ndarray
+    xi_c: np.ndarray
+    xi_grad: np.ndarray
+    trainable_depth: np.ndarray
+    phase: np.ndarray
+    exists: np.ndarray
+
+
+def _fixed_point(step, x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` with ``step(x)[0] = x``: plain iterations (which approach a stable root), then
+    Newton steps with the slope ``step(x)[1]``; also whether each converged."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for _ in range(_ITERATIONS):
+            x = np.clip(step(x)[0], lo, hi)
+        for _ in range(_NEWTON):
+            value, slope = step(x)
+            done = np.abs(value - x) <= FIXED_POINT_TOL * np.maximum(np.abs(x), 1.0)
+            if np.all(done | ~np.isfinite(x)):
+                break
+            newton = x - (value - x) / (slope - 1.0)
+            x = np.where(done, x, np.clip(np.where(np.isfinite(newton), newton, value), lo,
+                                          hi))
+        value = step(x)[0]
+    ok = np.isfinite(x) & (np.abs(value - x) <= FIXED_POINT_TOL * np.maximum(np.abs(x), 1.0))
+    return x, ok
+
+
+def block_scales(block: Layer, q0: object = 1.0) -> BlockScales:
+    """Fixed point, depth scales and phase of ``block`` repeated without end.
+
+    Example: ``block_scales(serial(Phi("tanh"), Dense(1.5, 0.3))).xi_c`` equals
+    ``depth_scales("tanh", 1.5, 0.3).xi_c``.
+    """
+    if not isinstance(block, Layer):
+        raise DepthscopeError(f"block_scales() takes a layer, got {block!r}")
+    start = State.start(q0)
+    shape = np.shape(block.forward(start).q)
+
+    def q_step(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = block.local(State(q, q))
+        return out.q, out.q_slope
+
+    found, q_ok = _fixed_point(q_step, np.broadcast_to(start.q, shape).copy(), 0.0, Q_MAX)
+    q = np.where(q_ok, found, Q_MAX)  # no fixed point: the large-q limit, as meanfield
+    at_one = block.local(State(q, q))
+    exists = q_ok & (q > 0) & (at_one.q_slope <= 1.0 + FIXED_POINT_TOL)
+    chi1 = at_one.gain
+    chaotic = exists & (at_one.c_slope > 1.0)
+
+    def c_step(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = block.local(State(q, q * c))
+        return out.c, out.c_slope
+
+    c = np.ones(shape)
+    chi_c = at_one.c_slope + 0.0
+    if np.any(chaotic):
+        found, c_ok = _fixed_point(c_step, np.zeros(shape), -1.0, 1.0)
+        c = np.where(chaotic, np.where(c_ok, found, np.nan), 1.0)
+        chi_c = np.where(chaotic, c_step(np.where(np.isfinite(c), c, 0.0))[1], chi_c)
+        chi_c = np.where(chaotic, np.minimum(chi_c, 1.0), chi_c)  # c* is stable
+    nan = np.where(exists, 1.0, np.nan)
+    xi_c = depth_scale(chi_c) * nan
+    return BlockScales(q * nan, c * nan, chi1, chi_c * nan, depth_scale(at_one.q_slope) * nan,
+                       xi_c, depth_scale(chi1), TRAINABLE_FACTOR * xi_c,
+                       phase_of(np.where(exists, at_one.c_slope, chi1)), exists)
