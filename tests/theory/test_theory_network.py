@@ -135,8 +135,10 @@ def test_a_grid_is_the_same_as_its_points() -> None:
 def test_a_residual_stack_has_no_fixed_point_without_normalisation() -> None:
     """h + alpha branch(h) only grows q (no fixed point: nan scales); with a pre-LayerNorm
     the variance still grows by alpha² q_branch per block, so neither has one."""
-    scales = block_scales(residual_block("tanh", 1.0, 0.3, alpha=0.5))
-    assert not bool(scales.exists) and math.isnan(float(scales.xi_c))
+    for layernorm in (False, True):
+        scales = block_scales(residual_block("tanh", 1.0, 0.3, alpha=0.5, layernorm=layernorm))
+        assert not bool(scales.exists)
+        assert math.isnan(float(scales.xi_c))
 
 
 def _sampled(act: str, sigma_w: float, sigma_b: float, blocks: int, alpha: float, ln: bool,
@@ -250,3 +252,30 @@ def test_the_spec_that_trains_gives_its_own_theory() -> None:
     assert propagate(he.theory()).gain[1:3] == pytest.approx([1.0, 1.0], rel=1e-12)
     with pytest.raises(DepthscopeError, match="depends on data"):
         MLPSpec(depth=2, width=8, in_features=4, out_features=2, init="lsuv").theory()
+
+
+def test_a_residual_spec_gives_the_residual_theory_and_builds_its_net() -> None:
+    """MLPSpec(residual=True, alpha, layernorm).theory() is res_mlp's net plus the read-out;
+    nets.build makes depth - 1 ResidualBlocks that draw the plain net's weights; alpha or
+    layernorm without residual is refused."""
+    from depthscope.nets import MLPSpec, build
+    from depthscope.nets.build import ResidualBlock
+
+    spec = MLPSpec(depth=6, width=32, in_features=8, out_features=3, activation="tanh",
+                   init="gaussian", sigma_w=1.2, sigma_b=0.2, residual=True, alpha=0.4,
+                   layernorm=True)
+    got = propagate(spec.theory(), q0=1.0)
+    want = propagate(res_mlp("tanh", 1.2, 0.2, 5, alpha=0.4, layernorm=True), q0=1.0)
+    np.testing.assert_allclose(got.q[:6], want.q, rtol=1e-14)
+    np.testing.assert_allclose(got.cumulative[:6], want.cumulative, rtol=1e-14)
+    net = build(spec, seed=3)
+    blocks = [m for m in net if isinstance(m, ResidualBlock)]
+    assert len(blocks) == 5
+    assert blocks[0].alpha == 0.4
+    plain = build(spec.model_copy(update=dict(residual=False, alpha=1.0, layernorm=False)),
+                  seed=3)
+    weights = [m.weight for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    plain_weights = [m.weight for m in plain.modules() if isinstance(m, torch.nn.Linear)]
+    assert all(torch.equal(a, b) for a, b in zip(weights, plain_weights, strict=True))
+    with pytest.raises(ValueError, match="set residual=True"):
+        MLPSpec(depth=2, width=8, in_features=4, out_features=2, alpha=0.5)

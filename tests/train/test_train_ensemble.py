@@ -34,7 +34,7 @@ def reference(cfg: RunConfig, ds: Dataset) -> dict[str, list[float]]:
     """Straightforward sequential training of one config in float64."""
     net = build(cfg.mlp_spec(ds.in_features, ds.num_classes), seed=cfg.seed, dtype=F64,
                 data=ds.train.X[:256])
-    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    linears = [m for m in net.modules() if isinstance(m, torch.nn.Linear)]
     if cfg.optimizer == "adam":
         opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     else:
@@ -96,6 +96,29 @@ def test_batched_equals_sequential_float64(data: Dataset, members: Sequence[int]
             assert ours == pytest.approx(theirs, abs=1e-10, rel=0)
         assert res.summary["train_loss"] == pytest.approx(ref["final_train_loss"][0], abs=1e-10)
         assert ref["loss"][-1] < ref["loss"][0]  # it learns something
+
+
+@pytest.mark.parametrize("layernorm", [False, True], ids=["residual", "pre-LN residual"])
+def test_residual_members_equal_sequential_float64(data: Dataset, layernorm: bool) -> None:
+    """Residual blocks h + alpha (W phi(LN(h)) + b), members with different alpha, every
+    optimizer path: loss and per-layer weight-gradient norms equal autograd + torch.optim on
+    nets.build's ResidualBlock net to 1e-10."""
+    configs = [CONFIGS[i].model_copy(update=dict(
+        depth=5, width=16, batch_size=32, steps=20, record_every=1, residual=True,
+        alpha=alpha, layernorm=layernorm)) for i, alpha in ((0, 0.5), (1, 1.0), (2, 0.3))]
+    results = train_ensemble(configs, data, dtype=F64)
+    for cfg, res in zip(configs, results, strict=True):
+        assert res.status == "finished"
+        ref = reference(cfg, data)
+        assert rows(res, "train_loss", -1) == pytest.approx(ref["loss"], abs=1e-10, rel=0)
+        for layer in range(cfg.depth + 1):
+            theirs = [g[layer] for g in ref["grad_w_norm"]]
+            assert rows(res, "grad_w_norm", layer) == pytest.approx(theirs, abs=1e-10, rel=0)
+        assert res.summary["train_loss"] == pytest.approx(ref["final_train_loss"][0], abs=1e-10)
+    plain = train_ensemble([configs[0].model_copy(update=dict(residual=False, alpha=1.0,
+                                                              layernorm=False))], data,
+                           dtype=F64)[0]
+    assert rows(plain, "train_loss", -1)[1:] != rows(results[0], "train_loss", -1)[1:]
 
 
 def test_backpropagated_gradient_matches_autograd(data: Dataset) -> None:

@@ -1,4 +1,5 @@
-"""Deep MLPs from an :class:`MLPSpec`: ``Linear → phi → … → Linear`` (linear read-out)."""
+"""Deep MLPs from an :class:`MLPSpec`: ``Linear → phi → … → Linear`` (linear read-out), or
+with residual blocks ``h + alpha (W phi(LN(h)) + b)`` (:class:`ResidualBlock`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,29 @@ from torch import nn
 from depthscope import init
 from depthscope.nets.spec import MLPSpec
 from depthscope.nn import Activation
+
+LAYERNORM_EPS = 1e-5  # torch's default; the ensemble trainer uses the same
+
+
+class ResidualBlock(nn.Module):
+    """``h -> h + alpha (W phi(norm(h)) + b)``; ``norm`` is a LayerNorm without learned gain
+    or bias (``layernorm=True``) or the identity."""
+
+    def __init__(self, width: int, activation: Activation, alpha: float = 1.0,
+                 layernorm: bool = False, bias: bool = True,
+                 dtype: torch.dtype = torch.float64) -> None:
+        super().__init__()
+        self.norm = (nn.LayerNorm(width, eps=LAYERNORM_EPS, elementwise_affine=False,
+                                  dtype=dtype) if layernorm else nn.Identity())
+        self.activation = activation
+        self.linear = nn.Linear(width, width, bias=bias, dtype=dtype)
+        self.alpha = alpha
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h + self.alpha * self.linear(self.activation(self.norm(h)))
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha:g}"
 
 
 def build(
@@ -24,14 +48,23 @@ def build(
 
     Parameters are drawn on the CPU in float64 from ``torch.Generator().manual_seed(seed)``
     and then cast, so a seed gives the same network on every device and dtype (up to
-    rounding). ``data`` (N, in_features) feeds data-dependent inits (LSUV).
+    rounding). ``data`` (N, in_features) feeds data-dependent inits (LSUV). A residual spec
+    draws the same weights as the plain one (its Linear layers come in the same order).
     """
     sizes = [spec.in_features] + [spec.width] * spec.depth + [spec.out_features]
     layers: list[nn.Module] = []
+
+    def activation() -> Activation:
+        return Activation(spec.activation, **spec.activation_params)
+
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+        if spec.residual and 0 < i < spec.depth:
+            layers.append(ResidualBlock(spec.width, activation(), spec.alpha, spec.layernorm,
+                                        spec.bias))
+            continue
+        if i > 0:
+            layers.append(activation())
         layers.append(nn.Linear(fan_in, fan_out, bias=spec.bias, dtype=torch.float64))
-        if i < spec.depth:
-            layers.append(Activation(spec.activation, **spec.activation_params))
     net = nn.Sequential(*layers)
     generator = torch.Generator().manual_seed(seed)
     x = None if data is None else data.detach().to("cpu", torch.float64)

@@ -37,6 +37,9 @@ class RunConfig(BaseModel):
     sigma_b: float = Field(default=0.0, ge=0)
     readout: Literal["same", "standard"] = "same"
     output: Output = "softmax"
+    residual: bool = False
+    alpha: float = Field(default=1.0, gt=0)
+    layernorm: bool = False
     optimizer: Optimizer = "sgd"
     lr: float = Field(default=0.01, gt=0)
     momentum: float = Field(default=0.9, ge=0, lt=1)
@@ -58,19 +61,23 @@ class RunConfig(BaseModel):
             sigma_w=self.sigma_w,
             sigma_b=self.sigma_b,
             readout=self.readout,
+            residual=self.residual,
+            alpha=self.alpha,
+            layernorm=self.layernorm,
         )
 
     def shape_key(self) -> tuple[object, ...]:
         """Runs with equal keys can be trained together in one ensemble batch."""
         return (self.dataset, self.depth, self.width, self.batch_size, self.steps,
-                self.record_every, self.output)
+                self.record_every, self.output, self.residual, self.layernorm)
 
     @property
     def run_id(self) -> str:
         """Stable 16-hex-digit id of this config."""
         fields = self.model_dump(mode="json")
         # ids of runs stored before these fields existed stay
-        for name, default in (("readout", "same"), ("output", "softmax")):
+        for name, default in (("readout", "same"), ("output", "softmax"), ("residual", False),
+                              ("alpha", 1.0), ("layernorm", False)):
             if fields[name] == default:
                 del fields[name]
         canonical = json.dumps(fields, sort_keys=True)

@@ -10,10 +10,18 @@ Backprop is written out (micrograd style, derivative next to the forward): with
     dL/dW^l = delta^l^T a^{l-1},   dL/db^l = sum_batch delta^l,
     delta^{l-1} = (delta^l W^l) * phi'(h^{l-1})          (phi' = Activation.dphi)
 
+Residual members (``RunConfig.residual``) have hidden layers ``l = 2..L`` as blocks ``h^l =
+h^{l-1} + alpha (W^l a^{l-1} + b^l)`` with ``a^{l-1} = phi(u^{l-1})``, ``u = h`` or, pre-LayerNorm,
+``u = (h - mean h)/sqrt(var h + eps)`` over the units; their backward adds the skip and the
+LayerNorm's Jacobian: ``dL/db^l = alpha sum_batch delta^l``, ``dL/dW^l = alpha delta^l^T
+a^{l-1}``, ``delta^{l-1} = delta^l + LN'((alpha delta^l W^l) * phi'(u^{l-1}))`` with ``LN'(g)
+= (g - mean g - u mean(g u)) / sqrt(var h + eps)``.
+
 Members may differ in activation (members are sorted so each activation is one contiguous
-slice), init, sigma_w/b, optimizer, learning rate, momentum and seed; they share depth, width,
-batch size, steps and recording (``RunConfig.shape_key``). Each member has its own minibatch
-order, drawn from its seed (:func:`batch_schedule`), so members are independent runs.
+slice), init, sigma_w/b, residual alpha, optimizer, learning rate, momentum and seed; they
+share depth, width, residual and LayerNorm, batch size, steps and recording
+(``RunConfig.shape_key``). Each member has its own minibatch order, drawn from its seed
+(:func:`batch_schedule`), so members are independent runs.
 
 Recorded every ``record_every`` steps and at the last step (series rows
 ``(step, layer, metric, value)``; layer -1 = whole network; layer L = the read-out):
@@ -46,6 +54,7 @@ from depthscope.activations import Activation, kernels
 from depthscope.data import Dataset, Split
 from depthscope.errors import DepthscopeError
 from depthscope.nets import build
+from depthscope.nets.build import LAYERNORM_EPS
 from depthscope.train.config import Output, RunConfig, RunResult
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
@@ -71,6 +80,26 @@ class _Group:
     @property
     def can_die(self) -> bool:
         return "zero" in (self.act.meta.tail_left.kind, self.act.meta.tail_right.kind)
+
+
+@dataclass(frozen=True)
+class _Normed:
+    """``u = (h - mean h) · inv`` over the units, ``inv = 1/sqrt(var h + eps)`` (LayerNorm
+    without learned gain or bias)."""
+
+    u: torch.Tensor  # (M, B, width)
+    inv: torch.Tensor  # (M, B, 1)
+
+    @classmethod
+    def of(cls, h: torch.Tensor) -> _Normed:
+        var, mean = torch.var_mean(h, dim=-1, keepdim=True, correction=0)
+        inv = (var + LAYERNORM_EPS).rsqrt()
+        return cls((h - mean) * inv, inv)
+
+    def backward(self, g: torch.Tensor) -> torch.Tensor:
+        """``dL/dh`` from ``g = dL/du``."""
+        return (g - g.mean(-1, keepdim=True) - self.u * (g * self.u).mean(-1, keepdim=True)
+                ) * self.inv
 
 
 @dataclass(frozen=True)
@@ -133,7 +162,8 @@ class _Ensemble:
         probe = data.train.X[:256]
         nets = [build(c.mlp_spec(data.in_features, data.num_classes), seed=c.seed,
                       device=device, dtype=dtype, data=probe) for c in configs]
-        linears = [[layer for layer in net if isinstance(layer, torch.nn.Linear)] for net in nets]
+        linears = [[layer for layer in net.modules() if isinstance(layer, torch.nn.Linear)]
+                   for net in nets]
         self.W = [torch.stack([ls[j].weight.detach() for ls in linears])  # (M, out, in)
                   for j in range(len(linears[0]))]
         self.b = [torch.stack([ls[j].bias.detach() for ls in linears])[:, None, :]  # (M, 1, out)
@@ -143,6 +173,8 @@ class _Ensemble:
             return torch.tensor(values, device=device, dtype=dtype).view(m, 1, 1)
 
         self.lr = col([c.lr for c in configs])
+        self.residual, self.layernorm = configs[0].residual, configs[0].layernorm
+        self.alpha = col([c.alpha for c in configs])
         self.momentum = col([c.momentum if c.optimizer == "momentum" else 0.0 for c in configs])
         self.is_adam = torch.tensor([c.optimizer == "adam" for c in configs],
                                     device=device).view(m, 1, 1)
@@ -159,16 +191,29 @@ class _Ensemble:
     def depth(self) -> int:
         return len(self.W) - 1
 
+    def is_block(self, j: int) -> bool:
+        """Whether layer ``j`` (0 = first hidden, ``depth`` = read-out) is a residual block."""
+        return self.residual and 0 < j < self.depth
+
+    def normed(self, j: int) -> bool:
+        """Whether hidden layer ``j``'s activation takes LayerNorm(h) (a block's input)."""
+        return self.layernorm and self.is_block(j + 1)
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor],
-                                                list[torch.Tensor]]:
-        """Logits (M, B, C), pre-activations ``h^l`` and activations ``a^l`` (a^{-1} = x)."""
-        a, pres, acts = x, [], [x]  # x: (M, B, in)
+                                                list[torch.Tensor], list[_Normed | None]]:
+        """Logits (M, B, C), pre-activations ``h^l``, activations ``a^l`` (a^{-1} = x) and,
+        where a LayerNorm feeds the activation, its output and inverse scale."""
+        a, h, pres, acts = x, x, [], [x]  # x: (M, B, in)
+        norms: list[_Normed | None] = []
         for j in range(self.depth + 1):
-            h = torch.baddbmm(self.b[j], a, self.W[j].transpose(1, 2))  # (M, B, out)
+            out = torch.baddbmm(self.b[j], a, self.W[j].transpose(1, 2))  # (M, B, out)
+            h = out.mul_(self.alpha).add_(h) if self.is_block(j) else out
             if j == self.depth:
-                return h, pres, acts
-            a = _per_group(self.groups, _phi, h)  # (M, B, width)
+                return h, pres, acts, norms
+            norm = _Normed.of(h) if self.normed(j) else None
+            a = _per_group(self.groups, _phi, h if norm is None else norm.u)  # (M, B, width)
             pres.append(h)
+            norms.append(norm)
             acts.append(a)
         raise AssertionError("unreachable")
 
@@ -309,7 +354,7 @@ def train_ensemble(
     for step in range(steps):
         idx = next(batches).to(device)  # (M, B)
         x, y = data.train.X[idx], data.train.y[idx]  # (M, B, in), (M, B)
-        logits, pres, acts = net.forward(x)
+        logits, pres, acts, norms = net.forward(x)
         loss, acc, delta = _loss(first.output, logits, y)  # (M,), (M,), (M, B, C)
         record = step % first.record_every == 0 or step == steps - 1
         outer = net.plain_sgd and not record  # W^l (l >= 1) updated from delta^l and a^l
@@ -317,11 +362,13 @@ def train_ensemble(
         gb: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
         layer_rows: list[list[torch.Tensor]] = [[] for _ in range(depth + 1)]
         for j in reversed(range(depth + 1)):  # layer j = depth is the read-out
+            block = net.is_block(j)
+            branch = delta * net.alpha if block else delta  # dL/d(W a + b) of layer j
             if outer and j > 0:
-                gW[j] = _Outer(delta, acts[j])
+                gW[j] = _Outer(branch, acts[j])
             else:
-                gW[j] = torch.bmm(delta.transpose(1, 2), acts[j])  # (M, out, in)
-            gb[j] = delta.sum(1, keepdim=True)  # (M, 1, out)
+                gW[j] = torch.bmm(branch.transpose(1, 2), acts[j])  # (M, out, in)
+            gb[j] = branch.sum(1, keepdim=True)  # (M, 1, out)
             if record:
                 fan_out = net.W[j].shape[1]  # effective sigma_w, sigma_b: rms · sqrt(fan_in)
                 layer_rows[j] = [torch.linalg.vector_norm(gW[j], dim=(1, 2)),  # type: ignore[arg-type]
@@ -330,14 +377,18 @@ def train_ensemble(
                                  torch.linalg.vector_norm(net.b[j], dim=(1, 2)) / fan_out**0.5,
                                  *layer_rows[j]]
             if j > 0:
-                back = torch.bmm(delta, net.W[j])  # (M, B, width): dL/da^{j-1}
-                if record:  # phi'(h) is needed for the statistics too: compute it once
+                back = torch.bmm(branch, net.W[j])  # (M, B, width): dL/da^{j-1}
+                norm = norms[j - 1]
+                u = pres[j - 1] if norm is None else norm.u  # phi's input
+                if record:  # phi'(u) is needed for the statistics too: compute it once
                     ones = torch.ones_like(back)
-                    dphi = _per_group(net.groups, _grad, pres[j - 1], ones, acts[j])
-                    delta = back * dphi  # the kernel's own rounding: dphi, then the product
+                    dphi = _per_group(net.groups, _grad, u, ones, acts[j])
+                    du = back * dphi  # the kernel's own rounding: dphi, then the product
                     layer_rows[j - 1] += _layer_stats(net.groups, pres[j - 1], acts[j], dphi)
                 else:
-                    delta = _per_group(net.groups, _grad, pres[j - 1], back, acts[j])
+                    du = _per_group(net.groups, _grad, u, back, acts[j])
+                dh = du if norm is None else norm.backward(du)
+                delta = dh + delta if block else dh
 
         # nan/inf anywhere in the gradients reaches the first layer's, so check only that
         ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # type: ignore[union-attr]
