@@ -58,6 +58,25 @@ def test_explain_defaults_to_the_study_point_and_says_what_it_means(tmp_path) ->
     assert not any(p.endswith("slope.png") for p in json.loads(result.stdout)["figures"])
 
 
+def test_explain_a_residual_net(tmp_path) -> None:
+    """--residual --alpha --layernorm: the layer profile is the residual MLP's (q grows by
+    alpha² q_branch per block; the gradient gain per block is 1 + alpha² (...)), as
+    layerwise(residual=True) gives."""
+    from depthscope.theory import layerwise
+
+    result = runner.invoke(app, ["explain", "tanh", "--residual", "--alpha", "0.2",
+                                 "--layernorm", "--depth", "20", "--sigma-w", "1.2",
+                                 "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    ex = json.loads(result.stdout)["explanation"]
+    assert ex["network"] == "residual MLP (alpha = 0.2, pre-LayerNorm)"
+    lw = layerwise("tanh", 1.2, 0.05**0.5, 20, residual=True, alpha=0.2, layernorm=True)
+    assert ex["layerwise"]["q"] == pytest.approx(list(lw.q), rel=1e-12)
+    assert all(b > a for a, b in zip(lw.q, lw.q[1:], strict=False))  # no fixed point
+    assert all(chi > 1 for chi in lw.chi)
+    assert "no fixed point" in ex["summary"]
+
+
 def test_phase_json(tmp_path) -> None:
     out = tmp_path / "phase.png"
     result = runner.invoke(app, ["phase", "relu", "--points", "12", "--out", str(out), "--json"])
@@ -72,6 +91,7 @@ def test_phase_json(tmp_path) -> None:
     (["explain", "tanh", "--sigma-w", "-1"], "standard deviations"),
     (["explain", "relu", "--sigma-w", "2", "--sigma-b", "0.1"], "no fixed point"),
     (["phase", "tanh", "--points", "1"], "--points"),
+    (["explain", "tanh", "--alpha", "0.5"], "--residual"),
 ])
 def test_bad_input_is_a_depthscope_error(args, message, tmp_path) -> None:
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "x")])

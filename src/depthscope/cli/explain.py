@@ -47,7 +47,8 @@ def _threshold_tables(thr) -> list[Table]:
 def _tables(ex) -> list[Table]:
     out = [] if ex.thresholds is None else _threshold_tables(ex.thresholds)
     ds = ex.depth_scales
-    t3 = Table(title=f"mean field of {ex.activation} (not of the scaled phi(n x)) at "
+    plain = "" if ex.network == "plain MLP" else "the plain MLP (a branch) "
+    t3 = Table(title=f"mean field of {plain}{ex.activation} (not of the scaled phi(n x)) at "
                      f"sigma_w = {ex.sigma_w:.6g} ({ex.sigma_w_source}), "
                      f"sigma_b = {ex.sigma_b:.6g}")
     t3.add_column("quantity")
@@ -63,7 +64,8 @@ def _tables(ex) -> list[Table]:
         t3.add_row("critical transform (q*=1, sigma_w=1, sigma_b=0)", ex.transform["activation"])
     out.append(t3)
     lw = ex.layerwise
-    t4 = Table(title="layer by layer from q0 = 1: q = E h², gradient ratio ||δˡ|| / ||δᴸ||")
+    t4 = Table(title=f"{ex.network}, layer by layer from q0 = 1: q = E h², gradient ratio "
+                     "||δˡ|| / ||δᴸ||")
     for col in ("layer", "q", "chi", "grad norm ratio"):
         t4.add_column(col, justify="right")
     step = max(1, len(lw.q) // 10)
@@ -85,6 +87,13 @@ def register(app: typer.Typer) -> None:
         sigma_b: Annotated[float, typer.Option(
             "--sigma-b", help="Bias std (default √0.05, the study's point).")] = 0.05**0.5,
         depth: Annotated[int, typer.Option("--depth", help="Depth L (and the Q&A's K).")] = 50,
+        residual: Annotated[bool, typer.Option(
+            "--residual", help="Layers 2..L as residual blocks h + alpha (W phi(h) + b).")] = False,
+        alpha: Annotated[float, typer.Option(
+            "--alpha", help="Residual branch scale (default 1; 1/sqrt(L) keeps the gain "
+            "bounded, Hayou et al. 2021).")] = 1.0,
+        layernorm: Annotated[bool, typer.Option(
+            "--layernorm", help="Pre-LayerNorm on residual branches: phi(LN(h)).")] = False,
         out: Annotated[Path | None, typer.Option(
             "--out", help="Folder for the figures (default explain-ACT).")] = None,
         as_json: JsonFlag = False,
@@ -92,7 +101,8 @@ def register(app: typer.Typer) -> None:
         """Explain how signals and gradients propagate through deep nets of ACT."""
         from depthscope.theory import explain, figures
 
-        ex = explain.explain(act, scale=scale, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth)
+        ex = explain.explain(act, scale=scale, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth,
+                             residual=residual, alpha=alpha, layernorm=layernorm)
         folder = out or Path(f"explain-{act}")
         paths = [
             *([] if ex.thresholds is None else

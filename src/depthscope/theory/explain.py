@@ -20,13 +20,14 @@ class Explanation:
     """Thresholds, critical point, depth scales, layer profile and Jacobian spectra."""
 
     activation: str
+    network: str  # "plain MLP" or "residual MLP (alpha = ..., pre-LayerNorm)"
     summary: str  # what the numbers mean, in one sentence
     thresholds: Thresholds | None  # the Q&A's thresholds of phi(scale x), when a scale is given
     sigma_w: float
     sigma_b: float
     sigma_w_source: str  # "given", "critical" or "default (no edge of chaos)"
     critical_sigma_w: float | None
-    depth_scales: DepthScales
+    depth_scales: DepthScales  # of the plain MLP at (sigma_w, sigma_b): a residual net's branch
     layerwise: Layerwise
     spectrum_gaussian: JacobianSpectrum
     spectrum_orthogonal: JacobianSpectrum
@@ -39,11 +40,18 @@ DEFAULT_SIGMA_B = math.sqrt(0.05)
 
 
 def summary(act: str, sigma_w: float, sigma_b: float, phase: str, lw: Layerwise,
-            trainable_depth: float) -> str:
+            trainable_depth: float, network: str = "plain MLP") -> str:
     """One sentence: the phase and what the layer-by-layer profile does to the gradient."""
     ratio = float(lw.grad_norm_ratio[0])  # ||delta^1|| / ||delta^L||
     depth = len(lw.q)
     change = (f"shrinks {1 / ratio:.3g}×" if ratio < 1 else f"grows {ratio:.3g}×")
+    if network != "plain MLP":
+        return (f"A {network} of {act} with branches at sigma_w = {sigma_w:.4g}, sigma_b = "
+                f"{sigma_b:.4g} (a plain MLP there is {phase}): from the last of {depth} "
+                f"layers back to the first the gradient {change} (from inputs with E x² = 1); "
+                "the residual stream has no fixed point (each block adds alpha² times its "
+                "branch's q), so depth scales do not apply and this gain is the number to "
+                "watch (alpha ∝ 1/√depth keeps it bounded).")
     limit = ("the mean field sets no depth limit (xi_c diverges), so finite width and "
              "training set it" if math.isinf(trainable_depth) else
              f"theory's trainable depth 6·xi_c is {trainable_depth:.3g} layers"
@@ -54,11 +62,14 @@ def summary(act: str, sigma_w: float, sigma_b: float, phase: str, lw: Layerwise,
 
 
 def explain(act: ActLike, *, scale: float | None = None, sigma_w: float | None = None,
-            sigma_b: float = DEFAULT_SIGMA_B, depth: int = 50, q0: float = 1.0
+            sigma_b: float = DEFAULT_SIGMA_B, depth: int = 50, q0: float = 1.0,
+            residual: bool = False, alpha: float = 1.0, layernorm: bool = False
             ) -> Explanation:
     """The full analysis; ``sigma_w=None`` uses the critical value at ``sigma_b``; the Q&A's
     thresholds of ``phi(scale x)`` only when ``scale`` is given (they concern the scaled
-    function, the mean field the activation itself).
+    function, the mean field the activation itself). ``residual`` (with ``alpha``,
+    ``layernorm``): the layer profile is the residual MLP's (:func:`layerwise`); the depth
+    scales and spectra stay the plain MLP's at the same sigmas (the branch's).
 
     Raises :class:`DepthscopeError` for bad input or when the setting has no fixed point.
     """
@@ -78,10 +89,13 @@ def explain(act: ActLike, *, scale: float | None = None, sigma_w: float | None =
                                   "shift": ct.shift, "gain": ct.gain, "offset": ct.offset}
     except DepthscopeError:
         transform = None
-    profile = layerwise(a, sw, sigma_b, depth, q0)
+    profile = layerwise(a, sw, sigma_b, depth, q0, residual=residual, alpha=alpha,
+                        layernorm=layernorm)
+    network = (f"residual MLP (alpha = {alpha:.4g}{', pre-LayerNorm' if layernorm else ''})"
+               if residual else "plain MLP")
     return Explanation(
-        a.label, summary(a.label, sw, float(sigma_b), str(scales.phase), profile,
-                         float(scales.trainable_depth)),
+        a.label, network, summary(a.label, sw, float(sigma_b), str(scales.phase), profile,
+                                  float(scales.trainable_depth), network),
         None if scale is None else thresholds(a, scale=scale, depth=depth), sw,
         float(sigma_b), source, crit, scales, profile,
         jacobian_spectrum(a, sw, sigma_b, depth, "gaussian"),
