@@ -77,6 +77,25 @@ def test_explain_a_residual_net(tmp_path) -> None:
     assert "no fixed point" in ex["summary"]
 
 
+def test_explain_prints_the_depth_aware_transform(tmp_path) -> None:
+    """--transform dks|tat --depth L: the parameters and invariants of dks_transform /
+    tat_transform (TReLU for relu) for that depth."""
+    from depthscope.theory import dks_transform
+
+    result = runner.invoke(app, ["explain", "tanh", "--transform", "dks", "--depth", "50",
+                                 "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["explanation"]["shaped"]["rows"]
+    assert float(rows["input scale alpha"]) == pytest.approx(dks_transform("tanh", 50).scale,
+                                                             rel=1e-9)
+    assert rows["network C'(1) (target)"] == "1.5 (1.5)"
+    relu = runner.invoke(app, ["explain", "relu", "--transform", "tat", "--depth", "50",
+                               "--out", str(tmp_path)])
+    assert relu.exit_code == 0, relu.output
+    assert "negative slope a" in relu.stdout
+    assert "network C(0) (target)" in relu.stdout
+
+
 def test_phase_json(tmp_path) -> None:
     out = tmp_path / "phase.png"
     result = runner.invoke(app, ["phase", "relu", "--points", "12", "--out", str(out), "--json"])
@@ -92,6 +111,7 @@ def test_phase_json(tmp_path) -> None:
     (["explain", "relu", "--sigma-w", "2", "--sigma-b", "0.1"], "no fixed point"),
     (["phase", "tanh", "--points", "1"], "--points"),
     (["explain", "tanh", "--alpha", "0.5"], "--residual"),
+    (["explain", "tanh", "--transform", "fks"], "'dks' or 'tat'"),
 ])
 def test_bad_input_is_a_depthscope_error(args, message, tmp_path) -> None:
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "x")])

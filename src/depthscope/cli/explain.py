@@ -72,6 +72,14 @@ def _tables(ex) -> list[Table]:
     for i in list(range(0, len(lw.q), step)) + ([len(lw.q) - 1] if (len(lw.q) - 1) % step else []):
         t4.add_row(str(i + 1), f"{lw.q[i]:.5g}", f"{lw.chi[i]:.5g}", f"{lw.grad_norm_ratio[i]:.4g}")
     out.append(t4)
+    if ex.shaped is not None:
+        t5 = Table(title=f"{ex.shaped['method'].upper()} transform of {ex.activation} for an "
+                         f"MLP of depth {len(lw.q)}")
+        t5.add_column("quantity")
+        t5.add_column("value")
+        for name, value in ex.shaped["rows"].items():
+            t5.add_row(name, value)
+        out.append(t5)
     return out
 
 
@@ -96,13 +104,17 @@ def register(app: typer.Typer) -> None:
             "--layernorm", help="Pre-LayerNorm on residual branches: phi(LN(h)).")] = False,
         out: Annotated[Path | None, typer.Option(
             "--out", help="Folder for the figures (default explain-ACT).")] = None,
+        transform: Annotated[str | None, typer.Option(
+            "--transform", help="dks or tat: the depth-aware transform of ACT for --depth "
+            "layers (Martens et al. 2021; Zhang et al. 2022).")] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Explain how signals and gradients propagate through deep nets of ACT."""
         from depthscope.theory import explain, figures
 
         ex = explain.explain(act, scale=scale, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth,
-                             residual=residual, alpha=alpha, layernorm=layernorm)
+                             residual=residual, alpha=alpha, layernorm=layernorm,
+                             transform=transform)
         folder = out or Path(f"explain-{act}")
         paths = [
             *([] if ex.thresholds is None else

@@ -10,7 +10,11 @@
   :func:`~depthscope.theory.network.propagate` for plain, residual and normalised nets;
 * :func:`jacobian_spectrum`, :func:`empirical_jacobian_spectrum` — Pennington et al. 2017;
 * :func:`rescale_equivalent`, :func:`verify_rescaling` — ``phi(n x)`` vs rescaled ``phi(x)``;
-* :func:`critical_transform` — ``gain (phi(scale x) + offset)`` at chi_1 = 1 with chosen q*.
+* :func:`critical_transform` — ``gain (phi(scale x) + offset)`` at chi_1 = 1 with chosen q*;
+* :func:`dks_transform`, :func:`tat_transform`, :func:`tat_leaky_relu` — depth-aware kernel
+  shaping (DKS, Martens et al. 2021; TAT, Zhang et al. 2022) for the network shapes (a
+  subnetwork maximising function, :mod:`depthscope.theory.shapes`) of an :class:`MLP`, a
+  :class:`ResNet` or a :class:`CustomNetwork`; :func:`local_maps` — the local Q/C maps at q = 1.
 
 ``act`` is a registered name or an :class:`~depthscope.activations.Activation` everywhere;
 ``sigma_w``, ``sigma_b`` are standard deviations (``W_ij ~ N(0, sigma_w^2/fan_in)``).
@@ -39,6 +43,15 @@ from depthscope.theory.rescaling import (
     rescale_equivalent,
     verify_rescaling,
 )
+from depthscope.theory.shapes import MLP, CustomNetwork, NetworkShape, ResNet
+from depthscope.theory.shaping import (
+    LocalMaps,
+    ShapedActivation,
+    dks_transform,
+    local_maps,
+    tat_leaky_relu,
+    tat_transform,
+)
 from depthscope.theory.spectrum import (
     EmpiricalSpectrum,
     JacobianSpectrum,
@@ -49,8 +62,10 @@ from depthscope.theory.thresholds import BestScale, QACheck, Thresholds, best_sc
 from depthscope.theory.transform import CriticalTransform, critical_transform
 
 __all__ = [
+    "MLP",
     "BestScale",
     "CriticalTransform",
+    "CustomNetwork",
     "DepthScales",
     "EdgeOfChaos",
     "EmpiricalSpectrum",
@@ -58,25 +73,33 @@ __all__ = [
     "GradientDistribution",
     "JacobianSpectrum",
     "Layerwise",
+    "LocalMaps",
+    "NetworkShape",
     "PhaseDiagram",
     "QACheck",
+    "ResNet",
     "RescaleMapping",
     "RescalingCheck",
+    "ShapedActivation",
     "Thresholds",
     "best_scale",
     "chi1",
     "critical_sigma_w",
     "critical_transform",
     "depth_scales",
+    "dks_transform",
     "edge_of_chaos",
     "empirical_jacobian_spectrum",
     "fixed_point",
     "gradient_distribution",
     "jacobian_spectrum",
     "layerwise",
+    "local_maps",
     "phase",
     "phase_diagram",
     "rescale_equivalent",
+    "tat_leaky_relu",
+    "tat_transform",
     "thresholds",
     "verify_rescaling",
 ]

@@ -32,6 +32,7 @@ class Explanation:
     spectrum_gaussian: JacobianSpectrum
     spectrum_orthogonal: JacobianSpectrum
     transform: dict | None  # critical_transform(act) at q* = 1: label and parameters
+    shaped: dict | None = None  # DKS/TAT for this depth (``transform="dks"|"tat"``)
 
 
 #: the default bias std: sigma_b² = 0.05, the study's point (q* > 0 for odd activations, so
@@ -63,17 +64,21 @@ def summary(act: str, sigma_w: float, sigma_b: float, phase: str, lw: Layerwise,
 
 def explain(act: ActLike, *, scale: float | None = None, sigma_w: float | None = None,
             sigma_b: float = DEFAULT_SIGMA_B, depth: int = 50, q0: float = 1.0,
-            residual: bool = False, alpha: float = 1.0, layernorm: bool = False
-            ) -> Explanation:
+            residual: bool = False, alpha: float = 1.0, layernorm: bool = False,
+            transform: str | None = None) -> Explanation:
     """The full analysis; ``sigma_w=None`` uses the critical value at ``sigma_b``; the Q&A's
     thresholds of ``phi(scale x)`` only when ``scale`` is given (they concern the scaled
     function, the mean field the activation itself). ``residual`` (with ``alpha``,
     ``layernorm``): the layer profile is the residual MLP's (:func:`layerwise`); the depth
     scales and spectra stay the plain MLP's at the same sigmas (the branch's).
+    ``transform`` ("dks" or "tat"): the depth-aware transform of ``act`` for an MLP of
+    ``depth`` layers (:func:`shaped_summary`).
 
     Raises :class:`DepthscopeError` for bad input or when the setting has no fixed point.
     """
     a = as_activation(act)
+    if transform not in (None, "dks", "tat"):
+        raise DepthscopeError(f"transform must be 'dks' or 'tat', got {transform!r}")
     try:
         crit: float | None = float(critical_sigma_w(a, sigma_b))
     except DepthscopeError:
@@ -85,19 +90,37 @@ def explain(act: ActLike, *, scale: float | None = None, sigma_w: float | None =
     scales = depth_scales(a, sw, sigma_b)
     try:
         ct = critical_transform(a)
-        transform: dict | None = {"activation": ct.activation.label, "scale": ct.scale,
+        critical: dict | None = {"activation": ct.activation.label, "scale": ct.scale,
                                   "shift": ct.shift, "gain": ct.gain, "offset": ct.offset}
     except DepthscopeError:
-        transform = None
+        critical = None
     profile = layerwise(a, sw, sigma_b, depth, q0, residual=residual, alpha=alpha,
                         layernorm=layernorm)
     network = (f"residual MLP (alpha = {alpha:.4g}{', pre-LayerNorm' if layernorm else ''})"
                if residual else "plain MLP")
+    shaped = None if transform is None else shaped_summary(a, transform, depth)
     return Explanation(
         a.label, network, summary(a.label, sw, float(sigma_b), str(scales.phase), profile,
                                   float(scales.trainable_depth), network),
         None if scale is None else thresholds(a, scale=scale, depth=depth), sw,
         float(sigma_b), source, crit, scales, profile,
         jacobian_spectrum(a, sw, sigma_b, depth, "gaussian"),
-        jacobian_spectrum(a, sw, sigma_b, depth, "orthogonal"), transform,
+        jacobian_spectrum(a, sw, sigma_b, depth, "orthogonal"), critical, shaped,
     )
+
+
+def shaped_summary(act: ActLike, method: str, depth: int) -> dict:
+    """DKS (``method="dks"``) or TAT (``"tat"``; rectifiers: TReLU) of ``act`` for an MLP of
+    ``depth`` layers, as a table's rows: parameters, then the local and network invariants."""
+    from depthscope.theory.shaping import dks_transform, tat_leaky_relu, tat_transform
+
+    a = as_activation(act)
+    if method == "dks":
+        shaped = dks_transform(a, depth)
+    elif method == "tat":
+        shaped = (tat_leaky_relu(depth) if a.name in ("relu", "leaky_relu")
+                  else tat_transform(a, depth))
+    else:
+        raise DepthscopeError(f"transform must be 'dks' or 'tat', got {method!r}")
+    return {"method": shaped.method, "activation": shaped.activation.label,
+            "rows": dict(shaped.rows())}
