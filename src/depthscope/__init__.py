@@ -4,7 +4,8 @@ The public API, re-exported lazily (a bare ``import depthscope`` loads only torc
 SciPy): activations (``activation``, ``names``), the torch entry points (``functional``,
 ``nn``, ``init``), ``theory``, the experiment engine (``load_dataset``, ``MLPSpec``,
 ``build_mlp``, ``RunConfig``, ``train_ensemble``, ``run_sweep``, ``load_results``), the monitor
-(``watch``) and fixes (``critical_``, ``transform``), and the study (``run_study``).
+(``watch``), the probe of any model at init (``probe``), fixes (``critical_``, ``transform``)
+and the study (``run_study``).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from depthscope.errors import DepthscopeError
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "activations", "data", "fix", "functional", "init", "monitor", "nets", "nn", "report",
-    "simulate", "store", "study", "sweep", "theory", "train",
+    "activations", "data", "fix", "functional", "init", "monitor", "nets", "nn", "probing",
+    "report", "simulate", "store", "study", "sweep", "theory", "train",
 )
 _LAZY: dict[str, tuple[str, str]] = {
     "thresholds": ("depthscope.theory", "thresholds"),
@@ -42,6 +43,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "load_spec": ("depthscope.sweep", "load_spec"),
     "load_results": ("depthscope.store", "load"),
     "watch": ("depthscope.monitor", "watch"),
+    "probe": ("depthscope.probing", "probe"),
     "diagnose": ("depthscope.monitor", "diagnose"),
     "critical_": ("depthscope.fix", "critical_"),
     "transform": ("depthscope.fix", "transform"),
