@@ -24,7 +24,7 @@ NEUTRAL = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn
            nn.Flatten, nn.Unflatten)
 
 
-def _hardtanh(lo: float, hi: float) -> Activation:
+def hardtanh_activation(lo: float, hi: float) -> Activation:
     """``clip(x, lo, hi) = c + h clip((x - c)/h, -1, 1)`` with centre c and half-width h."""
     if (lo, hi) == (-1.0, 1.0):
         return get("hardtanh")
@@ -32,7 +32,7 @@ def _hardtanh(lo: float, hi: float) -> Activation:
     return get("hardtanh", scale=1 / h, shift=-c / h, gain=h, offset=c / h)
 
 
-def _softplus(beta: float) -> Activation:
+def softplus_activation(beta: float) -> Activation:
     """torch's ``softplus(beta x)/beta`` (its linear region beyond ``threshold`` is ignored)."""
     return get("softplus") if beta == 1 else get("softplus", scale=beta, gain=1 / beta)
 
@@ -49,8 +49,8 @@ TORCH_MODULES: dict[type[nn.Module], Callable[[nn.Module], Activation]] = {
     nn.SELU: lambda m: get("selu"),
     nn.LeakyReLU: lambda m: get("leaky_relu", negative_slope=m.negative_slope),
     nn.Softsign: lambda m: get("softsign"),
-    nn.Softplus: lambda m: _softplus(m.beta),
-    nn.Hardtanh: lambda m: _hardtanh(m.min_val, m.max_val),  # ReLU6 is a Hardtanh
+    nn.Softplus: lambda m: softplus_activation(m.beta),
+    nn.Hardtanh: lambda m: hardtanh_activation(m.min_val, m.max_val),  # ReLU6 is a Hardtanh
 }
 
 # torch function (or tensor method name) -> the module that computes the same thing
@@ -195,8 +195,16 @@ class LayerActivation:
         return self.before if self.before is not None else self.after
 
 
+def traceable(model: nn.Module) -> bool:
+    """Whether ``torch.fx`` traces ``model`` (else :func:`chain` reads registration order)."""
+    return _traced(model) is not None
+
+
 def layer_activations(model: nn.Module) -> list[LayerActivation]:
-    """Every Linear/Conv layer of ``model`` with its neighbouring activations."""
+    """Every Linear/Conv layer of ``model`` with its neighbouring activations (a model that
+    is itself a weight layer is its own one layer)."""
+    if isinstance(model, WEIGHT_LAYERS):
+        return [LayerActivation(type(model).__name__, model, None, None)]
     steps = chain(model)
     out = []
     for i, step in enumerate(steps):

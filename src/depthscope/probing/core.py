@@ -4,62 +4,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 
 from depthscope.errors import DepthscopeError
-from depthscope.probing.measure import apjn, forward_stats
+from depthscope.modelio import call_model, first_tensor, preserved
+from depthscope.probing.measure import apjn, forward_stats, positions
 from depthscope.probing.report import ProbeReport, UnitReport
 from depthscope.probing.units import is_composite, units
 from depthscope.probing.verdict import verdict
-
-
-def _first_tensor(value: Any) -> torch.Tensor | None:
-    """The first floating tensor in a module's output or arguments (tuples, lists, dicts and
-    Hugging Face ``ModelOutput``s, which are dicts)."""
-    if isinstance(value, torch.Tensor):
-        return value if value.is_floating_point() else None
-    items = value.values() if isinstance(value, dict) else value
-    if isinstance(items, (tuple, list)) or hasattr(items, "__iter__"):
-        for item in items:
-            if isinstance(item, (torch.Tensor, tuple, list, dict)):
-                found = _first_tensor(item)
-                if found is not None:
-                    return found
-    return None
-
-
-@contextmanager
-def _preserved(model: nn.Module) -> Iterator[None]:
-    """Parameters, buffers (BatchNorm's running statistics), ``.grad``, train/eval modes and
-    the global RNG (dropout draws from it) restored on exit."""
-    state = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
-    grads = {p: None if p.grad is None else p.grad.clone() for p in model.parameters()}
-    modes = {m: m.training for m in model.modules()}
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
-    with torch.random.fork_rng(devices=devices):
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                for key, value in model.state_dict(keep_vars=True).items():
-                    value.copy_(state[key])
-            for p, g in grads.items():
-                p.grad = g
-            for m, training in modes.items():
-                m.train(training)
-
-
-def _call(model: nn.Module, inputs: Any) -> Any:
-    if isinstance(inputs, dict):
-        return model(**inputs)
-    if isinstance(inputs, (tuple, list)):
-        return model(*inputs)
-    return model(inputs)
 
 
 def probe(model: nn.Module, inputs: Any, *,
@@ -99,17 +55,17 @@ def probe(model: nn.Module, inputs: Any, *,
 
     def hook(index: int) -> Callable[..., None]:
         def record(module: nn.Module, args: tuple, output: Any) -> None:
-            out = _first_tensor(output)
+            out = first_tensor(output)
             if index not in seen and out is not None:
-                seen[index] = (len(seen), _first_tensor(args), out)
+                seen[index] = (len(seen), first_tensor(args), out)
         return record
 
-    with _preserved(model):
+    with preserved(model):
         handles = [m.register_forward_hook(hook(i)) for i, (_, m) in enumerate(found)]
         try:
             with torch.enable_grad():
                 try:
-                    output = _call(model, inputs)
+                    output = call_model(model, inputs)
                 except (RuntimeError, TypeError, ValueError, IndexError) as err:
                     first = str(err).strip().splitlines()[0] if str(err).strip() else ""
                     raise DepthscopeError(f"the inputs do not fit {type(model).__name__}: "
@@ -117,26 +73,26 @@ def probe(model: nn.Module, inputs: Any, *,
         finally:
             for h in handles:
                 h.remove()
-        y = _first_tensor(output)
+        y = first_tensor(output)
         if y is None or not y.requires_grad:
             raise DepthscopeError(f"{type(model).__name__}'s output has no floating tensor on "
                                   "the autograd graph to measure gradients from")
         order = sorted(seen, key=lambda i: seen[i][0])
-        hidden = [seen[i][2] for i in order]
-        reach = [h for h in hidden if h.requires_grad]
+        reach = [i for i in order if seen[i][2].requires_grad]
         gen = torch.Generator(device=y.device).manual_seed(seed)
-        means, errors = apjn(y, reach, samples, gen)
-        by_id = {id(h): (m, e) for h, m, e in zip(reach, means, errors, strict=True)}
+        means, errors = apjn(y, [seen[i][2] for i in reach],
+                             [positions(found[i][1], seen[i][2]) for i in reach], samples, gen)
+        by_id = {i: (m, e) for i, m, e in zip(reach, means, errors, strict=True)}
         grad_norms = _grad_norms(found, order, output, loss_fn)
         reports = []
         for k, i in enumerate(order):
             name, module = found[i]
             _, x, h = seen[i]
-            m, e = by_id.get(id(h), (math.nan, math.nan))
+            m, e = by_id.get(i, (math.nan, math.nan))
             reports.append(UnitReport(
                 k, name, type(module).__name__, forward_stats(module, h, x, is_composite(module)),
                 m, e, grad_norms.get(i, math.nan), sum(p.numel() for p in module.parameters())))
-        first_in = _first_tensor(inputs if isinstance(inputs, (tuple, list, dict))
+        first_in = first_tensor(inputs if isinstance(inputs, (tuple, list, dict))
                                  else (inputs,))
         input_rms = (math.sqrt(float(first_in.detach().double().square().mean()))
                      if first_in is not None else math.nan)

@@ -10,6 +10,11 @@
   random projections ``v ~ N(0, I)``: ``E_v ||J^T v||^2 = ||J||_F^2``, so ``APJN_l = mean_v
   ||grad_{h_l} (v · h_L)||^2 / numel(h_L)``, with the standard error over the projections.
   On an MLP of width N, ``APJN_l = prod_{k >= l} chi^k`` (the mean field's gradient ratio).
+  Tensors with positions (batch, tokens, pixels: ``numel / channels``) are compared per
+  position: ``APJN_l`` is multiplied by ``positions(h_l) / positions(h_L)``, so a global
+  average pool over ``S`` pixels, which spreads each output's gradient over ``S`` inputs as
+  ``1/S`` each, does not read as a ``S``-fold vanishing (an MLP is unchanged: both are the
+  batch).
 """
 
 from __future__ import annotations
@@ -67,12 +72,20 @@ def forward_stats(module: nn.Module, h: torch.Tensor, x: torch.Tensor | None,
                    ch_mean_sq, ch_var, change)
 
 
-def apjn(output: torch.Tensor, hidden: list[torch.Tensor], samples: int,
-         generator: torch.Generator) -> tuple[list[float], list[float]]:
-    """``APJN`` of each of ``hidden`` (tensors on ``output``'s graph) and its standard error
-    over ``samples`` projections (nan where a tensor does not reach the output)."""
+def positions(module: nn.Module | None, h: torch.Tensor) -> int:
+    """``numel / channels`` of ``h`` (channels by :func:`channel_axis`)."""
+    axis = channel_axis(module, h) if module is not None else (
+        None if h.dim() < 2 else 2 if h.dim() == 3 else 1)
+    return h.numel() // h.shape[axis] if axis is not None else 1
+
+
+def apjn(output: torch.Tensor, hidden: list[torch.Tensor], hidden_positions: list[int],
+         samples: int, generator: torch.Generator) -> tuple[list[float], list[float]]:
+    """``APJN`` of each of ``hidden`` (tensors on ``output``'s graph, with their number of
+    positions) and its standard error over ``samples`` projections (nan where a tensor does
+    not reach the output)."""
     sums: list[list[float]] = [[] for _ in hidden]
-    n_out = output.numel()
+    scale = [p / positions(None, output) / output.numel() for p in hidden_positions]
     for _ in range(samples):
         v = torch.randn(output.shape, generator=generator, dtype=output.dtype,
                         device=output.device)
@@ -80,7 +93,7 @@ def apjn(output: torch.Tensor, hidden: list[torch.Tensor], samples: int,
                                     allow_unused=True)
         for i, g in enumerate(grads):
             sums[i].append(math.nan if g is None else
-                           float(g.detach().to(torch.float64).square().sum()) / n_out)
+                           float(g.detach().to(torch.float64).square().sum()) * scale[i])
     means, errors = [], []
     for values in sums:
         t = torch.tensor(values, dtype=torch.float64)
