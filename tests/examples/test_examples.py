@@ -11,7 +11,8 @@ import pytest
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.py"))
 # what an example must print (stdout + stderr) besides exiting cleanly
-EXPECT = {"deep_tanh_fix.py": ("depthscope alarm", "vanishing gradients", "alarms: 0")}
+EXPECT = {"deep_tanh_fix.py": ("depthscope alarm", "vanishing gradients", "alarms: 0"),
+          "resnet_probe_fix.py": ("ResNet: chaotic", ": critical (first/last APJN")}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

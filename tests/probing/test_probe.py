@@ -94,8 +94,8 @@ def test_the_residual_fix_it_computes_works() -> None:
                    init="he", residual=True)
     report = probe(build(spec, seed=0), _x(features=256).float())
     assert report.verdict.phase.startswith("chaotic")
-    fix = report.verdict.recommendations[0]
-    alpha = float(fix.split("alpha = ")[1].split()[0])
+    alpha = report.verdict.branch_scale
+    assert f"alpha = {alpha:.3g}" in report.verdict.recommendations[0]
     fixed = probe(build(spec.model_copy(update={"alpha": alpha}), seed=0),
                   _x(features=256).float())
     assert fixed.verdict.phase == "critical"

@@ -46,6 +46,7 @@ class Verdict:
     gradient_event: str | None  # e.g. "gradient shrank 1e3-fold at fc3 (unit 7)"
     signal_event: str | None
     recommendations: tuple[str, ...]
+    branch_scale: float | None = None  # the residual-branch alpha recommended, if any
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def _signal_event(units: Sequence[UnitReport], reference_rms: float) -> str | No
     return None
 
 
-def _residual_fix(units: Sequence[UnitReport]) -> str | None:
+def _residual_fix(units: Sequence[UnitReport]) -> tuple[float, str] | None:
     """``alpha`` with ``(1 + alpha^2 (g - 1))^n <= 2``: a residual block's gain is ``1 +
     (branch gain)``, scaling the branch by ``alpha`` multiplies the branch part by
     ``alpha^2`` (Yang & Schoenholz 2017; Hayou et al. 2021)."""
@@ -51,9 +51,10 @@ def _residual_fix(units: Sequence[UnitReport]) -> str | None:
         return None
     n = len(blocks)
     alpha = math.sqrt((TOTAL_GAIN_TARGET ** (1 / n) - 1) / (gain - 1))
-    return (f"scale each of the {n} residual branches by alpha = {alpha:.3g} (their per-block "
-            f"gradient gain is {gain:.4g}; 1 + alpha² × {gain - 1:.3g} per block keeps the "
-            f"stack's total gain within {TOTAL_GAIN_TARGET:g}; Hayou et al. 2021)")
+    return alpha, (f"scale each of the {n} residual branches by alpha = {alpha:.3g} (their "
+                   f"per-block gradient gain is {gain:.4g}; 1 + alpha² × {gain - 1:.3g} per "
+                   f"block keeps the stack's total gain within {TOTAL_GAIN_TARGET:g}; Hayou et "
+                   "al. 2021)")
 
 
 def _init_fixes(model: nn.Module) -> list[str]:
@@ -98,9 +99,11 @@ def verdict(model: nn.Module, units: Sequence[UnitReport], reference_rms: float)
              else "ordered (gradients vanish towards the input)" if total < 1
              else "chaotic (gradients explode towards the input)")
     fixes: list[str] = []
+    alpha = None
     if not phase.startswith("critical"):
         residual = _residual_fix(units)  # a residual stack: its branch scale, not sigma_w
-        fixes += [residual] if residual else _init_fixes(model)
+        alpha = residual[0] if residual else None
+        fixes += [residual[1]] if residual else _init_fixes(model)
         if not fixes:
             fixes.append("no known activation or residual stack to adjust: add a "
                          "normalisation layer per block, or transform the activations "
@@ -109,4 +112,4 @@ def verdict(model: nn.Module, units: Sequence[UnitReport], reference_rms: float)
         fixes.append(f"none needed: the gradient changes less than {CRITICAL_BAND:g}-fold "
                      "over the depth")
     return Verdict(phase, per_unit, total, _gradient_event(units),
-                   _signal_event(units, reference_rms), tuple(fixes))
+                   _signal_event(units, reference_rms), tuple(fixes), alpha)

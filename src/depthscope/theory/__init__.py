@@ -8,6 +8,8 @@
 * :func:`gradient_distribution` — how often gradients vanish at finite width (log-normal);
 * :mod:`depthscope.theory.network` — composable layers (Dense, Phi, Residual, LayerNorm) and
   :func:`~depthscope.theory.network.propagate` for plain, residual and normalised nets;
+* :func:`branch_scale`, :func:`total_gain` — residual MLPs: the branch scale alpha that
+  bounds the total gradient gain (Hayou et al. 2021; :mod:`depthscope.theory.residual`);
 * :func:`jacobian_spectrum`, :func:`empirical_jacobian_spectrum` — Pennington et al. 2017;
 * :func:`rescale_equivalent`, :func:`verify_rescaling` — ``phi(n x)`` vs rescaled ``phi(x)``;
 * :func:`critical_transform` — ``gain (phi(scale x) + offset)`` at chi_1 = 1 with chosen q*;
@@ -43,6 +45,7 @@ from depthscope.theory.rescaling import (
     rescale_equivalent,
     verify_rescaling,
 )
+from depthscope.theory.residual import branch_scale, total_gain
 from depthscope.theory.shapes import MLP, CustomNetwork, NetworkShape, ResNet
 from depthscope.theory.shaping import (
     LocalMaps,
@@ -83,6 +86,7 @@ __all__ = [
     "ShapedActivation",
     "Thresholds",
     "best_scale",
+    "branch_scale",
     "chi1",
     "critical_sigma_w",
     "critical_transform",
@@ -101,5 +105,6 @@ __all__ = [
     "tat_leaky_relu",
     "tat_transform",
     "thresholds",
+    "total_gain",
     "verify_rescaling",
 ]
