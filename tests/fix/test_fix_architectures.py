@@ -101,6 +101,24 @@ def test_a_cnn_vanishes_by_default_and_is_critical_after() -> None:
     assert [x.sigma_w for x in report.layers[1:]] == pytest.approx([math.sqrt(2)] * 12)
 
 
+def test_a_batchnorm_cnn_is_not_sent_to_critical_() -> None:
+    """12 conv + BatchNorm + ReLU blocks in training mode: the gradient grows with depth
+    (first/last APJN ~40) whatever sigma_w; the probe says why instead of recommending
+    critical_, which indeed leaves the verdict where it was."""
+    torch.manual_seed(0)
+    body = [m for i in range(12) for m in (nn.Conv2d(3 if i == 0 else 16, 16, 3, padding=1),
+                                           nn.BatchNorm2d(16), nn.ReLU())]
+    model = nn.Sequential(*body, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+    x = torch.randn(8, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    before = probe(model, x).verdict
+    assert before.phase.startswith("chaotic")
+    assert "BatchNorm" in before.recommendations[0]
+    assert "critical_" not in " ".join(before.recommendations).replace("not critical_", "")
+    critical_(model, example_inputs=x)
+    after = probe(model, x).verdict
+    assert after.total_gain == pytest.approx(before.total_gain, rel=0.5)
+
+
 def test_bert_from_a_small_config() -> None:
     """Hugging Face BERT built from a config (no download): Q, K, V fed by LayerNorm
     (identity), the attention output fed by the attention context (identity) and the MLP's

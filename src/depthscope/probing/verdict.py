@@ -57,6 +57,19 @@ def _residual_fix(units: Sequence[UnitReport]) -> tuple[float, str] | None:
                    "al. 2021)")
 
 
+def _batchnorm_fix(model: nn.Module) -> str | None:
+    """BatchNorm fixes each layer's scale, so ``sigma_w`` cannot; with batch statistics its
+    gradients grow with depth at init (Yang et al. 2019, "A mean field theory of batch
+    normalization")."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return None
+    return (f"the {len(norms)} BatchNorm layers set every layer's scale, so no sigma_w (and "
+            "not critical_) changes this; with batch statistics BatchNorm's gradients grow "
+            "with depth at init (Yang et al. 2019): use residual blocks with a scaled branch "
+            "(probe them for alpha) or a per-example normalisation (LayerNorm, GroupNorm)")
+
+
 def _init_fixes(model: nn.Module) -> list[str]:
     """For each known activation feeding weight layers: its critical sigma_w (at sigma_b = 0)
     against the layers' measured sigma_w, where they differ by more than 5 %."""
@@ -103,7 +116,9 @@ def verdict(model: nn.Module, units: Sequence[UnitReport], reference_rms: float)
     if not phase.startswith("critical"):
         residual = _residual_fix(units)  # a residual stack: its branch scale, not sigma_w
         alpha = residual[0] if residual else None
-        fixes += [residual[1]] if residual else _init_fixes(model)
+        batchnorm = _batchnorm_fix(model)
+        fixes += ([residual[1]] if residual else [batchnorm] if batchnorm
+                  else _init_fixes(model))
         if not fixes:
             fixes.append("no known activation or residual stack to adjust: add a "
                          "normalisation layer per block, or transform the activations "
