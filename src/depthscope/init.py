@@ -43,6 +43,7 @@ __all__ = [
     "critical_",  # noqa: F822 (lazy, see __getattr__)
     "critical_gaussian_",
     "critical_orthogonal_",
+    "delta_orthogonal_",
     "gaussian_",
     "glorot_normalized_",
     "glorot_standard_",
@@ -150,6 +151,33 @@ def orthogonal_(
         fan_in, fan_out = _fans(w)
         nn.init.orthogonal_(w, gain=sigma_w * math.sqrt(max(1.0, fan_out / fan_in)),
                             generator=generator)
+        _bias_(b, sigma_b, generator)
+    return obj
+
+
+@torch.no_grad()
+def delta_orthogonal_(
+    obj: T, sigma_w: float = 1.0, sigma_b: float = 0.0, *, generator: Generator = None
+) -> T:
+    """Convolutions: every tap zero but the centre, which is ``sigma_w · sqrt(max(1,
+    out/in)) · Q`` (out x in, Q with orthonormal rows or columns: Xiao et al. 2018's delta
+    orthogonal; DKS's "scaled uniform orthogonal" with delta, Martens et al. 2021); dense
+    layers as :func:`orthogonal_`. Needs odd kernel sizes."""
+    for w, b in _layers(obj):
+        if w.dim() == 2:
+            orthogonal_(w, sigma_w, generator=generator)
+            _bias_(b, sigma_b, generator)
+            continue
+        if any(k % 2 == 0 for k in w.shape[2:]):
+            raise DepthscopeError(f"delta orthogonal needs odd kernel sizes, got "
+                                  f"{tuple(w.shape[2:])}")
+        out_c, in_c = w.shape[:2]
+        centre = torch.empty(out_c, in_c, dtype=w.dtype, device=w.device)
+        nn.init.orthogonal_(centre, gain=sigma_w * math.sqrt(max(1.0, out_c / in_c)),
+                            generator=generator)
+        with torch.no_grad():
+            w.zero_()
+            w[(slice(None), slice(None), *(k // 2 for k in w.shape[2:]))] = centre
         _bias_(b, sigma_b, generator)
     return obj
 
