@@ -379,3 +379,25 @@ def test_map_trajectories_and_rule_on_hand_made_series() -> None:
     assert qa_map.decide(iv(1.0, 0.9, 1.0), iv(0.95, 0.85, 1.0))[0] == "holds"
     assert qa_map.decide(iv(1.0, 0.9, 1.0), iv(0.8, 0.7, 0.9))[0] == "holds with caveats"
     assert qa_map.decide(iv(0.5, 0.4, 0.6), iv(0.8, 0.7, 0.9))[0] == "does not hold"
+
+
+def test_transform_rule_on_hand_made_counts() -> None:
+    """The transform section's rule: holds when a transformed arm trains (half the seeds) and
+    standard tanh does not, with n < 1 falling; inconclusive when standard trains too or the
+    transformed arms are censored; does not hold when neither trains or n is not falling.
+    Its arms: DKS's activation and orthogonal weights of gain 1, zero biases."""
+    from depthscope.study.claims import transform
+    from depthscope.theory import dks_transform
+
+    scales = {10: 0.3, 50: 0.13, 100: 0.09}
+    base = {"standard": (0, 0, 5), "critical": (1, 2, 5), "dks": (3, 0, 5), "tat": (0, 0, 5)}
+    assert transform.decide(scales, base)[0] == "holds"
+    assert transform.decide(scales, {**base, "standard": (3, 0, 5)})[0] == "inconclusive"
+    neither = {**base, "dks": (1, 0, 5)}
+    assert transform.decide(scales, neither)[0] == "does not hold"
+    assert transform.decide(scales, {**neither, "tat": (1, 2, 5)})[0] == "inconclusive"
+    assert transform.decide({**scales, 100: 0.2}, base)[0] == "does not hold"
+    fields = transform.arm_fields("dks", 64)
+    act = dks_transform("tanh", 64).activation
+    assert fields["activation_params"]["scale"] == pytest.approx(act.scale)
+    assert (fields["init"], fields["sigma_w"], fields["sigma_b"]) == ("orthogonal", 1.0, 0.0)

@@ -36,6 +36,10 @@ class Profile(BaseModel):
     lr_grid: tuple[float, ...] = (0.01, 0.0316, 0.1)  # SGD with momentum 0.9; extended at edges
     tune_seeds: tuple[int, ...] = (100, 101)  # choose the lr (validation split)
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # evaluate at the chosen lr (test split)
+    #: depth of the transform section's tanh MLPs (DKS/TAT against standard and critical)
+    transform_depth: int = 64
+    #: its starting lr grid (extended at edges as rule 1 says): deep nets take small steps
+    transform_lr_grid: tuple[float, ...] = (0.001, 0.00316, 0.01)
     # Glorot & Bengio Table 1 (5 hidden layers) --------------------------------------------
     glorot_datasets: tuple[str, ...] = ("shapeset", "digits")
     glorot_width: int = 32
@@ -80,6 +84,7 @@ PROFILES: dict[str, Profile] = {
         data_size=300,
         depths=(1, 2, 4, 8),
         critical_depths=(12,),
+        transform_depth=12,
         width=8,
         steps=20,
         batch_size=32,
@@ -118,6 +123,7 @@ PROFILES: dict[str, Profile] = {
         datasets=("digits", "mnist1d", "shapeset"),
         depths=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
         critical_depths=(96, 128),
+        transform_depth=128,
         width=128,
         steps=3000,
         batch_size=128,

@@ -94,6 +94,12 @@ LOG: dict[str, RuleLog] = {
                           "2026-12-03 (50a610a), which followed a run with rho = 0.47, and "
                           "after a referee showed the old boundary score carried no "
                           "evidence."),
+    "transform": RuleLog("2026-12-05", True,
+                         "Written with the section (issue 15), before its first run. After "
+                         "that run (DKS and TAT 5 of 5 seeds, standard 0 of 5 at depth 64) "
+                         "the section's starting lr grid moved down a decade, to 0.001-0.01, "
+                         "because rule 1 had extended three arms' grids to 0.001: it saves "
+                         "the extension rounds; the rule is unchanged."),
     "pennington": RuleLog("2026-12-02 (cb5dec8)", True,
                           "Stated in advance with the section (commit message of cb5dec8)."),
 }

@@ -52,6 +52,7 @@ def all_claims() -> list[Claim]:
         qa_map,
         qa_probability,
         schoenholz,
+        transform,
     )
 
     modules = (c01_slopes, c02_thresholds, c03_products, c04_phase, qa_probability, qa_map,
@@ -59,5 +60,5 @@ def all_claims() -> list[Claim]:
     claims = [Claim(m.INFO, m.check) for m in modules]
     claims += [Claim(info, check) for info, check in c08_10_depth.CHECKS]
     claims += [Claim(m.INFO, m.check) for m in (c11_tails, c12_formulas, c13_speed, glorot,
-                                                schoenholz, pennington)]
+                                                schoenholz, pennington, transform)]
     return claims

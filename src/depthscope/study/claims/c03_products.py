@@ -109,6 +109,14 @@ def check(ctx: Context) -> ClaimResult:
             + f"; |g| ≤ n^K {'always' if bound_ok else 'NOT always'} — the model vanishes, "
             "but in a real net tanh(n·x) with weights sigma_w is tanh(x) with weights "
             "n·sigma_w, in the chaotic phase for n > 1, where the true gradient grows.")
+    from depthscope.theory import dks_transform
+
+    shaped = {k: dks_transform("tanh", k).scale for k in (10, 50, 100)}
+    why += (" The remedy the Q&A looks for exists the other way round (section 'transform'): "
+            "tanh transformed for the depth (DKS, zeta = 1.5) takes n = "
+            + ", ".join(f"{v:.2f} at depth {k}" for k, v in shaped.items())
+            + ", below 1 and shrinking; whether that trains a deep tanh MLP where plain "
+            "tanh does not is the 'transform' section's verdict.")
 
     def draw(axes: np.ndarray) -> None:
         for n in iid:
