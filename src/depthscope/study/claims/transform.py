@@ -26,7 +26,9 @@ INFO = ClaimInfo(
     "depth D. Then tanh MLPs of depth D (the profile's transform_depth) in four arms: "
     "standard init (Glorot), the edge of chaos (sigma_b² = 0.05), and the DKS and TAT "
     "transforms (orthogonal weights, zero biases, as the methods prescribe); lr tuned per "
-    "arm on the tuning seeds (protocol rule 1), evaluation seeds at the chosen lr; a run "
+    "arm on the tuning seeds (protocol rule 1; the edge-of-chaos arm from the depth sweep's "
+    "grid, so where the sweep reaches D its runs are the sweep's), evaluation seeds at the "
+    "chosen lr; a run "
     "trains by protocol rule 2 against the depth sweep's depth-1 tanh reference, and an arm "
     "trains at D when at least half its seeds do (rule 3; a run still learning is censored, "
     "rule 6). Paired over seeds: test accuracy of each transformed arm minus the standard "
@@ -105,7 +107,12 @@ def check(ctx: Context) -> ClaimResult:
                          optimizer="momentum", lr=lr, seed=seed,
                          **arm_fields(cell[1], depth))  # type: ignore[arg-type]
 
-    lr, _, edge = tune(ctx, cells, make, p.transform_lr_grid)
+    # the critical arm at the depth sweep's own grid: at depth 64 (quick) those are the sweep's
+    # runs, read back from the store; the others start lower (deep nets take small steps)
+    shared = [c for c in cells if c[1] == "critical"]
+    lr, _, edge = tune(ctx, [c for c in cells if c not in shared], make, p.transform_lr_grid)
+    lr_shared, _, edge_shared = tune(ctx, shared, make)
+    lr, edge = {**lr, **lr_shared}, {**edge, **edge_shared}
     configs = {(c, s): make(c, lr[c], s) for c in cells for s in p.seeds}
     runs, series = run(ctx, list(configs.values()), metrics=("train_loss",))
     runs = runs.set_index("run_id", drop=False)
