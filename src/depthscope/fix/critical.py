@@ -178,8 +178,9 @@ def critical_(
     """
     if not isinstance(model, nn.Module):
         raise DepthscopeError(f"critical_() needs a torch.nn.Module, got {type(model).__name__}")
-    if not sigma_b >= 0:
-        raise DepthscopeError(f"sigma_b must be >= 0, got {sigma_b!r}")
+    if isinstance(sigma_b, bool) or not isinstance(sigma_b, (int, float)) or not sigma_b >= 0:
+        raise DepthscopeError(f"sigma_b must be a number >= 0 (a standard deviation), got "
+                              f"{sigma_b!r}")
     root = getattr(model, "_orig_mod", model)
     attention = [m for m in root.modules() if isinstance(m, nn.MultiheadAttention)]
     inside = {id(m.out_proj) for m in attention}

@@ -18,6 +18,7 @@ from torch.nn import functional as F
 
 from depthscope.activations import Activation, get
 from depthscope.fix.numeric import numerical_activation
+from depthscope.modelio import preserved
 
 WEIGHT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 NEUTRAL = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout,
@@ -51,6 +52,9 @@ TORCH_MODULES: dict[type[nn.Module], Callable[[nn.Module], Activation]] = {
     nn.Softsign: lambda m: get("softsign"),
     nn.Softplus: lambda m: softplus_activation(m.beta),
     nn.Hardtanh: lambda m: hardtanh_activation(m.min_val, m.max_val),  # ReLU6 is a Hardtanh
+    # RReLU's negative slope is drawn from U[lower, upper] in training: its mean slope (the
+    # slope it uses in eval mode)
+    nn.RReLU: lambda m: get("leaky_relu", negative_slope=(m.lower + m.upper) / 2),
 }
 
 # torch function (or tensor method name) -> the module that computes the same thing
@@ -84,8 +88,8 @@ def is_elementwise(module: nn.Module) -> bool:
     if isinstance(module, NEUTRAL) or any(True for _ in module.parameters()):
         return False
     x = torch.linspace(-4.0, 4.0, 64, dtype=torch.float64)
-    try:
-        with torch.no_grad():
+    try:  # a module that draws random numbers must not consume the user's RNG
+        with torch.no_grad(), preserved(module):
             row, col = module(x[None, :]), module(x[:, None])
     except Exception:
         return False

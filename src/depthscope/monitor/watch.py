@@ -1,8 +1,12 @@
 """``watch(model)``: gradient health of any ``nn.Module``, read once per optimizer step.
 
-The watch reads the final accumulated ``p.grad`` after each optimizer step (after
-``GradScaler`` unscaling when a scaler is given), never from tensor hooks, which fire per
-micro-batch before accumulation. Statistics stay on the device and reach the host once per
+The watch reads the gradient *as produced*: at the end of every backward pass that leads to a
+recorded step (a post-accumulate hook on each parameter queues one reading per pass), so it
+sees the accumulated gradient before ``clip_grad_norm_`` and before the optimizer; with
+micro-batches the last pass's reading holds the whole accumulation. With a ``GradScaler`` the
+reading is divided by the scale (norms and means are linear in it). The optimizer step then
+files that reading as the step's (or reads ``p.grad`` itself when no backward pass was seen,
+e.g. gradients set by hand). Statistics stay on the device and reach the host once per
 ``sync_every`` recorded steps. Usage, one line::
 
     with depthscope.watch(model) as w:      # hooks every optimizer that updates model
@@ -73,6 +77,9 @@ class Watch:
             )
         self.model = model
         self.thresholds = thresholds or Thresholds()
+        if not (on_alarm is None or on_alarm == "print" or callable(on_alarm)):
+            raise DepthscopeError(f"on_alarm must be 'print', None or a function of a Finding, "
+                                  f"got {on_alarm!r}")
         self.on_alarm = _print_alarm if on_alarm == "print" else on_alarm
         self.alarms: list[Finding] = []
         self.layers = _layer_infos(model, groups)
@@ -95,7 +102,11 @@ class Watch:
         self._scaler = scaler
         self._handles: list[Any] = []
         self._update: Any = None
+        self._pending: torch.Tensor | None = None  # the last backward pass's reading
+        self._queued = False
         self._attach(optimizer, scaler, auto)
+        self._handles += [p.register_post_accumulate_grad_hook(self._accumulated)
+                          for _, _, ps in groups for p in ps]
         self._arm()
 
     # ----------------------------------------------------------------- hooks
@@ -112,6 +123,23 @@ class Watch:
             self._handles.append(optimizer.register_step_post_hook(lambda *a: self.step()))
         elif auto:
             self._handles.append(register_optimizer_step_post_hook(self._global_hook))
+
+    def _accumulated(self, param: torch.Tensor) -> None:
+        """A gradient was accumulated: once per backward pass that leads to a recorded step,
+        queue the reading of every gradient at the pass's end."""
+        if self._queued or self.step_count % self.every:
+            return
+        self._queued = True
+        torch.autograd.Variable._execution_engine.queue_callback(self._backward_done)
+
+    def _backward_done(self) -> None:
+        """The gradients as this backward pass left them: before clipping and the optimizer."""
+        self._queued = False
+        rows = self._stats.compute(self._recorded % self.full_every == 0)
+        scale = getattr(self._scaler, "_scale", None)
+        if isinstance(scale, torch.Tensor):  # AMP: the pass produced scale × the gradient
+            rows[:, :3] /= scale.to(rows.device, torch.float32)
+        self._pending = rows
 
     def _global_hook(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         if any(id(p) in self._param_ids for g in optimizer.param_groups for p in g["params"]):
@@ -152,13 +180,15 @@ class Watch:
         self.step_count += 1
         if index % self.every == 0:
             full = self._recorded % self.full_every == 0
-            self._buffer.write(self.step_count, self._stats.compute(full))
+            rows = self._pending if self._pending is not None else self._stats.compute(full)
+            self._buffer.write(self.step_count, rows)
             self._recorded += 1
             row = self._probes.take() if self._probes is not None else None
             if row is not None:
                 self._probe_buffer.write(self.step_count, row)
             if self._buffer.full or self._probe_buffer.full:
                 self._flush()
+        self._pending = None
         self._arm()
 
     def _flush(self) -> None:
