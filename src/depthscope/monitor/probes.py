@@ -1,9 +1,9 @@
 """Activation statistics from forward hooks, sampled every N optimizer steps.
 
 For an activation ``phi`` applied to pre-activations ``x`` (batch on dim 0):
-``saturated`` = share of entries with ``|phi'(x)| < 0.05 max|phi'|`` (bounded activations,
-Glorot & Bengio 2010's saturation), ``dead`` = share of units with ``phi'(x) = 0`` for every
-example of the batch (activations with a zero tail: the ReLU family) and ``rms = sqrt(E x^2)``
+``saturated`` = share of saturated entries and ``dead`` = share of dead units, as
+:mod:`depthscope.activations.health` defines them (the trainer's definition too), and
+``rms = sqrt(E x^2)``
 (the length ``q`` of Poole et al. 2016). Hooks compute on detached tensors without autograd,
 so training is unchanged.
 """
@@ -14,9 +14,9 @@ import torch
 from torch import nn
 
 from depthscope.activations import Activation
+from depthscope.activations.health import can_die, saturates, saturation_floor
 
 PROBE_STATS = ("saturated", "dead", "rms")
-SATURATION = 0.05  # |phi'| below this share of its maximum counts as saturated
 
 
 class Probes:
@@ -32,9 +32,7 @@ class Probes:
         ]
 
     def _hook(self, i: int, act: Activation):
-        bounded = act.meta.bounded
-        dying = act.meta.tail_left.kind == "zero"
-        floor = SATURATION * act.meta.max_slope
+        bounded, dying, floor = saturates(act), can_die(act), saturation_floor(act)
 
         def hook(module: nn.Module, args: tuple, output: object) -> None:
             if not self.armed or not torch.is_grad_enabled() or not args:

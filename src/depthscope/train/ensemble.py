@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import torch
 
 from depthscope.activations import Activation, kernels
+from depthscope.activations.health import can_die, saturates, saturation_floor
 from depthscope.data import Dataset, Split
 from depthscope.errors import DepthscopeError
 from depthscope.nets import build
@@ -58,7 +59,6 @@ from depthscope.nets.build import LAYERNORM_EPS
 from depthscope.train.config import Output, RunConfig, RunResult
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
-SATURATION = 0.1  # saturated: |phi'| < SATURATION * max |phi'|
 LAYER_METRICS = ("grad_w_norm", "grad_h_norm", "weight_scale", "bias_scale", "act_mean",
                  "act_std", "preact_std", "saturated", "dead")
 NET_METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
@@ -75,11 +75,11 @@ class _Group:
 
     @property
     def bounded(self) -> bool:
-        return self.act.meta.bounded
+        return saturates(self.act)
 
     @property
     def can_die(self) -> bool:
-        return "zero" in (self.act.meta.tail_left.kind, self.act.meta.tail_right.kind)
+        return can_die(self.act)
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ def _layer_stats(groups: list[_Group], h: torch.Tensor, a: torch.Tensor, dphi: t
     dead = torch.full_like(sat, math.nan)
     for g in groups:
         if g.bounded:
-            sat[g.sl] = (dphi[g.sl].abs() < SATURATION * g.act.meta.max_slope).mean(
+            sat[g.sl] = (dphi[g.sl].abs() < saturation_floor(g.act)).mean(
                 (1, 2), dtype=a.dtype)
         if g.can_die:
             dead[g.sl] = (dphi[g.sl] == 0).all(1).to(a.dtype).mean(1)
