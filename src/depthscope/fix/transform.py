@@ -22,7 +22,6 @@ import torch
 from torch import nn
 
 from depthscope import init
-from depthscope.activations import Activation
 from depthscope.errors import DepthscopeError
 from depthscope.fix.critical import ActLike, resolve
 from depthscope.fix.detect import WEIGHT_LAYERS, activation_of, chain
@@ -59,17 +58,6 @@ class TransformReport:
         return "\n".join(rows)
 
 
-def _shaped(act: Activation, method: str, depth: int, options: dict[str, float]) -> Any:
-    from depthscope.theory import dks_transform, tat_leaky_relu, tat_transform
-
-    if method == "dks":
-        return dks_transform(act, depth, **{k: v for k, v in options.items()
-                                             if k in ("zeta", "q_slope")})
-    if act.name in ("relu", "leaky_relu") and act.is_affine_default:
-        return tat_leaky_relu(depth, **{k: v for k, v in options.items() if k == "eta"})
-    return tat_transform(act, depth, **{k: v for k, v in options.items() if k == "tau"})
-
-
 def _model_transform(model: nn.Module, method: str, depth: int | None,
                      generator: torch.Generator | None, options: dict[str, float]
                      ) -> TransformReport:
@@ -88,7 +76,9 @@ def _model_transform(model: nn.Module, method: str, depth: int | None,
     for name, act in acts:
         if act.label not in shaped:
             try:
-                shaped[act.label] = _shaped(act, method, depth, options)
+                from depthscope.theory.shaping import depth_transform
+
+                shaped[act.label] = depth_transform(act, method, depth, **options)
             except DepthscopeError as err:
                 shaped[act.label] = err
         result = shaped[act.label]
@@ -151,4 +141,6 @@ def transform(target: ActLike | nn.Module, method: str = "critical", *,
         return critical_transform(act, q_star=q_star, sigma_w=sigma_w, sigma_b=sigma_b)
     if depth is None:
         raise DepthscopeError(f"method={method!r} needs the network's depth (depth=L)")
-    return _shaped(act, method, depth, options)
+    from depthscope.theory.shaping import depth_transform
+
+    return depth_transform(act, method, depth, **options)

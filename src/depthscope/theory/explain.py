@@ -112,15 +112,8 @@ def explain(act: ActLike, *, scale: float | None = None, sigma_w: float | None =
 def shaped_summary(act: ActLike, method: str, depth: int) -> dict:
     """DKS (``method="dks"``) or TAT (``"tat"``; rectifiers: TReLU) of ``act`` for an MLP of
     ``depth`` layers, as a table's rows: parameters, then the local and network invariants."""
-    from depthscope.theory.shaping import dks_transform, tat_leaky_relu, tat_transform
+    from depthscope.theory.shaping import depth_transform
 
-    a = as_activation(act)
-    if method == "dks":
-        shaped = dks_transform(a, depth)
-    elif method == "tat":
-        shaped = (tat_leaky_relu(depth) if a.name in ("relu", "leaky_relu")
-                  else tat_transform(a, depth))
-    else:
-        raise DepthscopeError(f"transform must be 'dks' or 'tat', got {method!r}")
+    shaped = depth_transform(act, method, depth)
     return {"method": shaped.method, "activation": shaped.activation.label,
             "rows": dict(shaped.rows())}

@@ -401,3 +401,23 @@ def tat_leaky_relu(depth: ShapeLike, *, eta: float = 0.9) -> ShapedActivation:
                    {"negative_slope": a, "scale": 1.0, "shift": 0.0, "offset": 0.0,
                     "gain": gain}, net, "C(0)", leaky_relu_c_map(0.0, a), eta,
                    lambda m: net.subnet_max(0.0, lambda c: leaky_relu_c_map(c, a)))
+
+
+def depth_transform(act: ActLike, method: str, depth: ShapeLike,
+                    **options: float) -> ShapedActivation:
+    """DKS (``method="dks"``; options ``zeta``, ``q_slope``) or TAT (``"tat"``; ``tau``, and
+    for ReLU and leaky ReLU the TReLU of :func:`tat_leaky_relu` with ``eta``) of ``act``."""
+    allowed = {"dks": ("zeta", "q_slope"), "tat": ("tau", "eta")}
+    if method not in allowed:
+        raise DepthscopeError(f"method must be 'dks' or 'tat', got {method!r}")
+    unknown = set(options) - set(allowed[method])
+    if unknown:
+        raise DepthscopeError(f"{method} takes {', '.join(allowed[method])}; got "
+                              f"{', '.join(sorted(unknown))}")
+    if method == "dks":
+        return dks_transform(act, depth, **options)
+    base = as_activation(act)
+    if base.name in ("relu", "leaky_relu") and base.is_affine_default:
+        return tat_leaky_relu(depth, **{k: v for k, v in options.items() if k == "eta"})
+    return tat_transform(act, depth, **{k: v for k, v in options.items() if k == "tau"})
+

@@ -44,9 +44,9 @@ ARMS = ("standard", "critical", "dks", "tat")
 
 
 def _shaped(arm: str, depth: int):  # -> ShapedActivation
-    from depthscope.theory import dks_transform, tat_transform
+    from depthscope.theory.shaping import depth_transform
 
-    return dks_transform("tanh", depth) if arm == "dks" else tat_transform("tanh", depth)
+    return depth_transform("tanh", arm, depth)
 
 
 def arm_fields(arm: str, depth: int) -> dict[str, object]:
