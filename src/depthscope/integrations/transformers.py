@@ -1,0 +1,68 @@
+"""``GradientHealthCallback``: depthscope's ``watch`` inside the Hugging Face ``Trainer``.
+
+It watches the model from ``on_train_begin`` to ``on_train_end``; the watch reads every
+backward pass's gradients before the Trainer clips them (``max_grad_norm``) and after
+gradient accumulation, so ``depthscope/grad_norm`` is the norm the Trainer's own ``grad_norm``
+reports. At every ``on_log`` it adds, for the last recorded step, the global norm, each
+layer's norm (``depthscope/grad_norm/<layer>``) and the number of alarms so far; alarms print
+when found (``on_alarm``, as for :func:`depthscope.watch`).
+
+Usage: ``attach(trainer)`` (extra ``hf``): it puts the callback *first*, so the Trainer's
+reporting integrations (TensorBoard, MLflow, ...), which come before callbacks passed to
+``Trainer(callbacks=[...])``, receive its values; the values also enter
+``trainer.state.log_history``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from transformers import TrainerCallback
+
+from depthscope.monitor import Watch, watch
+
+
+class GradientHealthCallback(TrainerCallback):
+    """Watch the Trainer's model; log gradient health with the Trainer's own logs."""
+
+    def __init__(self, per_layer: bool = True, **watch_options: Any) -> None:
+        self.per_layer = per_layer
+        self.options = watch_options
+        self.watch: Watch | None = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None,
+                       **kwargs: Any) -> None:
+        if model is not None and self.watch is None:
+            self.watch = watch(model, **self.options)
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None,
+               **kwargs: Any) -> None:
+        if self.watch is None or logs is None:
+            return
+        record = self.watch.record()
+        if record.steps.size == 0:
+            return
+        norms = record.norms()[-1].filled(math.nan)  # the last recorded step, per layer
+        values = {"depthscope/grad_norm": float(record.global_norm()[-1]),
+                  "depthscope/alarms": len(self.watch.alarms)}
+        if self.per_layer:
+            values.update({f"depthscope/grad_norm/{info.name}": float(norm)
+                           for info, norm in zip(record.layers, norms, strict=True)})
+        logs.update(values)
+        history = getattr(state, "log_history", None)
+        if history and history[-1].get("step") == state.global_step:
+            history[-1].update(values)  # the Trainer filed this log before calling back
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.watch is not None:
+            self.watch.close()
+
+
+def attach(trainer: Any, per_layer: bool = True, **watch_options: Any
+           ) -> GradientHealthCallback:
+    """A :class:`GradientHealthCallback` put first among ``trainer``'s callbacks."""
+    callback = GradientHealthCallback(per_layer, **watch_options)
+    trainer.callback_handler.callbacks.insert(0, callback)
+    return callback
+
