@@ -106,3 +106,34 @@ def test_bad_arguments_are_one_line() -> None:
         watch(nn.Linear(2, 2), on_alarm="yes")
     with pytest.raises(DepthscopeError, match="sigma_b must be a number"):
         critical_(nn.Linear(2, 2), sigma_b="0.1")  # type: ignore[arg-type]
+
+
+def test_a_parameter_without_gradient_does_not_hide_the_pre_clip_norm() -> None:
+    """The watch hooks one parameter; when it gets no gradient (an unused branch, as in a
+    mixture of experts) every parameter is hooked from then on: after that step the recorded
+    norm is again clip_grad_norm_'s own."""
+
+    class TwoPaths(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            torch.manual_seed(0)
+            self.unused_first = nn.Linear(8, 8)  # registered first, used only later
+            self.body = _exploding_mlp()
+
+        def forward(self, x: torch.Tensor, use_first: bool) -> torch.Tensor:
+            if use_first:
+                x = torch.cat([self.unused_first(x[:, :8]), x[:, 8:]], dim=1)
+            return self.body(x)
+
+    net = TwoPaths()
+    opt = torch.optim.SGD(net.parameters(), lr=1e-6)
+    g = torch.Generator().manual_seed(2)
+    clipped = []
+    with watch(net, on_alarm=None, sync_every=4) as w:
+        for step in range(6):
+            net(torch.randn(16, 32, generator=g), use_first=step >= 3).square().mean().backward()
+            clipped.append(float(torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)))
+            opt.step()
+            opt.zero_grad()
+    recorded = _global_norms(w)
+    np.testing.assert_allclose(recorded[1:], clipped[1:], rtol=1e-5)

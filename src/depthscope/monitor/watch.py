@@ -105,8 +105,13 @@ class Watch:
         self._pending: torch.Tensor | None = None  # the last backward pass's reading
         self._queued = False
         self._attach(optimizer, scaler, auto)
-        self._handles += [p.register_post_accumulate_grad_hook(self._accumulated)
-                          for _, _, ps in groups for p in ps]
+        # one hooked parameter is enough to learn that a backward pass happened (each hook
+        # costs a call from the autograd engine); if it ever misses one (it got no gradient
+        # that step: an unused expert, say), every parameter is hooked from then on
+        self._watched = [p for _, _, ps in groups for p in ps]
+        self._hooked_all = False
+        self._handles.append(self._watched[0].register_post_accumulate_grad_hook(
+            self._accumulated))
         self._arm()
 
     # ----------------------------------------------------------------- hooks
@@ -131,6 +136,12 @@ class Watch:
             return
         self._queued = True
         torch.autograd.Variable._execution_engine.queue_callback(self._backward_done)
+
+    def _hook_all(self) -> None:
+        """Hook every watched parameter (the first one missed a backward pass)."""
+        self._hooked_all = True
+        self._handles += [p.register_post_accumulate_grad_hook(self._accumulated)
+                          for p in self._watched[1:]]
 
     def _backward_done(self) -> None:
         """The gradients as this backward pass left them: before clipping and the optimizer."""
@@ -180,6 +191,8 @@ class Watch:
         self.step_count += 1
         if index % self.every == 0:
             full = self._recorded % self.full_every == 0
+            if self._pending is None and not self._hooked_all:
+                self._hook_all()
             rows = self._pending if self._pending is not None else self._stats.compute(full)
             self._buffer.write(self.step_count, rows)
             self._recorded += 1
