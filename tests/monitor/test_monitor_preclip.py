@@ -29,24 +29,31 @@ def _exploding_mlp() -> nn.Sequential:
     return net
 
 
+def _clipped_training(net: nn.Module, loss_of, steps: int, micro_batches: int = 1,
+                      seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """SGD with clip_grad_norm_(1.0) under watch; ``loss_of(step, x)`` is the loss of a
+    micro-batch. Returns the watch's global norms and clip_grad_norm_'s return values."""
+    opt = torch.optim.SGD(net.parameters(), lr=1e-6)
+    g = torch.Generator().manual_seed(seed)
+    clipped = []
+    with watch(net, on_alarm=None, sync_every=4) as w:
+        for step in range(steps):
+            for _ in range(micro_batches):
+                loss_of(step, torch.randn(16, 32, generator=g)).backward()
+            clipped.append(float(torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)))
+            opt.step()
+            opt.zero_grad()
+    return _global_norms(w), np.asarray(clipped)
+
+
 @pytest.mark.parametrize("micro_batches", [1, 2])
 def test_the_recorded_norm_is_clip_grad_norms_own(micro_batches: int) -> None:
     """Weights x3 (the gradient norm is in the thousands), clipped at 1.0 every step, with 1
     or 2 accumulated micro-batches: the watch's global norm equals clip_grad_norm_'s return
     value (the norm before clipping) at every step, not the clipped 1.0."""
     net = _exploding_mlp()
-    opt = torch.optim.SGD(net.parameters(), lr=1e-6)
-    g = torch.Generator().manual_seed(1)
-    clipped = []
-    with watch(net, on_alarm=None, sync_every=5) as w:
-        for _ in range(10):
-            for _ in range(micro_batches):
-                x = torch.randn(16, 32, generator=g)
-                net(x).square().mean().backward()
-            clipped.append(float(torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)))
-            opt.step()
-            opt.zero_grad()
-    recorded = _global_norms(w)
+    recorded, clipped = _clipped_training(net, lambda step, x: net(x).square().mean(), 10,
+                                          micro_batches)
     assert min(clipped) > 100
     np.testing.assert_allclose(recorded, clipped, rtol=1e-5)
 
@@ -126,14 +133,6 @@ def test_a_parameter_without_gradient_does_not_hide_the_pre_clip_norm() -> None:
             return self.body(x)
 
     net = TwoPaths()
-    opt = torch.optim.SGD(net.parameters(), lr=1e-6)
-    g = torch.Generator().manual_seed(2)
-    clipped = []
-    with watch(net, on_alarm=None, sync_every=4) as w:
-        for step in range(6):
-            net(torch.randn(16, 32, generator=g), use_first=step >= 3).square().mean().backward()
-            clipped.append(float(torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)))
-            opt.step()
-            opt.zero_grad()
-    recorded = _global_norms(w)
+    recorded, clipped = _clipped_training(
+        net, lambda step, x: net(x, use_first=step >= 3).square().mean(), 6, seed=2)
     np.testing.assert_allclose(recorded[1:], clipped[1:], rtol=1e-5)

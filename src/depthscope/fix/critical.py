@@ -123,26 +123,17 @@ def _attention_(module: nn.MultiheadAttention, scale: float,
     parts: list[tuple[str, Any]] = []
     if module.in_proj_weight is not None:
         for i, part in enumerate(module.in_proj_weight.chunk(3, dim=0)):
-            _fill_tensor(part, 1.0, generator, orthogonal)
+            fill(part, 1.0, generator=generator)  # a view: filled in place
             parts.append(("in_proj_weight " + "qkv"[i], part))
     else:
         for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
-            _fill_tensor(getattr(module, name), 1.0, generator, orthogonal)
+            fill(getattr(module, name), 1.0, generator=generator)
             parts.append((name, getattr(module, name)))
     if module.in_proj_bias is not None:
         module.in_proj_bias.zero_()
     fill(module.out_proj, scale, 0.0, generator=generator)
     parts.append(("out_proj", module.out_proj.weight))
     return parts
-
-
-def _fill_tensor(weight: torch.Tensor, sigma_w: float, generator: torch.Generator | None,
-                 orthogonal: bool) -> None:
-    """``weight`` (out, in) as ``sigma_w`` times N(0, 1/in) or an orthogonal matrix."""
-    holder = nn.Linear(weight.shape[1], weight.shape[0], bias=False, dtype=weight.dtype)
-    fill = init.orthogonal_ if orthogonal else init.gaussian_
-    fill(holder, sigma_w, 0.0, generator=generator)
-    weight.copy_(holder.weight)
 
 
 @torch.no_grad()

@@ -92,8 +92,7 @@ def probe(model: nn.Module, inputs: Any, *,
             reports.append(UnitReport(
                 k, name, type(module).__name__, forward_stats(module, h, x, is_composite(module)),
                 m, e, grad_norms.get(i, math.nan), sum(p.numel() for p in module.parameters())))
-        first_in = first_tensor(inputs if isinstance(inputs, (tuple, list, dict))
-                                 else (inputs,))
+        first_in = first_tensor(inputs)
         input_rms = (math.sqrt(float(first_in.detach().double().square().mean()))
                      if first_in is not None else math.nan)
         return ProbeReport(type(model).__name__, tuple(reports), input_rms, samples,

@@ -43,7 +43,7 @@ class Forward:
     change_variance: float  # Var(out - in) of a same-shape composite unit, else nan
 
 
-def channel_axis(module: nn.Module, h: torch.Tensor) -> int | None:
+def channel_axis(module: nn.Module | None, h: torch.Tensor) -> int | None:
     """Channels: dim 1 for convolution-like modules and 2-D/4-D+ outputs, the last dim of a
     3-D sequence output ``(batch, tokens, features)``; none for 1-D."""
     if h.dim() < 2:
@@ -74,8 +74,7 @@ def forward_stats(module: nn.Module, h: torch.Tensor, x: torch.Tensor | None,
 
 def positions(module: nn.Module | None, h: torch.Tensor) -> int:
     """``numel / channels`` of ``h`` (channels by :func:`channel_axis`)."""
-    axis = channel_axis(module, h) if module is not None else (
-        None if h.dim() < 2 else 2 if h.dim() == 3 else 1)
+    axis = channel_axis(module, h)
     return h.numel() // h.shape[axis] if axis is not None else 1
 
 
