@@ -146,4 +146,5 @@ def test_bert_from_a_small_config() -> None:
     assert "embedding" in why["embeddings.word_embeddings.weight"]
     assert "normalisation" in why["embeddings.LayerNorm.weight"]
     assert not report.warnings
-    assert probe(model, ids).verdict.phase  # runs end to end on a dict of inputs
+    after = probe(model, ids).verdict  # end to end on a dict of inputs
+    assert after.phase == "critical"
