@@ -126,7 +126,12 @@ def test_nonfinite_names_first_step_and_layer_and_thresholds_apply() -> None:
     decay = 10.0 ** -np.arange(4)[::-1] * np.ones((10, 1))  # x10 per layer towards input
     assert [f.kind for f in diagnose(synthetic(decay))] == ["vanishing"]
     assert diagnose(synthetic(decay), Thresholds(vanish_ratio=1e-4)) == []
-    assert diagnose(synthetic(decay[:4])) == []  # not sustained (5 records needed)
+    # present from the first record: reported at once (init problems are easiest to fix)
+    assert [f.kind for f in diagnose(synthetic(decay[:1]))] == ["vanishing"]
+    late = np.concatenate([np.ones((3, 4)), decay[:4]])  # starts at record 4, lasts 4
+    assert diagnose(synthetic(late)) == []  # a later pattern must last 5 records
+    assert [f.kind for f in diagnose(synthetic(np.concatenate([late, decay[:1]])))] == [
+        "vanishing"]
 
 
 def test_history_thins_uniformly() -> None:

@@ -1,14 +1,27 @@
 """Findings from a :class:`~depthscope.monitor.record.Record`, each with a fix from theory.
 
 Depth profile: for each recorded step, a least-squares line through ``log10 norm_l`` over
-the weight layers ``l = 0..m-1`` (input to output) gives a per-layer factor ``10^-slope``
-and an input/output ratio ``10^(-slope (m-1))``. Mean-field theory predicts
+the weight layers ``l = 0..m-1`` (input to output, in forward order) gives a per-layer factor
+``10^-slope`` and an input/output ratio ``10^(-slope (m-1))``. Mean-field theory predicts
 ``||grad W^l||^2 ∝ chi_1^(L-l)`` (Schoenholz et al. 2017), so the factor estimates
 ``sqrt(chi_1)``; the cure is ``chi_1 = 1``: the critical ``sigma_w`` of the activation.
+
+Forward profile: the same line through ``log10 rms`` of the activations' inputs over their
+call sites. A ReLU net's gradient profile is flat across depth at any ``sigma_w`` (the
+forward growth ``(sigma_w^2/2)^l`` and the backward one cancel in ``grad W^l``), so its
+explosion shows here: ``q^{l+1} = sigma_w^2 q^l / 2`` grows ``sigma_w/sqrt 2`` per layer
+(Poole et al. 2016; He et al. 2015).
+
+A pattern present from the first record is reported at once; one that starts later must last
+``sustain`` records. The advice names the cause before the symptom: when the measured
+``sigma_w`` is off the critical one by more than a decade over the depth
+(``m |log10(sigma_w / sigma_w*)| > 1``), re-initialisation comes before clipping and the
+learning rate; when it is already critical (within 5 %), it is not recommended again.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 
 from depthscope.activations import Activation
+from depthscope.activations.health import SATURATION
 from depthscope.errors import DepthscopeError
 from depthscope.monitor.record import Record
 
@@ -55,7 +69,8 @@ def diagnose(record: Record, thresholds: Thresholds | None = None) -> list[Findi
     """Every finding in ``record``, most severe first."""
     t = thresholds or Thresholds()
     findings = [
-        *_depth(record, t), *_nonfinite(record, t), *_spikes(record, t), *_growth(record, t),
+        *_depth(record, t), *_forward(record, t), *_nonfinite(record, t), *_spikes(record, t),
+        *_growth(record, t),
         *_probe_finding(record, t, "saturated", t.saturation),
         *_probe_finding(record, t, "dead", t.dead),
     ]
@@ -69,8 +84,12 @@ def _dominant(acts: list[Activation | None]) -> Activation | None:
     return Counter(known).most_common(1)[0][0] if known else None
 
 
+AT_CRITICAL = 0.05  # |sigma_w / sigma_w* - 1| within this: already at the edge of chaos
+
+
 def init_advice(record: Record, act: Activation | None = None) -> tuple[str, dict[str, Any]]:
-    """The edge-of-chaos advice for the dominant activation, with the measured sigma_w."""
+    """The edge-of-chaos advice for the dominant activation, with the measured sigma_w
+    against the critical one (or, when they agree, that re-initialising will not help)."""
     weights = [info for info in record.layers if info.sigma_w is not None]
     act = act or _dominant([info.activation for info in weights])
     if act is None:
@@ -84,14 +103,38 @@ def init_advice(record: Record, act: Activation | None = None) -> tuple[str, dic
         note = f"{act.label} has no edge of chaos at sigma_b={sigma_b:g}; "
         sigma_b = 0.0
         crit = _critical_sigma_w(act, sigma_b)
-    text = note + (
-        f"weights have sigma_w ≈ {sigma_w:.3g}; the edge of chaos (chi_1 = 1) for {act.label} "
-        f"at sigma_b = {sigma_b:g} is sigma_w = {crit:.3g}: "
-        f"depthscope.fix.critical_(model, sigma_b={sigma_b:g})"
-    )
+    at_critical = bool(abs(sigma_w / crit - 1.0) <= AT_CRITICAL)
+    if at_critical:
+        text = (f"the weights are already at the edge of chaos for {act.label} (sigma_w ≈ "
+                f"{sigma_w:.3g}, critical {crit:.3g} at sigma_b = {sigma_b:g}): "
+                "re-initialising will not change this")
+    else:
+        text = note + (
+            f"weights have sigma_w ≈ {sigma_w:.3g}; the edge of chaos (chi_1 = 1) for "
+            f"{act.label} at sigma_b = {sigma_b:g} is sigma_w = {crit:.3g}: "
+            f"depthscope.fix.critical_(model, sigma_b={sigma_b:g})"
+        )
     details = {"activation": act.label, "sigma_w": sigma_w, "sigma_b": sigma_b,
-               "critical_sigma_w": crit}
+               "critical_sigma_w": crit, "at_critical": at_critical}
     return text, details
+
+
+def otherwise(advice: str, details: dict[str, Any], alternatives: str) -> str:
+    """``advice`` then the other cures: "or ..." after a re-initialisation, "instead: ..."
+    when the weights are already critical (so the advice converges)."""
+    return f"{advice}; {'instead' if details.get('at_critical') else 'or'}: {alternatives}"
+
+
+def init_cause(record: Record) -> str:
+    """The init advice when the measured sigma_w is off the critical one by more than a
+    decade over the depth (``m |log10(sigma_w / sigma_w*)| > 1`` over ``m`` weight layers),
+    else empty: the cause to name before a symptom's cure."""
+    text, details = init_advice(record)
+    if "critical_sigma_w" not in details or details["at_critical"]:
+        return ""
+    depth = sum(info.sigma_w is not None for info in record.layers)
+    drift = depth * abs(math.log10(details["sigma_w"] / details["critical_sigma_w"]))
+    return f"cause: the initialisation: {text}; then " if drift > 1.0 else ""
 
 
 @lru_cache(maxsize=64)
@@ -114,27 +157,36 @@ def clip_advice(norms: np.ndarray, q: float) -> tuple[str, dict[str, Any]]:
 # ----------------------------------------------------------------------- patterns
 def depth_profile(record: Record) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Per record: ``(slope in decades per layer, input/output ratio)`` and the layers used."""
-    idx = [i for i, info in enumerate(record.layers) if info.sigma_w is not None]
+    order = record.ordered()
+    idx = [i for i in order if record.layers[i].sigma_w is not None]
     if len(idx) < 3:
-        idx = list(range(len(record.layers)))
-    norms = record.norms()[:, idx].filled(np.nan)  # (records, m)
+        idx = order
+    slope, ratio = log_slope(record.norms()[:, idx].filled(np.nan))
+    return slope, ratio, idx
+
+
+def log_slope(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``values`` (rows, m): the least-squares slope of ``log10 value`` against
+    the position ``0..m-1`` (finite entries only; nan with fewer than 3) and the first/last
+    ratio of the fitted line, ``10^(-slope (m-1))``."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        y = np.log10(norms)
+        y = np.log10(values)
     w = np.isfinite(y)
     y = np.where(w, y, 0.0)
-    x = np.arange(len(idx), dtype=float)[None, :]
+    x = np.arange(values.shape[1], dtype=float)[None, :]
     n, sx, sy = w.sum(1), (w * x).sum(1), (w * y).sum(1)
     sxx, sxy = (w * x * x).sum(1), (w * x * y).sum(1)
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = np.where(n >= 3, (n * sxy - sx * sy) / (n * sxx - sx * sx), np.nan)
-    return slope, 10.0 ** (-slope * (len(idx) - 1)), idx
+    return slope, 10.0 ** (-slope * (values.shape[1] - 1))
 
 
 def _runs(mask: np.ndarray, length: int) -> list[tuple[int, int]]:
-    """Maximal runs ``[start, stop)`` of True at least ``length`` long."""
+    """Maximal runs ``[start, stop)`` of True at least ``length`` long, or of any length when
+    they start at the first record (a problem present from initialisation)."""
     edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
     starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-    return [(a, b) for a, b in zip(starts, stops, strict=True) if b - a >= length]
+    return [(a, b) for a, b in zip(starts, stops, strict=True) if b - a >= length or a == 0]
 
 
 def _depth(record: Record, t: Thresholds) -> list[Finding]:
@@ -165,10 +217,63 @@ def _depth(record: Record, t: Thresholds) -> list[Finding]:
             f"(input/output {across:.2e} over {len(idx)} layers) at steps "
             f"{steps[a]}–{steps[b - 1]}; {len(names)} layers beyond the threshold, "
             f"first {', '.join(names[:3])}",
-            advice + "; or add residual connections / normalisation (LayerNorm)",
+            otherwise(advice, details, "add residual connections / normalisation (LayerNorm)"),
             {"factor_per_layer": factor, "ratio": across, **details},
         ))
     return out
+
+
+def _forward(record: Record, t: Thresholds) -> list[Finding]:
+    """The forward signal growing or shrinking geometrically over the activations' call
+    sites (see the module docstring), with the plain-MLP theory at the measured sigma_w."""
+    rms = record.probe("rms")  # (probe records, sites in forward order)
+    if rms.shape[0] == 0 or rms.shape[1] < 3:
+        return []
+    slope, ratio = log_slope(rms)
+    growth = 1.0 / ratio  # last site over first, of the fitted line
+    out = []
+    for kind, mask, verb in (("exploding_forward", growth > t.explode_ratio, "grows"),
+                             ("vanishing_forward", growth < t.vanish_ratio, "shrinks")):
+        runs = _runs(mask, t.sustain)
+        if not runs:
+            continue
+        a, b = runs[0]
+        factor = float(10.0 ** np.nanmedian(slope[a:b]))
+        across = float(np.nanmedian(growth[a:b]))
+        sites = record.probe_names
+        advice, details = init_advice(record, _dominant(record.probe_activations))
+        theory = _plain_mlp_factor(record, float(rms[a, 0]), details)
+        said = (f"; a plain MLP at the measured sigma_w would {verb[:-1]} ×{theory:.3g} per "
+                f"layer (mean-field q-map)" if theory is not None else "")
+        steps = record.probe_steps
+        out.append(Finding(
+            kind, "alarm", (sites[0], sites[-1]), int(steps[a]), int(steps[b - 1]),
+            f"{kind.replace('_', ' ')} signal: the rms of the activations' inputs {verb} "
+            f"×{factor:.3g} per layer ({rms[a, 0]:.3g} at {sites[0]} → {rms[a, -1]:.3g} at "
+            f"{sites[-1]}, {len(sites)} call sites) at step {steps[a]}{said}",
+            otherwise(advice, details,
+                      "add normalisation (LayerNorm/BatchNorm) or scaled residual branches"),
+            {"factor_per_layer": factor, "growth": across, "theory_factor": theory,
+             **details},
+        ))
+    return out
+
+
+def _plain_mlp_factor(record: Record, rms0: float, details: dict[str, Any]) -> float | None:
+    """Per-layer rms factor of a plain MLP of the record's depth at the measured sigma_w,
+    sigma_b, from the first site's rms (mean-field q-map), or None without an activation."""
+    if "activation" not in details or not np.isfinite(rms0) or rms0 <= 0:
+        return None
+    from depthscope.activations import get
+    from depthscope.theory.network import Dense, Phi, propagate, repeat, serial
+
+    sites = len(record.probe_names)
+    weights = [i for i in record.layers if i.sigma_w is not None]
+    sigma_b = float(np.median([i.sigma_b for i in weights]))
+    net = repeat(serial(Phi(get(details["activation"])), Dense(details["sigma_w"], sigma_b)),
+                 sites - 1)
+    q = float(np.asarray(propagate(net, q0=rms0**2).q)[-1])
+    return (q / rms0**2) ** (0.5 / (sites - 1))
 
 
 def _nonfinite(record: Record, t: Thresholds) -> list[Finding]:
@@ -179,6 +284,7 @@ def _nonfinite(record: Record, t: Thresholds) -> list[Finding]:
                    if s == first)
     norms = record.global_norm()
     advice, details = clip_advice(norms[record.steps < first], t.clip_quantile)
+    advice = init_cause(record) + advice
     share = record.nonfinite_steps / max(record.n_steps, 1)
     last_bad = bool(record.steps.size) and not np.isfinite(norms[-1])
     benign = record.scaler and share < 0.5 and not last_bad
@@ -228,7 +334,7 @@ def _growth(record: Record, t: Thresholds) -> list[Finding]:
         "exploding", "alarm", (), int(record.steps[-q]), int(record.steps[-1]),
         f"exploding gradients over time: the global norm grew ×{late / early:.3g} "
         f"(median of the last quarter of steps vs the first)",
-        advice + "; lower the learning rate; " + init_advice(record)[0], details,
+        init_cause(record) + advice + "; lower the learning rate", details,
     )]
 
 
@@ -250,9 +356,11 @@ def _probe_finding(record: Record, t: Thresholds, stat: str, level: float) -> li
     if stat == "saturated":
         return [Finding(
             "saturation", "warning", names, first, int(record.probe_steps[-1]),
-            f"saturation: on average {mean:.0%} of {act.label} inputs are where |phi'| < 5% of "
+            f"saturation: on average {mean:.0%} of {act.label} inputs are where |phi'| < "
+            f"{SATURATION:.0%} of "
             f"its maximum, in {len(names)} layers ({', '.join(names[:3])}) since step {first}",
-            advice + f"; or rescale the activation: depthscope.fix.transform('{act.label}'); "
+            otherwise(advice, details, "rescale the activation: depthscope.fix.transform("
+                      f"'{act.label}'); ") +
             "or normalise its input (LayerNorm); or a non-saturating activation",
             details,
         )]

@@ -75,3 +75,36 @@ class History:
     @property
     def rows(self) -> np.ndarray:
         return self.rows_buf[: self.n]
+
+
+class Sentinel:
+    """Whether a gradient row holds a non-finite norm, without stalling an accelerator.
+
+    On the CPU the answer is read at once. On CUDA the flag is copied asynchronously to
+    pinned host memory with an event behind it, and read at a later step once the event has
+    completed (``Event.query`` never waits), so an alarm is at most a step or two late and no
+    step waits for the device.
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self._async = device.type == "cuda"
+        self._flag = torch.zeros((), dtype=torch.bool, pin_memory=self._async)
+        self._event: torch.cuda.Event | None = None
+
+    @staticmethod
+    def _bad(row: torch.Tensor) -> torch.Tensor:
+        """Any layer with a gradient (last column > 0) whose norm (first column) is nan/inf."""
+        return (torch.isfinite(row[:, 0]) | (row[:, -1] == 0)).logical_not_().any()
+
+    def push(self, row: torch.Tensor) -> bool:
+        """Note ``row``; True when a row (this one, or on CUDA an earlier one) was bad."""
+        if not self._async:
+            return bool(self._bad(row))
+        fired = False
+        if self._event is not None and self._event.query():
+            fired, self._event = bool(self._flag), None
+        if self._event is None:
+            self._flag.copy_(self._bad(row), non_blocking=True)
+            self._event = torch.cuda.Event()
+            self._event.record()
+        return fired

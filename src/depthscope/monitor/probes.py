@@ -1,11 +1,17 @@
-"""Activation statistics from forward hooks, sampled every N optimizer steps.
+"""Activation statistics from forward pre-hooks, per call site, sampled every N optimizer steps.
 
 For an activation ``phi`` applied to pre-activations ``x`` (batch on dim 0):
 ``saturated`` = share of saturated entries and ``dead`` = share of dead units, as
 :mod:`depthscope.activations.health` defines them (the trainer's definition too), and
-``rms = sqrt(E x^2)``
-(the length ``q`` of Poole et al. 2016). Hooks compute on detached tensors without autograd,
-so training is unchanged.
+``rms = sqrt(E x^2)`` (the length ``q`` of Poole et al. 2016).
+
+The statistics are read from the module's *input* in a forward **pre**-hook, so an in-place
+activation (``nn.ReLU(inplace=True)``) is read before it overwrites its input. A module called
+at several places of one forward (a shared ``nn.ReLU``) gives one **call site** per call:
+``name``, ``name#2``, ... The sites are numbered in the order the first sampled forward
+reaches them (forward order, whatever the registration order); a site first reached after
+that forward is not recorded. The root module's forward pre-hook starts the count of calls
+over. Hooks compute on detached tensors without autograd, so training is unchanged.
 """
 
 from __future__ import annotations
@@ -20,46 +26,76 @@ PROBE_STATS = ("saturated", "dead", "rms")
 
 
 class Probes:
-    """Forward hooks on activation modules; ``armed`` decides whether a forward is sampled."""
+    """Forward pre-hooks on the activation modules of ``root``; ``armed`` decides whether a
+    forward is sampled. ``sites`` (name, activation) are fixed at the first :meth:`take`."""
 
-    def __init__(self, modules: list[tuple[nn.Module, Activation]], device: torch.device):
-        self.row = torch.full((len(modules), len(PROBE_STATS)), float("nan"), device=device)
+    def __init__(self, root: nn.Module, modules: list[tuple[str, nn.Module, Activation]],
+                 device: torch.device) -> None:
+        self.device = device
         self.armed = False
-        self.sampled = False
-        self._handles = [
-            module.register_forward_hook(self._hook(i, act))
-            for i, (module, act) in enumerate(modules)
-        ]
+        self.sites: list[tuple[str, Activation]] = []
+        self._frozen = False
+        self._site_of: dict[tuple[int, int], int] = {}
+        self._values: dict[int, torch.Tensor] = {}
+        self._calls = [0] * len(modules)
+        self._modules = modules
+        self._handles = [root.register_forward_pre_hook(self._restart)]
+        self._handles += [module.register_forward_pre_hook(self._hook(i, act))
+                          for i, (_, module, act) in enumerate(modules)]
+
+    def _restart(self, module: nn.Module, args: tuple) -> None:
+        self._calls = [0] * len(self._modules)
+
+    def _site(self, i: int) -> int | None:
+        """The call site of this call of module ``i`` (a new one until the sites freeze)."""
+        call = self._calls[i]
+        self._calls[i] += 1
+        key = (i, call)
+        if key not in self._site_of:
+            if self._frozen:
+                return None
+            name, _, act = self._modules[i]
+            self._site_of[key] = len(self.sites)
+            self.sites.append((name if call == 0 else f"{name}#{call + 1}", act))
+        return self._site_of[key]
 
     def _hook(self, i: int, act: Activation):
         bounded, dying, floor = saturates(act), can_die(act), saturation_floor(act)
 
-        def hook(module: nn.Module, args: tuple, output: object) -> None:
+        def hook(module: nn.Module, args: tuple) -> None:
             if not self.armed or not torch.is_grad_enabled() or not args:
                 return
             x = args[0]
             if not isinstance(x, torch.Tensor) or not x.is_floating_point():
                 return
+            site = self._site(i)
+            if site is None:
+                return
             with torch.no_grad():
                 x = x.detach()
+                row = torch.full((len(PROBE_STATS),), float("nan"), device=self.device)
                 slope = act.dphi(x).abs()  # same shape as x
                 if bounded:
-                    self.row[i, 0] = (slope < floor).float().mean()
+                    row[0] = (slope < floor).float().mean()
                 if dying:
                     alive = (slope > 0).reshape(x.shape[0], -1) if x.dim() > 1 else slope > 0
-                    self.row[i, 1] = 1.0 - alive.any(dim=0).float().mean()
-                self.row[i, 2] = x.float().square().mean().sqrt()
-            self.sampled = True
+                    row[1] = 1.0 - alive.any(dim=0).float().mean()
+                row[2] = x.float().square().mean().sqrt()
+            self._values[site] = row
 
         return hook
 
     def take(self) -> torch.Tensor | None:
-        """The sampled row (then reset), or None if no forward was sampled."""
-        if not self.sampled:
+        """The sampled ``(sites, PROBE_STATS)`` row (then reset), or None if no forward was
+        sampled; the first call fixes the sites."""
+        self._calls = [0] * len(self._modules)
+        if not self._values:
             return None
-        row = self.row.clone()
-        self.row.fill_(float("nan"))
-        self.sampled = False
+        self._frozen = True
+        row = torch.full((len(self.sites), len(PROBE_STATS)), float("nan"), device=self.device)
+        for site, values in self._values.items():
+            row[site] = values
+        self._values = {}
         return row
 
     def remove(self) -> None:

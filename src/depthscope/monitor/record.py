@@ -25,10 +25,13 @@ class LayerInfo:
 
 @dataclass
 class Record:
-    """Gradient rows ``(records, layers, STATS)``, probe rows ``(records, probes, PROBE_STATS)``.
+    """Gradient rows ``(records, layers, STATS)``, probe rows ``(records, sites, PROBE_STATS)``
+    (the activation call sites, in forward order: ``probe_names``, ``probe_activations``).
 
     ``first_nonfinite`` maps a layer index to the first step whose gradient had nan/inf,
-    read at full resolution; ``nonfinite_steps`` counts such steps.
+    read at full resolution; ``nonfinite_steps`` counts such steps; ``last_finite`` maps a
+    layer to its last finite gradient norm (kept when a nan follows); ``forward_order`` lists
+    the layers in the order the first watched forward ran them.
     """
 
     layers: list[LayerInfo]
@@ -40,8 +43,16 @@ class Record:
     probes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, len(PROBE_STATS))))
     first_nonfinite: dict[int, int] = field(default_factory=dict)
     nonfinite_steps: int = 0
+    last_finite: dict[int, tuple[int, float]] = field(default_factory=dict)
     n_steps: int = 0
     scaler: bool = False
+    forward_order: list[int] = field(default_factory=list)
+
+    def ordered(self) -> list[int]:
+        """Layer indices in forward order (input to output) where a forward was seen, else in
+        registration order; layers that never ran come last."""
+        seen = set(self.forward_order)
+        return [*self.forward_order, *(i for i in range(len(self.layers)) if i not in seen)]
 
     def stat(self, name: str) -> np.ndarray:
         """``(records, layers)`` values of one statistic in :data:`STATS`."""

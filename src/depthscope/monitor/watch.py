@@ -18,6 +18,7 @@ e.g. gradients set by hand). Statistics stay on the device and reach the host on
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -28,8 +29,10 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 from depthscope.errors import DepthscopeError
 from depthscope.fix.detect import WEIGHT_LAYERS, activation_of, layer_activations, sigma_of
 from depthscope.monitor.diagnose import Finding, Thresholds, diagnose
+from depthscope.monitor.export import LiveLog
 from depthscope.monitor.gradstats import STATS, GradStats
-from depthscope.monitor.history import DeviceBuffer, History
+from depthscope.monitor.history import DeviceBuffer, History, Sentinel
+from depthscope.monitor.order import ForwardOrder
 from depthscope.monitor.probes import PROBE_STATS, Probes
 from depthscope.monitor.record import LayerInfo, Record
 
@@ -38,6 +41,32 @@ def _positive(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise DepthscopeError(f"{name} must be a positive integer, got {value!r}; e.g. {name}=1")
     return value
+
+
+def _count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise DepthscopeError(f"{name} must be an integer >= 0, got {value!r}; e.g. {name}=5")
+    return value
+
+
+def _check_options(optimizer: object, scaler: object, auto: object, thresholds: object,
+                   on_alarm: object) -> None:
+    """One line for each argument of :func:`watch` that cannot work."""
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise DepthscopeError(f"optimizer must be a torch.optim.Optimizer, got "
+                              f"{type(optimizer).__name__}; pass the one that updates the model")
+    if scaler is not None and not (callable(getattr(scaler, "update", None))
+                                   and hasattr(scaler, "_scale")):
+        raise DepthscopeError(f"scaler must be a torch.amp.GradScaler, got "
+                              f"{type(scaler).__name__}")
+    if not isinstance(auto, bool):
+        raise DepthscopeError(f"auto must be True or False, got {auto!r}")
+    if thresholds is not None and not isinstance(thresholds, Thresholds):
+        raise DepthscopeError(f"thresholds must be a depthscope.monitor.Thresholds, got "
+                              f"{type(thresholds).__name__}; e.g. Thresholds(sustain=3)")
+    if not (on_alarm is None or on_alarm == "print" or callable(on_alarm)):
+        raise DepthscopeError(f"on_alarm must be 'print', None or a function of a Finding, "
+                              f"got {on_alarm!r}")
 
 
 class Watch:
@@ -55,9 +84,12 @@ class Watch:
         full_every: int = 50,
         activation_every: int = 50,
         sync_every: int = 50,
+        check_first: int = 5,
         capacity: int = 4096,
         thresholds: Thresholds | None = None,
         on_alarm: Callable[[Finding], None] | Literal["print"] | None = "print",
+        tensorboard: Any = None,
+        csv: str | Path | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise DepthscopeError(
@@ -67,8 +99,10 @@ class Watch:
         self.full_every = _positive("full_every", full_every)
         self.activation_every = _positive("activation_every", activation_every)
         sync_every = _positive("sync_every", sync_every)
+        self.check_first = _count("check_first", check_first)
         if _positive("capacity", capacity) % 2:
             raise DepthscopeError(f"capacity must be even, got {capacity}; e.g. capacity=4096")
+        _check_options(optimizer, scaler, auto, thresholds, on_alarm)
         groups = _layers(model)
         if not groups:
             raise DepthscopeError(
@@ -77,27 +111,29 @@ class Watch:
             )
         self.model = model
         self.thresholds = thresholds or Thresholds()
-        if not (on_alarm is None or on_alarm == "print" or callable(on_alarm)):
-            raise DepthscopeError(f"on_alarm must be 'print', None or a function of a Finding, "
-                                  f"got {on_alarm!r}")
         self.on_alarm = _print_alarm if on_alarm == "print" else on_alarm
         self.alarms: list[Finding] = []
         self.layers = _layer_infos(model, groups)
+        self._order = ForwardOrder(model, [module for _, module, _ in groups])
         device = next(p for _, _, ps in groups for p in ps).device
+        self._device = device
         self._stats = GradStats([ps for _, _, ps in groups], device)
         shape = (len(groups), len(STATS))
+        self._sync_every = sync_every
         self._buffer = DeviceBuffer(sync_every, shape, device)
         self._history = History(capacity, shape)
+        self._sentinel = Sentinel(device)
         self._first_nonfinite: dict[int, int] = {}
+        self._last_finite: dict[int, tuple[int, float]] = {}
         self._nonfinite_steps = 0
         self.step_count = 0
         self._recorded = 0
         probed = _activation_modules(model) if activations else []
-        self._probe_names = [name for name, _, _ in probed]
-        self._probe_acts = [act for _, _, act in probed]
-        self._probes = Probes([(m, a) for _, m, a in probed], device) if probed else None
-        self._probe_buffer = DeviceBuffer(sync_every, (len(probed), len(PROBE_STATS)), device)
-        self._probe_history = History(capacity, (len(probed), len(PROBE_STATS)))
+        self._probes = Probes(model, probed, device) if probed else None
+        self._probe_buffer: DeviceBuffer | None = None  # shaped at the first sample
+        self._probe_history: History | None = None
+        self._capacity = capacity
+        self._live = LiveLog(tensorboard, csv)
         self._param_ids = {id(p) for _, _, ps in groups for p in ps}
         self._scaler = scaler
         self._handles: list[Any] = []
@@ -135,6 +171,11 @@ class Watch:
         if self._queued or self.step_count % self.every:
             return
         self._queued = True
+        torch.autograd.Variable._execution_engine.queue_callback(self._after_other_callbacks)
+
+    def _after_other_callbacks(self) -> None:
+        """Queue the reading behind every callback queued during the pass (DDP's
+        all-reduce finalisation among them), so it sees the gradients they leave."""
         torch.autograd.Variable._execution_engine.queue_callback(self._backward_done)
 
     def _hook_all(self) -> None:
@@ -164,6 +205,8 @@ class Watch:
         self._handles = []
         if self._probes is not None:
             self._probes.remove()
+        self._order.remove()
+        self._live.close()
         if self._update is not None:
             self._scaler.update = self._update
             self._update = None
@@ -186,7 +229,11 @@ class Watch:
 
     def step(self) -> None:
         """Read the current gradients as optimizer step ``step_count + 1`` (called by the
-        hooks; call it yourself after ``optimizer.step()`` with ``auto=False``)."""
+        hooks; call it yourself after ``optimizer.step()`` with ``auto=False``).
+
+        The device buffers reach the host every ``sync_every`` recorded steps, at every one
+        of the first ``check_first`` (so problems present at initialisation are reported at
+        once), and as soon as a gradient turns nan/inf."""
         index = self.step_count
         self.step_count += 1
         if index % self.every == 0:
@@ -196,23 +243,42 @@ class Watch:
             rows = self._pending if self._pending is not None else self._stats.compute(full)
             self._buffer.write(self.step_count, rows)
             self._recorded += 1
-            row = self._probes.take() if self._probes is not None else None
-            if row is not None:
-                self._probe_buffer.write(self.step_count, row)
-            if self._buffer.full or self._probe_buffer.full:
+            sampled = self._probes.take() if self._probes is not None else None
+            if sampled is not None:
+                self._probe_rows().write(self.step_count, sampled)
+            if (self._sentinel.push(rows) or self._recorded <= self.check_first
+                    or self._buffer.full
+                    or (self._probe_buffer is not None and self._probe_buffer.full)):
                 self._flush()
         self._pending = None
         self._arm()
 
+    def _probe_rows(self) -> DeviceBuffer:
+        """The probes' device buffer, shaped by the call sites of the first sampled forward."""
+        if self._probe_buffer is None:
+            assert self._probes is not None
+            shape = (len(self._probes.sites), len(PROBE_STATS))
+            self._probe_buffer = DeviceBuffer(self._sync_every, shape, self._device)
+            self._probe_history = History(self._capacity, shape)
+        return self._probe_buffer
+
     def _flush(self) -> None:
+        fresh = []
         if self._buffer.steps:
             steps, rows = self._buffer.drain()
             self._note_nonfinite(steps, rows)
             self._history.extend(steps, rows)
-        if self._probe_buffer.steps:
-            self._probe_history.extend(*self._probe_buffer.drain())
-        if self.on_alarm is not None and self._history.n:
-            self._raise_alarms()
+            fresh.append((steps, rows))
+        probe_steps, probe_rows = np.zeros(0, dtype=np.int64), None
+        if self._probe_buffer is not None and self._probe_buffer.steps:
+            probe_steps, probe_rows = self._probe_buffer.drain()
+            assert self._probe_history is not None
+            self._probe_history.extend(probe_steps, probe_rows)
+        watched = self.on_alarm is not None or self._live.active
+        raised = self._raise_alarms() if watched and self._history.n else []
+        if self._live.active and (fresh or probe_rows is not None):
+            steps, rows = fresh[0] if fresh else (np.zeros(0, dtype=np.int64), None)
+            self._live.write(self._slice(steps, rows, probe_steps, probe_rows), raised)
 
     def _note_nonfinite(self, steps: np.ndarray, rows: np.ndarray) -> None:
         norm, has = rows[:, :, STATS.index("norm")], rows[:, :, STATS.index("has_grad")] > 0
@@ -220,31 +286,54 @@ class Watch:
         self._nonfinite_steps += int(bad.any(axis=1).sum())
         for r, layer in zip(*np.nonzero(bad), strict=True):
             self._first_nonfinite.setdefault(int(layer), int(steps[r]))
+        finite = has & np.isfinite(norm)
+        for layer in np.nonzero(finite.any(axis=0))[0]:
+            r = int(np.nonzero(finite[:, layer])[0][-1])
+            self._last_finite[int(layer)] = (int(steps[r]), float(norm[r, layer]))
 
-    def _raise_alarms(self) -> None:
+    def _raise_alarms(self) -> list[Finding]:
+        """Alarms not raised before (by kind and layers): filed, passed to ``on_alarm``."""
         seen = {(a.kind, tuple(a.layers)) for a in self.alarms}
+        raised = []
         for finding in diagnose(self.record(flush=False), self.thresholds):
             if finding.severity == "alarm" and (finding.kind, tuple(finding.layers)) not in seen:
                 self.alarms.append(finding)
-                self.on_alarm(finding)
+                raised.append(finding)
+                if self.on_alarm is not None:
+                    self.on_alarm(finding)
+        return raised
 
     # ----------------------------------------------------------------- results
     def record(self, flush: bool = True) -> Record:
         """Everything seen so far (flushes the device buffers first)."""
         if flush:
             self._flush()
+        probes = self._probe_history
+        return self._slice(
+            self._history.steps.copy(), self._history.rows.copy(),
+            probes.steps.copy() if probes is not None else np.zeros(0, dtype=np.int64),
+            probes.rows.copy() if probes is not None else None,
+        )
+
+    def _slice(self, steps: np.ndarray, rows: np.ndarray | None, probe_steps: np.ndarray,
+               probe_rows: np.ndarray | None) -> Record:
+        """A :class:`Record` of these rows with everything else the watch knows."""
+        sites = self._probes.sites if self._probes is not None else []
         return Record(
             layers=self.layers,
-            steps=self._history.steps.copy(),
-            grads=self._history.rows.copy(),
-            probe_names=self._probe_names,
-            probe_activations=self._probe_acts,
-            probe_steps=self._probe_history.steps.copy(),
-            probes=self._probe_history.rows.copy(),
+            steps=steps,
+            grads=rows if rows is not None else np.zeros((0, len(self.layers), len(STATS))),
+            probe_names=[name for name, _ in sites],
+            probe_activations=[act for _, act in sites],
+            probe_steps=probe_steps,
+            probes=(probe_rows if probe_rows is not None
+                    else np.zeros((0, len(sites), len(PROBE_STATS)))),
             first_nonfinite=dict(self._first_nonfinite),
             nonfinite_steps=self._nonfinite_steps,
             n_steps=self.step_count,
             scaler=self._scaler is not None,
+            last_finite=dict(self._last_finite),
+            forward_order=list(self._order.order),
         )
 
     def diagnose(self) -> list[Finding]:
@@ -276,10 +365,13 @@ class Watch:
         return plot(self.record(), path)
 
     def to_tensorboard(self, writer: Any) -> None:
-        """Write scalars to a ``SummaryWriter`` (or a log directory); nan/inf are safe."""
+        """Write everything recorded (gradient and activation scalars, findings as text) to a
+        ``SummaryWriter`` or a log directory; nan/inf are safe. To write while training,
+        pass ``tensorboard=`` to :func:`watch` instead."""
         from depthscope.monitor.export import to_tensorboard
 
-        to_tensorboard(self.record(), writer)
+        record = self.record()
+        to_tensorboard(record, writer, diagnose(record, self.thresholds))
 
     def to_mlflow(self, run_id: str | None = None) -> None:
         """Log metrics to MLflow (the active run, or ``run_id``)."""
@@ -340,6 +432,12 @@ def _activation_modules(model: nn.Module) -> list:
 
 
 def _print_alarm(finding: Finding) -> None:
+    """Print an alarm to stderr (once per job: on rank 0 under ``torch.distributed``)."""
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True).print(f"[bold red]depthscope alarm[/] {finding.message}", soft_wrap=True)
+    distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+    if distributed and torch.distributed.get_rank() != 0:
+        return
+    Console(stderr=True).print(f"[bold red]depthscope alarm[/] {escape(finding.message)}\n"
+                               f"  fix: {escape(finding.fix)}", soft_wrap=True)
