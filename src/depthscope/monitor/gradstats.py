@@ -11,8 +11,11 @@ A non-finite norm flags nan/inf in a layer at every step.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 
+LAYOUTS = 16  # cached layouts of present gradients
 STATS = ("norm", "max_abs", "mean_abs", "zero_frac", "nan", "inf", "has_grad")
 
 
@@ -24,11 +27,18 @@ class GradStats:
         self.layer_of = [i for i, group in enumerate(layers) for _ in group]
         self.n_layers = len(layers)
         self.device = device
-        self._index: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = {}
+        self._index: OrderedDict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = \
+            OrderedDict()
 
     def _layout(self, present: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Layer index of each present gradient and the entries per layer (0: no gradient)."""
-        if present not in self._index:
+        """Layer index of each present gradient and the entries per layer (0: no gradient);
+        the last ``LAYOUTS`` sets of present gradients are kept (a mixture of experts makes a
+        new set at almost every step)."""
+        if present in self._index:
+            self._index.move_to_end(present)
+        else:
+            if len(self._index) == LAYOUTS:
+                self._index.popitem(last=False)
             index = torch.tensor([self.layer_of[i] for i in present], device=self.device)
             numel = torch.zeros(self.n_layers, dtype=torch.float32, device=self.device)
             sizes = torch.tensor([float(self.params[i].numel()) for i in present],

@@ -50,9 +50,19 @@ class Record:
 
     def ordered(self) -> list[int]:
         """Layer indices in forward order (input to output) where a forward was seen, else in
-        registration order; layers that never ran come last."""
-        seen = set(self.forward_order)
-        return [*self.forward_order, *(i for i in range(len(self.layers)) if i not in seen)]
+        registration order. A layer that never ran as a module (``MultiheadAttention``'s
+        ``out_proj``, used through its weights) follows its nearest enclosing layer that did
+        (by name); the others come last."""
+        order = list(self.forward_order)
+        ran = set(order)
+        for i in range(len(self.layers)):
+            if i in ran:
+                continue
+            name = self.layers[i].name
+            parents = [k for k, j in enumerate(order)
+                       if name.startswith(self.layers[j].name + ".")]
+            order.insert(parents[-1] + 1 if parents else len(order), i)
+        return order
 
     def stat(self, name: str) -> np.ndarray:
         """``(records, layers)`` values of one statistic in :data:`STATS`."""

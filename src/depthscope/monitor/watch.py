@@ -340,12 +340,17 @@ class Watch:
         """Findings (vanishing, exploding, saturation, dead units), each with a fix."""
         return diagnose(self.record(), self.thresholds)
 
-    def summary(self, console: Any = None) -> str:
-        """Print a per-layer table and the findings (rich); return them as text."""
+    def summary(self, console: Any = None) -> Any:
+        """The per-layer table (forward order, headers explained) and the findings, as a
+        :class:`~depthscope.monitor.report.Summary`: printed (to ``console`` if given) in a
+        script; in IPython/Jupyter returned to be shown once (HTML in a notebook)."""
         from depthscope.monitor.report import summary
 
         record = self.record()
-        return summary(record, diagnose(record, self.thresholds), console)
+        result = summary(record, diagnose(record, self.thresholds))
+        if console is not None or not _in_ipython():
+            result.print(console)
+        return result
 
     def to_dataframe(self, kind: str = "gradients") -> Any:
         """Long pandas DataFrame: one row per (step, layer); ``kind="activations"`` for probes."""
@@ -429,6 +434,14 @@ def _activation_modules(model: nn.Module) -> list:
         if act is not None:
             out.append((name, module, act))
     return out
+
+
+def _in_ipython() -> bool:
+    """Whether this runs under IPython (a notebook or its terminal), which shows the value."""
+    import sys
+
+    shell = sys.modules.get("IPython")
+    return shell is not None and getattr(shell, "get_ipython", lambda: None)() is not None
 
 
 def _print_alarm(finding: Finding) -> None:
