@@ -15,7 +15,6 @@ reporting integrations (TensorBoard, MLflow, ...), which come before callbacks p
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from transformers import TrainerCallback
@@ -40,15 +39,9 @@ class GradientHealthCallback(TrainerCallback):
                **kwargs: Any) -> None:
         if self.watch is None or logs is None:
             return
-        record = self.watch.record()
-        if record.steps.size == 0:
+        values = {f"depthscope/{k}": v for k, v in self.watch.latest(self.per_layer).items()}
+        if not values:
             return
-        norms = record.norms()[-1].filled(math.nan)  # the last recorded step, per layer
-        values = {"depthscope/grad_norm": float(record.global_norm()[-1]),
-                  "depthscope/alarms": len(self.watch.alarms)}
-        if self.per_layer:
-            values.update({f"depthscope/grad_norm/{info.name}": float(norm)
-                           for info, norm in zip(record.layers, norms, strict=True)})
         logs.update(values)
         history = getattr(state, "log_history", None)
         if history and history[-1].get("step") == state.global_step:

@@ -10,8 +10,10 @@ activation (``nn.ReLU(inplace=True)``) is read before it overwrites its input. A
 at several places of one forward (a shared ``nn.ReLU``) gives one **call site** per call:
 ``name``, ``name#2``, ... The sites are numbered in the order the first sampled forward
 reaches them (forward order, whatever the registration order); a site first reached after
-that forward is not recorded. The root module's forward pre-hook starts the count of calls
-over. Hooks compute on detached tensors without autograd, so training is unchanged.
+that forward is not recorded. The count of calls starts over at the root module's forward
+and at every backward pass (a ``LightningModule`` runs its layers without calling its own
+``forward``; with gradient accumulation several forwards lead to one step). Hooks compute on
+detached tensors without autograd, so training is unchanged.
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ class Probes:
         self._values: dict[int, torch.Tensor] = {}
         self._calls = [0] * len(modules)
         self._modules = modules
-        self._handles = [root.register_forward_pre_hook(self._restart)]
+        self._handles = [root.register_forward_pre_hook(lambda *_: self.restart())]
         self._handles += [module.register_forward_pre_hook(self._hook(i, act))
                           for i, (_, module, act) in enumerate(modules)]
 
-    def _restart(self, module: nn.Module, args: tuple) -> None:
+    def restart(self) -> None:
+        """A new forward pass begins: count calls from the first again."""
         self._calls = [0] * len(self._modules)
 
     def _site(self, i: int) -> int | None:
@@ -88,7 +91,7 @@ class Probes:
     def take(self) -> torch.Tensor | None:
         """The sampled ``(sites, PROBE_STATS)`` row (then reset), or None if no forward was
         sampled; the first call fixes the sites."""
-        self._calls = [0] * len(self._modules)
+        self.restart()
         if not self._values:
             return None
         self._frozen = True

@@ -168,6 +168,8 @@ class Watch:
     def _accumulated(self, param: torch.Tensor) -> None:
         """A gradient was accumulated: once per backward pass that leads to a recorded step,
         queue the reading of every gradient at the pass's end."""
+        if self._probes is not None:
+            self._probes.restart()  # the next forward is a new one
         if self._queued or self.step_count % self.every:
             return
         self._queued = True
@@ -335,6 +337,24 @@ class Watch:
             last_finite=dict(self._last_finite),
             forward_order=list(self._order.order),
         )
+
+    def latest(self, per_layer: bool = True) -> dict[str, float]:
+        """The last recorded step as flat metrics for a logger: ``grad_norm`` (global, before
+        clipping), ``grad_norm/<layer>`` (when ``per_layer``; nan for a layer without a
+        gradient) and ``alarms`` (raised so far); empty before the first recorded step."""
+        self._flush()
+        if self._history.n == 0:
+            return {}
+        row = self._history.rows[-1]
+        has = row[:, STATS.index("has_grad")] > 0
+        norms = np.where(has, row[:, STATS.index("norm")], np.nan).astype(float)
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = {"grad_norm": float(np.sqrt(np.sum(norms[has] ** 2))),
+                      "alarms": float(len(self.alarms))}
+        if per_layer:
+            values.update({f"grad_norm/{info.name}": float(norm)
+                           for info, norm in zip(self.layers, norms, strict=True)})
+        return values
 
     def diagnose(self) -> list[Finding]:
         """Findings (vanishing, exploding, saturation, dead units), each with a fix."""
