@@ -2,7 +2,10 @@
 
 Variants, measured side by side in one process (rounds interleaved, median per step; the
 ratio to no monitor is the median of the per-round ratios with its 95 % bootstrap interval
-over rounds, paired by round as the study's claim 13 does):
+over rounds, paired by round as the study's claim 13 does; the order rotates from round to
+round, so no variant always follows the slow ones). Each round starts a new monitor:
+its first 6 steps (watch reads and diagnoses the first 5 at once) are timed apart, then 50
+steps, one whole cycle of the default full statistics, activation sampling and host copy:
 no monitor; depthscope.watch (default: norms every step, full statistics every 50th);
 depthscope with full statistics every step; TensorBoard ``add_histogram`` of every
 gradient every step; wandb.watch (offline) when wandb is installed.
@@ -27,6 +30,7 @@ from depthscope.monitor import watch
 from depthscope.study.claims.c13_speed import ratio_interval
 
 Hook = Callable[[nn.Module], contextlib.AbstractContextManager]
+FIRST = 6  # watch's check_first (5) and one more: the steps before the steady state
 
 
 def mlp(depth: int = 50, width: int = 256) -> nn.Sequential:
@@ -99,7 +103,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--steps", type=int, default=10, help="steps per round and variant")
+    parser.add_argument("--steps", type=int, default=50,
+                        help="timed steps per round and variant (50: one cycle of the default "
+                             "full_every, activation_every and sync_every)")
     args = parser.parse_args()
     variants: dict[str, Hook | None] = {
         "no monitor": nothing,
@@ -113,25 +119,31 @@ def main() -> None:
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
     time_steps(model, opt, x, 3)  # warm up
     times: dict[str, list[float]] = {k: [] for k, v in variants.items() if v is not None}
+    start: dict[str, list[float]] = {k: [] for k in times}
     slow = {"TensorBoard add_histogram", "wandb.watch (offline)"}  # seconds per step
-    for _ in range(args.rounds):
-        for name in times:
+    names = list(times)
+    for r in range(args.rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:  # each first in turn
             n = 2 if name in slow else args.steps
             with variants[name](model):  # type: ignore[misc]
-                time_steps(model, opt, x, 1)
+                # the first steps of a watch are read and diagnosed at once (check_first=5):
+                # timed apart, once per watch; the steady state after them
+                start[name].append(time_steps(model, opt, x, FIRST))
                 times[name].append(time_steps(model, opt, x, n))
     table = Table(title=f"monitoring overhead, 50×256 tanh MLP, batch {args.batch}, CPU "
                         f"({torch.get_num_threads()} threads)")
-    for col in ("variant", "ms/step", "ratio (95 % CI)"):
+    for col in ("variant", "ms/step", "ratio (95 % CI)", f"first {FIRST} steps: ratio"):
         table.add_column(col, justify="left" if col == "variant" else "right")
     for name, hook in variants.items():
         if hook is None:
-            table.add_row(name, "not installed", "—")
+            table.add_row(name, "not installed", "—", "—")
             continue
         median = statistics.median(times[name])
         ratio = ratio_interval(times, name, "no monitor")
+        first = ratio_interval(start, name, "no monitor")
         table.add_row(name, f"{median * 1e3:.2f}",
-                      f"{ratio.estimate:.3f} [{ratio.low:.3f}–{ratio.high:.3f}]")
+                      f"{ratio.estimate:.3f} [{ratio.low:.3f}–{ratio.high:.3f}]",
+                      f"{first.estimate:.2f} [{first.low:.2f}–{first.high:.2f}]")
     Console().print(table)
 
 

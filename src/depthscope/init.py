@@ -21,12 +21,22 @@ lsuv_                   orthogonal, then rescaled per layer    data-dependent
 ======================  =====================================  ==========================
 
 The generic edge-of-chaos fix for any model, ``critical_``, lives in :mod:`depthscope.fix`.
+
+torch's own names work too: ``xavier_uniform_``, ``xavier_normal_``, ``kaiming_uniform_``,
+``kaiming_normal_``, ``trunc_normal_``, ``normal_``, ``uniform_``, ``constant_``, ``zeros_``,
+``ones_``, ``eye_``, ``dirac_`` and ``sparse_`` are ``torch.nn.init``'s functions, with the
+same arguments and the same draws for the same generator; on a module they initialise every
+weight of dimension ≥ 2 (biases untouched) and return the module. ``orthogonal_`` keeps this
+module's convention, ``E[W_ij^2] = sigma_w^2/fan_in`` for any shape: on a square weight it
+equals ``torch.nn.init.orthogonal_(w, gain=sigma_w)``; a wide one gets ``sqrt(fan_out/fan_in)``
+more.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 import torch
@@ -38,7 +48,16 @@ from depthscope.errors import DepthscopeError
 T = TypeVar("T", torch.Tensor, nn.Module)
 Generator = torch.Generator | None
 
+TORCH_NAMES = ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+               "trunc_normal_", "normal_", "uniform_", "constant_", "zeros_", "ones_", "eye_",
+               "dirac_", "sparse_")
+# spec names torch users reach for, and the init of this module with the same variance
+SPEC_EQUIVALENTS = {"xavier_uniform": "glorot_normalized", "xavier_normal": "glorot_normalized",
+                    "kaiming_normal": "he", "kaiming_uniform": "he", "lecun_normal": "lecun",
+                    "normal": "gaussian", "default": "pytorch_default"}
+
 __all__ = [
+    *TORCH_NAMES,
     "by_name_",
     "critical_",  # noqa: F822 (lazy, see __getattr__)
     "critical_gaussian_",
@@ -256,6 +275,17 @@ def nominal_sigma_w(
     raise DepthscopeError(f"unknown init {name!r}; see depthscope.init")
 
 
+def init_hint(name: str, known: Sequence[str]) -> str:
+    """"did you mean ...?" for an unknown init name: this module's name with the same
+    variance for a torch name (``xavier_uniform`` → ``glorot_normalized``), else the closest
+    of ``known``; empty when nothing is close."""
+    key = name.removesuffix("_")
+    if key in SPEC_EQUIVALENTS:
+        return f"did you mean '{SPEC_EQUIVALENTS[key]}' (the same variance as torch's {key})?"
+    close = difflib.get_close_matches(key, known, n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
 SCALED = ("gaussian", "orthogonal")  # the inits that take sigma_w
 
 
@@ -300,8 +330,35 @@ def by_name_(
     simple = {"glorot_standard": glorot_standard_, "glorot_normalized": glorot_normalized_,
               "he": he_, "lecun": lecun_}
     if name not in simple:
-        raise DepthscopeError(f"unknown init {name!r}; see depthscope.init")
+        hint = init_hint(name, [*simple, "pytorch_default", *SCALED, "critical",
+                                "critical_orthogonal", "lsuv"])
+        raise DepthscopeError(f"unknown init {name!r}; {hint or 'see depthscope.init'}")
     return simple[name](module, sigma_b=sigma_b, generator=g)
+
+
+def _torch_alias(name: str) -> object:
+    """``torch.nn.init.<name>`` on a tensor, or on every weight (dim ≥ 2) of a module."""
+    torch_fn = getattr(nn.init, name)
+
+    @torch.no_grad()
+    def alias(obj: T, *args: object, **kwargs: object) -> T:
+        if isinstance(obj, torch.Tensor):
+            torch_fn(obj, *args, **kwargs)
+            return obj
+        for w, _ in _layers(obj):
+            torch_fn(w, *args, **kwargs)
+        return obj
+
+    alias.__name__ = alias.__qualname__ = name
+    alias.__doc__ = (f"``torch.nn.init.{name}`` (same arguments and draws) on a tensor, or on "
+                     "every weight of dimension ≥ 2 of a module (biases untouched); returns "
+                     "``obj``.")
+    return alias
+
+
+for _name in TORCH_NAMES:
+    globals()[_name] = _torch_alias(_name)
+del _name
 
 
 def __getattr__(name: str) -> object:

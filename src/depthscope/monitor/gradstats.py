@@ -27,6 +27,8 @@ class GradStats:
         self.layer_of = [i for i, group in enumerate(layers) for _ in group]
         self.n_layers = len(layers)
         self.device = device
+        # the per-step norms need no copies when every parameter lives on ``device``
+        self._local = all(p.device == device for p in self.params)
         self._index: OrderedDict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = \
             OrderedDict()
 
@@ -72,7 +74,8 @@ class GradStats:
             return out
         index, numel = self._layout(present)
         has = numel > 0  # (layers,)
-        norms = _stack(torch._foreach_norm(grads, 2, dtype=torch.float32), self.device)
+        norms = torch._foreach_norm(grads, 2, dtype=torch.float32)
+        norms = torch.stack(norms) if self._local else _stack(norms, self.device)
         out[:, 0] = torch.where(has, self._per_layer(index, norms.square()).sqrt(), torch.nan)
         if full:
             ext = [torch.aminmax(g) if g.numel() else _EMPTY for g in grads]

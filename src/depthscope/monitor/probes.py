@@ -28,22 +28,37 @@ PROBE_STATS = ("saturated", "dead", "rms")
 
 
 class Probes:
-    """Forward pre-hooks on the activation modules of ``root``; ``armed`` decides whether a
-    forward is sampled. ``sites`` (name, activation) are fixed at the first :meth:`take`."""
+    """Forward pre-hooks on the activation modules of ``root`` while :attr:`armed` (and no
+    hook at all otherwise: a hooked module takes PyTorch's slower call path). ``sites``
+    (name, activation) are fixed at the first :meth:`take`."""
 
     def __init__(self, root: nn.Module, modules: list[tuple[str, nn.Module, Activation]],
                  device: torch.device) -> None:
         self.device = device
-        self.armed = False
         self.sites: list[tuple[str, Activation]] = []
         self._frozen = False
         self._site_of: dict[tuple[int, int], int] = {}
         self._values: dict[int, torch.Tensor] = {}
         self._calls = [0] * len(modules)
         self._modules = modules
-        self._handles = [root.register_forward_pre_hook(lambda *_: self.restart())]
-        self._handles += [module.register_forward_pre_hook(self._hook(i, act))
-                          for i, (_, module, act) in enumerate(modules)]
+        self._root = root
+        self._hooks = [self._hook(i, act) for i, (_, _, act) in enumerate(modules)]
+        self._handles: list = []
+
+    @property
+    def armed(self) -> bool:
+        """Whether the coming forward passes are sampled (their hooks are in place)."""
+        return bool(self._handles)
+
+    @armed.setter
+    def armed(self, value: bool) -> None:
+        if value and not self._handles:
+            self._handles = [self._root.register_forward_pre_hook(lambda *_: self.restart())]
+            self._handles += [module.register_forward_pre_hook(hook)
+                              for (_, module, _), hook in zip(self._modules, self._hooks,
+                                                              strict=True)]
+        elif not value:
+            self.remove()
 
     def restart(self) -> None:
         """A new forward pass begins: count calls from the first again."""
@@ -66,7 +81,7 @@ class Probes:
         bounded, dying, floor = saturates(act), can_die(act), saturation_floor(act)
 
         def hook(module: nn.Module, args: tuple) -> None:
-            if not self.armed or not torch.is_grad_enabled() or not args:
+            if not torch.is_grad_enabled() or not args:
                 return
             x = args[0]
             if not isinstance(x, torch.Tensor) or not x.is_floating_point():

@@ -7,7 +7,10 @@ micro-batches the last pass's reading holds the whole accumulation. With a ``Gra
 reading is divided by the scale (norms and means are linear in it). The optimizer step then
 files that reading as the step's (or reads ``p.grad`` itself when no backward pass was seen,
 e.g. gradients set by hand). Statistics stay on the device and reach the host once per
-``sync_every`` recorded steps. Usage, one line::
+``sync_every`` recorded steps, at each of the first ``check_first``, and at once when a
+gradient turns nan/inf (alarms are raised then, not at the next block). Under
+``DistributedDataParallel`` the reading waits for the all-reduce; alarms print on rank 0.
+Usage, one line::
 
     with depthscope.watch(model) as w:      # hooks every optimizer that updates model
         for x, y in data:
@@ -415,8 +418,11 @@ def watch(model: nn.Module, every: int = 1, activations: bool = True, **options:
             ``activation_every`` recorded steps).
         **options: ``optimizer`` (hook only this one), ``scaler`` (a ``GradScaler``: read
             after unscaling, also on skipped steps), ``auto=False`` (call ``w.step()``
-            yourself), ``full_every``, ``activation_every``, ``sync_every``, ``capacity``,
-            ``thresholds``, ``on_alarm`` (None: no live alarms).
+            yourself), ``full_every``, ``activation_every``, ``sync_every``, ``check_first``
+            (steps read and diagnosed at once from the start, default 5), ``capacity``,
+            ``thresholds``, ``on_alarm`` (None: no live alarms), ``tensorboard`` (a
+            ``SummaryWriter`` or log directory) and ``csv`` (a ``.csv`` path) written while
+            training, findings included.
 
     Returns:
         A :class:`Watch`; ``close()`` (or leaving the ``with`` block) removes every hook.

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +40,7 @@ from pydantic import (
 
 from depthscope.activations import get as get_activation
 from depthscope.errors import DepthscopeError
+from depthscope.init import init_hint
 from depthscope.train.config import RunConfig
 
 #: grid axis (plural, as written under ``grid``) -> the RunConfig field it sweeps
@@ -171,7 +173,14 @@ def _message(err: Mapping[str, Any]) -> str:
         close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
         return "unknown key" + (f"; did you mean '{close[0]}'?" if close else "")
     msg = str(err["msg"]).removeprefix("Value error, ")
-    return msg.replace("Input should be", "must be")
+    msg = msg.replace("Input should be", "must be")
+    if kind == "literal_error" and isinstance(err.get("input"), str):
+        known = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        hint = init_hint(err["input"], known) if err["loc"][-1] == "init" else (
+            f"did you mean '{close[0]}'?"
+            if (close := difflib.get_close_matches(err["input"], known, n=1)) else "")
+        msg += f"; {hint}" if hint else ""
+    return msg
 
 
 def _conflicts(data: Mapping[str, Any]) -> list[str]:
