@@ -74,7 +74,7 @@ def main() -> None:
 
     console.rule("after depthscope.fix.critical_(net, orthogonal=True)")
     net = tanh_mlp(depth)
-    report = critical_(net, orthogonal=True)
+    report = critical_(net, orthogonal=True, return_report=True)
     layer = report.layers[1]
     console.print(f"sigma_w set to {layer.sigma_w:.3f} for {layer.activation}")
     after, fixed = train(net, steps, data)

@@ -24,7 +24,7 @@ def _transformer(norm_first: bool, layers: int = 4) -> nn.TransformerEncoder:
 
 
 def test_the_root_counts() -> None:
-    report = critical_(nn.Linear(4, 4))
+    report = critical_(nn.Linear(4, 4), return_report=True)
     assert [(x.name, x.activation, x.sigma_w) for x in report.layers] == [
         ("Linear", "identity", 1.0)]
 
@@ -39,7 +39,8 @@ def test_transformer_layers_get_their_own_rules(norm_first: bool) -> None:
     x = torch.randn(4, 10, 64, generator=torch.Generator().manual_seed(1))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        report = critical_(model, example_inputs=x, generator=torch.Generator().manual_seed(2))
+        report = critical_(model, example_inputs=x, return_report=True,
+                           generator=torch.Generator().manual_seed(2))
     alpha = 1 / math.sqrt(8)
     assert report.branch_scale == pytest.approx(alpha)
     rows = {x.name: x for x in report.layers}
@@ -63,7 +64,7 @@ def test_transformer_layers_get_their_own_rules(norm_first: bool) -> None:
 
 def test_transformer_without_inputs_warns_and_names_the_fix() -> None:
     with pytest.warns(UserWarning, match="example_inputs"):
-        report = critical_(_transformer(False))
+        report = critical_(_transformer(False), return_report=True)
     assert any("registration order" in w for w in report.warnings)
 
 
@@ -94,7 +95,8 @@ def test_a_cnn_vanishes_by_default_and_is_critical_after() -> None:
     model = _plain_cnn()
     x = torch.randn(8, 3, 16, 16, generator=torch.Generator().manual_seed(0))
     before = probe(model, x).verdict
-    report = critical_(model, example_inputs=x, generator=torch.Generator().manual_seed(1))
+    report = critical_(model, example_inputs=x, return_report=True,
+                       generator=torch.Generator().manual_seed(1))
     after = probe(model, x).verdict
     assert before.phase.startswith("ordered")
     assert after.phase == "critical"
@@ -131,7 +133,8 @@ def test_bert_from_a_small_config() -> None:
     torch.manual_seed(0)
     model = transformers.BertModel(config)
     ids = {"input_ids": torch.randint(0, 100, (2, 16), generator=torch.Generator().manual_seed(0))}
-    report = critical_(model, example_inputs=ids, generator=torch.Generator().manual_seed(1))
+    report = critical_(model, example_inputs=ids, return_report=True,
+                       generator=torch.Generator().manual_seed(1))
     rows = {x.name: x for x in report.layers}
     alpha = 1 / math.sqrt(8)
     layer = "encoder.layer.0"

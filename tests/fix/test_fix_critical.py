@@ -28,7 +28,8 @@ def test_each_layer_gets_the_sigma_w_of_its_own_activation() -> None:
         nn.Linear(64, 256), nn.Tanh(), nn.Linear(256, 256), nn.Sigmoid(),
         nn.Linear(256, 256), Tanh2(), nn.Conv1d(256, 8, 3), nn.Flatten(), nn.Linear(8, 2),
     )
-    report = critical_(net, sigma_b=0.1, generator=torch.Generator().manual_seed(1))
+    report = critical_(net, sigma_b=0.1, return_report=True,
+                       generator=torch.Generator().manual_seed(1))
     got = [(x.name, x.activation, x.source) for x in report.layers]
     assert got == [("0", "tanh", "output"), ("2", "tanh", "input"), ("4", "sigmoid", "input"),
                    ("6", "Tanh2", "input"), ("8", "identity", "none")]
@@ -45,7 +46,7 @@ def test_each_layer_gets_the_sigma_w_of_its_own_activation() -> None:
 
 def test_relu_at_sigma_b_zero_is_he_and_errors_are_clear() -> None:
     net = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU())
-    report = critical_(net, orthogonal=True)
+    report = critical_(net, orthogonal=True, return_report=True)
     assert [x.sigma_w for x in report.layers] == pytest.approx([math.sqrt(2)] * 2)  # He 2015
     w = net[2].weight.detach().double()
     torch.testing.assert_close(w @ w.T, 2 * torch.eye(256, dtype=torch.float64),
@@ -56,7 +57,7 @@ def test_relu_at_sigma_b_zero_is_he_and_errors_are_clear() -> None:
         critical_("net")  # type: ignore[arg-type]
     with pytest.raises(DepthscopeError, match="no Linear or Conv"):
         critical_(nn.Tanh())
-    report = critical_(net, activation="tanh", sigma_b=0.1)
+    report = critical_(net, activation="tanh", sigma_b=0.1, return_report=True)
     assert {x.source for x in report.layers} == {"given"}
     assert "sigma_w before" in str(report)
 
@@ -114,7 +115,8 @@ def test_50_layer_tanh_mlp_learns_digits_only_after_critical() -> None:
 
     default = digits_accuracy(tanh_mlp())  # PyTorch default init: sigma_w^2 = 1/3
     net = tanh_mlp()
-    report = critical_(net, orthogonal=True, generator=torch.Generator().manual_seed(0))
+    report = critical_(net, orthogonal=True, return_report=True,
+                       generator=torch.Generator().manual_seed(0))
     assert all(x.sigma_w == pytest.approx(1.0, abs=1e-6) for x in report.layers)
     fixed = digits_accuracy(net)
     assert default < 0.2  # chance is 0.1: nothing learned

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
@@ -107,3 +108,65 @@ def test_critical_inits_use_theory() -> None:
     assert float(w.var() * 512) == pytest.approx(sigma_w**2, rel=0.02)
     w = init.critical_orthogonal_(weight(64, 64), "tanh", 0.3, generator=gen())
     assert torch.allclose(w @ w.T, sigma_w**2 * torch.eye(64, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("xavier_uniform_", {"gain": 2.0}), ("xavier_normal_", {"gain": 0.5}),
+    ("kaiming_uniform_", {"a": 0.1, "mode": "fan_out"}),
+    ("kaiming_normal_", {"nonlinearity": "relu"}), ("trunc_normal_", {"std": 0.02}),
+    ("normal_", {"mean": 1.0, "std": 3.0}), ("uniform_", {"a": -2.0, "b": 1.0}),
+])
+def test_torch_init_names_draw_exactly_what_torch_draws(name: str, args: dict) -> None:
+    ours, theirs = torch.empty(7, 5), torch.empty(7, 5)
+    assert getattr(init, name)(ours, generator=gen(), **args) is ours
+    getattr(nn.init, name)(theirs, generator=gen(), **args)
+    assert torch.equal(ours, theirs)
+    # on a module: every weight in order, from one generator; biases untouched
+    net = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3))
+    biases = [m.bias.clone() for m in (net[0], net[2])]
+    g, expected = gen(), [torch.empty(7, 5), torch.empty(3, 7)]
+    for w in expected:
+        getattr(nn.init, name)(w, generator=g, **args)
+    assert getattr(init, name)(net, generator=gen(), **args) is net
+    assert torch.equal(net[0].weight, expected[0])
+    assert torch.equal(net[2].weight, expected[1])
+    assert torch.equal(net[0].bias, biases[0])
+    assert torch.equal(net[2].bias, biases[1])
+
+
+def test_the_rest_of_torchs_names_and_orthogonal_on_a_square_weight() -> None:
+    for name, args in (("zeros_", {}), ("ones_", {}), ("constant_", {"val": 0.3}),
+                       ("eye_", {})):
+        ours, theirs = torch.empty(4, 6), torch.empty(4, 6)
+        getattr(init, name)(ours, **args)
+        getattr(nn.init, name)(theirs, **args)
+        assert torch.equal(ours, theirs)
+    conv, expected = torch.empty(4, 4, 3), torch.empty(4, 4, 3)
+    init.dirac_(conv)
+    nn.init.dirac_(expected)
+    assert torch.equal(conv, expected)
+    # torch's sparse_ draws its zero pattern from the global RNG, whatever the generator
+    ours, theirs = torch.empty(6, 4), torch.empty(6, 4)
+    with torch.random.fork_rng():
+        torch.manual_seed(3)
+        init.sparse_(ours, 0.5, generator=gen())
+        torch.manual_seed(3)
+        nn.init.sparse_(theirs, 0.5, generator=gen())
+    assert torch.equal(ours, theirs)
+    square, expected = torch.empty(6, 6), torch.empty(6, 6)
+    init.orthogonal_(square, 1.5, generator=gen())
+    nn.init.orthogonal_(expected, gain=1.5, generator=gen())
+    assert torch.equal(square, expected)
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("xavier_uniform", "did you mean 'glorot_normalized' (the same variance as torch's"),
+    ("kaiming_normal_", "did you mean 'he'"), ("glorot_normalised", "'glorot_normalized'?"),
+])
+def test_unknown_init_names_get_a_did_you_mean(name: str, hint: str) -> None:
+    with pytest.raises(DepthscopeError, match=re.escape(hint)):
+        init.by_name_(nn.Sequential(nn.Linear(4, 4)), name)
+    from depthscope.sweep.spec import SpecError, parse_spec
+
+    with pytest.raises(SpecError, match=re.escape(hint)):
+        parse_spec({"name": "x", "activation": "tanh", "init": name.rstrip("_")})

@@ -96,7 +96,7 @@ def test_every_mistake_is_reported_with_its_path(tmp_path: Path) -> None:
         "spec.yaml: grid.depths[2]: must be ≥ 1",
         "spec.yaml: grid.widths: must have at least 1 value(s)",
         "spec.yaml: grid.lrs[0]: must be > 0.0",
-        "spec.yaml: optimizer: must be 'sgd', 'momentum' or 'adam'",
+        "spec.yaml: optimizer: must be 'sgd', 'momentum' or 'adam'; did you mean 'adam'?",
         "spec.yaml: dept: unknown key; did you mean 'depth'?",
     ]
     message = str(info.value)

@@ -145,7 +145,8 @@ def critical_(
     activation: ActLike | None = None,
     generator: torch.Generator | None = None,
     example_inputs: Any = None,
-) -> CriticalReport:
+    return_report: bool = False,
+) -> Any:
     """Initialise every Linear/Conv layer of ``model`` at the edge of chaos, in place.
 
     Args:
@@ -157,18 +158,25 @@ def critical_(
         example_inputs: a batch the model accepts (a tensor, a tuple or a dict): activations
             are then read from one forward pass's autograd graph, and residual branch ends
             are found and scaled (module docstring).
+        return_report: return the :class:`CriticalReport` instead of the model.
 
     Returns:
-        A :class:`CriticalReport` (print it for a table): every layer changed and how, every
-        parameter left alone and why, and the warnings (also issued as ``UserWarning``).
+        ``model`` (as ``torch.nn.init``'s functions return what they changed); with
+        ``return_report=True`` a :class:`CriticalReport` (print it for a table): every layer
+        changed and how, every parameter left alone and why, and the warnings (also issued
+        as ``UserWarning``).
 
     Example:
         >>> net = nn.Sequential(nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
-        >>> critical_(net).layers[1].sigma_w  # tanh at sigma_b = 0: sigma_w = 1
+        >>> critical_(net) is net
+        True
+        >>> critical_(net, return_report=True).layers[1].sigma_w  # tanh, sigma_b = 0
         1.0
     """
     if not isinstance(model, nn.Module):
         raise DepthscopeError(f"critical_() needs a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(return_report, bool):
+        raise DepthscopeError(f"return_report must be True or False, got {return_report!r}")
     if isinstance(sigma_b, bool) or not isinstance(sigma_b, (int, float)) or not sigma_b >= 0:
         raise DepthscopeError(f"sigma_b must be a number >= 0 (a standard deviation), got "
                               f"{sigma_b!r}")
@@ -238,8 +246,9 @@ def critical_(
                      "missed; pass example_inputs=... to read them from autograd")
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    return CriticalReport(tuple(done), orthogonal, tuple(_left_alone(root, changed)),
-                          tuple(notes), alpha)
+    report = CriticalReport(tuple(done), orthogonal, tuple(_left_alone(root, changed)),
+                            tuple(notes), alpha)
+    return report if return_report else model
 
 
 def _governing(layer: LayerActivation, given: Activation | None, fed: Any, order: str
