@@ -8,6 +8,15 @@ import sys
 import depthscope
 
 HEAVY = ("matplotlib", "pandas", "ray", "tensorboard", "mlflow", "pyarrow", "sklearn")
+NUMERIC = ("torch", "numpy", "scipy")
+
+
+def _imported_by(code: str, candidates: tuple[str, ...]) -> list[str]:
+    """Which of ``candidates`` a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}\nimport sys; print(','.join(m for m in {candidates!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()
+    return [m for m in out[-1].split(",") if m] if out else []
 
 
 def test_version_is_pep440() -> None:
@@ -24,6 +33,20 @@ def test_bare_import_pulls_no_heavy_optional_dependency() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+def test_the_command_line_answers_help_version_and_usage_errors_without_torch() -> None:
+    # what --help, --version and a usage error import, not how long it takes: nothing
+    # numeric until a command runs (torch alone is ~1.5-5 s to import, by machine)
+    assert _imported_by("import depthscope.cli", NUMERIC + HEAVY) == []
+    for argv in (["--help"], ["--version"], ["explain", "--help"], ["study", "--no-such"],
+                 ["activations", "--help"], ["sweep", "--help"], ["probe", "--help"]):
+        code = ("import contextlib, io; from depthscope.cli import app\n"
+                "with contextlib.redirect_stdout(io.StringIO()), "
+                "contextlib.redirect_stderr(io.StringIO()):\n"
+                f"    try: app({argv!r}, standalone_mode=False)\n"
+                "    except BaseException: pass")
+        assert _imported_by(code, NUMERIC + HEAVY) == [], argv
 
 
 def test_cli_version_and_bad_option() -> None:

@@ -1,11 +1,12 @@
 """depthscope: understand, measure and fix vanishing and exploding gradients.
 
-The public API, re-exported lazily (a bare ``import depthscope`` loads only torch, NumPy and
-SciPy): activations (``activation``, ``names``), the torch entry points (``functional``,
-``nn``, ``init``), ``theory``, the experiment engine (``load_dataset``, ``MLPSpec``,
-``build_mlp``, ``RunConfig``, ``train_ensemble``, ``run_sweep``, ``load_results``), the monitor
-(``watch``), the probe of any model at init (``probe``), fixes (``critical_``, ``transform``)
-and the study (``run_study``).
+The public API, re-exported lazily (a bare ``import depthscope`` loads nothing heavy: torch,
+NumPy and SciPy come with the first name that needs them, so the command line answers
+``--help`` at once): activations (``activation``, ``names``), the torch entry points
+(``functional``, ``nn``, ``init``), ``theory``, the experiment engine (``load_dataset``,
+``MLPSpec``, ``build_mlp``, ``RunConfig``, ``train_ensemble``, ``run_sweep``,
+``load_results``), the monitor (``watch``), the probe of any model at init (``probe``), fixes
+(``critical_``, ``transform``) and the study (``run_study``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from depthscope.activations import Activation, ActivationError, names
-from depthscope.activations import get as activation
 from depthscope.errors import DepthscopeError
 
 __version__ = "0.1.0"
@@ -24,6 +23,10 @@ _SUBMODULES = (
     "report", "simulate", "store", "study", "sweep", "theory", "train",
 )
 _LAZY: dict[str, tuple[str, str]] = {
+    "Activation": ("depthscope.activations", "Activation"),
+    "ActivationError": ("depthscope.activations", "ActivationError"),
+    "activation": ("depthscope.activations", "get"),
+    "names": ("depthscope.activations", "names"),
     "thresholds": ("depthscope.theory", "thresholds"),
     "depth_scales": ("depthscope.theory", "depth_scales"),
     "critical_sigma_w": ("depthscope.theory", "critical_sigma_w"),
@@ -51,12 +54,8 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
-    "Activation",
-    "ActivationError",
     "DepthscopeError",
     "__version__",
-    "activation",
-    "names",
     *_SUBMODULES,
     *_LAZY,
 ]

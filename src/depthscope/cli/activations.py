@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
 from rich.table import Table
 
-from depthscope.activations import Activation, get, names
-from depthscope.activations.registry import family
 from depthscope.cli.common import JsonFlag, console, fail, print_json
+
+if TYPE_CHECKING:
+    from depthscope.activations import Activation
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -25,6 +26,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 def _describe(act: Activation, name: str) -> dict[str, Any]:
     from depthscope.activations.essay import printed_derivative
+    from depthscope.activations.registry import family
 
     m = act.meta
     printed = printed_derivative(act)
@@ -83,6 +85,8 @@ def register(app: typer.Typer) -> None:
         json_out: JsonFlag = False,
     ) -> None:
         """List every activation with its metadata, or describe and plot one."""
+        from depthscope.activations import get, names
+
         if name is None:
             if param or plot:
                 fail("--param and --plot need an activation NAME (e.g. activations logsig)")
