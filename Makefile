@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  := torch==2.13.0
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench docs lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/pytest -n 2 --dist loadgroup
 
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
@@ -29,4 +32,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 
 clean:
-	rm -rf $(VENV) depthscope-results .pytest_cache .hypothesis
+	rm -rf $(VENV) depthscope-results .pytest_cache .hypothesis site

@@ -181,6 +181,11 @@ def log_slope(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return slope, 10.0 ** (-slope * (values.shape[1] - 1))
 
 
+def _steps(first: int, last: int) -> str:
+    """``step 3`` or ``steps 3–9``."""
+    return f"step {first}" if first == last else f"steps {first}–{last}"
+
+
 def _runs(mask: np.ndarray, length: int) -> list[tuple[int, int]]:
     """Maximal runs ``[start, stop)`` of True at least ``length`` long, or of any length when
     they start at the first record (a problem present from initialisation)."""
@@ -214,8 +219,8 @@ def _depth(record: Record, t: Thresholds) -> list[Finding]:
         out.append(Finding(
             kind, "alarm", names, int(steps[a]), int(steps[b - 1]),
             f"{kind} gradients: norms {direction} ×{factor:.3g} per layer towards the input "
-            f"(input/output {across:.2e} over {len(idx)} layers) at steps "
-            f"{steps[a]}–{steps[b - 1]}; {len(names)} layers beyond the threshold, "
+            f"(input/output {across:.2e} over {len(idx)} layers) at "
+            f"{_steps(steps[a], steps[b - 1])}; {len(names)} layers beyond the threshold, "
             f"first {', '.join(names[:3])}",
             otherwise(advice, details, "add residual connections / normalisation (LayerNorm)"),
             {"factor_per_layer": factor, "ratio": across, **details},

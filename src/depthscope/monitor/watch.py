@@ -297,11 +297,14 @@ class Watch:
             self._last_finite[int(layer)] = (int(steps[r]), float(norm[r, layer]))
 
     def _raise_alarms(self) -> list[Finding]:
-        """Alarms not raised before (by kind and layers): filed, passed to ``on_alarm``."""
-        seen = {(a.kind, tuple(a.layers)) for a in self.alarms}
+        """Alarms not raised before: filed, passed to ``on_alarm``. One alarm per kind (and
+        per scope: layers named or the whole net), however the set of layers beyond the
+        threshold moves as records come in."""
+        seen = {(a.kind, bool(a.layers)) for a in self.alarms}
         raised = []
         for finding in diagnose(self.record(flush=False), self.thresholds):
-            if finding.severity == "alarm" and (finding.kind, tuple(finding.layers)) not in seen:
+            if finding.severity == "alarm" and (finding.kind, bool(finding.layers)) not in seen:
+                seen.add((finding.kind, bool(finding.layers)))
                 self.alarms.append(finding)
                 raised.append(finding)
                 if self.on_alarm is not None:

@@ -118,8 +118,8 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
         executor: ``"local"`` (in process, or ``workers`` processes of one torch thread
             each: :class:`~depthscope.sweep.executors.LocalExecutor`), ``"ray"`` (local
             cluster, or ``ray_address``), or an executor object (kept open for reuse).
-        train_fn, load_fn: trainer and data loader (default ``depthscope.train.train_ensemble``
-            and ``depthscope.data.load``).
+        train_fn: the trainer (default ``depthscope.train.train_ensemble``).
+        load_fn: the data loader (default ``depthscope.data.load``).
 
     Returns:
         The sweep's runs as :func:`depthscope.store.load` gives them, in spec order;
