@@ -37,6 +37,29 @@ def test_json_is_one_document_with_metadata() -> None:
     assert soft["essay_derivative"]["correct"] is False
 
 
+def test_one_activation_prints_its_card_and_strict_json() -> None:
+    card = runner.invoke(app, ["activations", "logsig"]).output
+    assert "phi' = 1/((1 + |x|)(1 + L)^2)" in card
+    assert "reference: the essay (seed 002)" in card
+    assert "|x|^-1 log^-2|x|" in card  # the tail as a formula
+    soft = runner.invoke(app, ["activations", "softplus"]).output
+    assert "the essay prints phi' = exp(x) / exp(x + 1) (wrong" in soft
+    # JSON has no Infinity: relu's range (0, inf) is [0, null], and the null is explained
+    relu = json.loads(runner.invoke(app, ["activations", "relu", "--json"]).stdout)
+    assert relu["range"] == [0.0, None]
+    assert relu["nonfinite"] == {"range[1]": "inf"}
+
+
+def test_the_plot_title_names_the_parameters(tmp_path, monkeypatch) -> None:
+    from matplotlib.figure import Figure
+
+    titles = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: titles.append(
+        fig.axes[0].get_title()))
+    runner.invoke(app, ["activations", "tanh", "-p", "scale=2", "--plot", str(tmp_path / "t.png")])
+    assert titles == ["tanh(scale=2)(x)"]
+
+
 def test_plot_writes_a_png(tmp_path) -> None:
     out = tmp_path / "softplus.png"
     result = runner.invoke(app, ["activations", "softplus", "--plot", str(out), "--json"])

@@ -19,6 +19,6 @@ def test_data_lists_cards_and_loads_a_file(tmp_path: Path) -> None:
                                                            "shapeset", "teacher"]
     path = tmp_path / "d.npz"
     np.savez(path, X=np.random.default_rng(0).standard_normal((20, 3)), y=np.arange(20) % 2)
-    (card,) = json.loads(runner.invoke(app, ["data", str(path), "--json"]).stdout)
+    card = json.loads(runner.invoke(app, ["data", str(path), "--json"]).stdout)  # one object
     assert (card["size"], card["train"], card["val"], card["test"]) == (20, 14, 3, 3)
     assert (card["num_classes"], card["in_features"]) == (2, 3)

@@ -60,7 +60,8 @@ def test_write_report_files(tmp_path) -> None:
     paths = write_report(_results(), tmp_path, title="t", setup={"profile": "test"})
     verdicts = json.loads(paths["verdicts"].read_text())
     assert [c["verdict"] for c in verdicts["claims"]] == ["holds", "not evaluated"]
-    assert verdicts["claims"][0]["tables"][0]["rows"][1] == ["inf", "inf"]
+    assert verdicts["claims"][0]["tables"][0]["rows"][1] == ["inf", None]  # strict JSON
+    assert verdicts["nonfinite"] == {"claims[0].tables[0].rows[1][1]": "inf"}
     assert (tmp_path / "figures" / "t_line.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "figures" / "t_line.svg").read_text().lstrip().startswith("<?xml")
 

@@ -126,6 +126,7 @@ def test_cli_runs_and_export(store_path: Path, tmp_path: Path) -> None:
     assert doc["total"] == 3
     assert [r["seed"] for r in doc["runs"]] == [0, 1, 2]
     assert doc["runs"][0]["diverged_step"] is None
+    assert isinstance(doc["runs"][0]["activation_params"], dict)  # an object, not JSON text
     limited = json.loads(runner.invoke(app, ["runs", "--store", str(store_path), "--json",
                                              "--limit", "1", "--status", "finished"]).stdout)
     assert [r["seed"] for r in limited["runs"]] == [1]

@@ -96,6 +96,24 @@ def test_explain_prints_the_depth_aware_transform(tmp_path) -> None:
     assert "network C(0) (target)" in relu.stdout
 
 
+def test_phase_prints_a_table_and_labels_the_region_without_a_fixed_point(tmp_path,
+                                                                         monkeypatch) -> None:
+    from matplotlib.figure import Figure
+
+    legends = []
+    original = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: (legends.append(
+        [t.get_text() for t in fig.axes[0].get_legend().get_texts()]), original(fig, *a, **k)))
+    out = runner.invoke(app, ["phase", "relu", "--points", "10", "--out", str(tmp_path / "p.png")])
+    assert out.exit_code == 0, out.output
+    assert "{" not in out.stdout  # a table, not a dict
+    assert "chaotic" in out.stdout
+    assert "no fixed point" in out.stdout
+    # relu: q* exists only for sigma_w < sqrt 2; the rest is hatched and named; the edge of
+    # chaos is one point, (sqrt 2, 0), drawn with a marker so its legend entry shows
+    assert legends == [["edge of chaos", "no fixed point (q grows without bound)"]]
+
+
 def test_phase_json(tmp_path) -> None:
     out = tmp_path / "phase.png"
     result = runner.invoke(app, ["phase", "relu", "--points", "12", "--out", str(out), "--json"])

@@ -15,13 +15,11 @@ def plot_activation(act: Activation, path: str | Path, *, span: float = 6.0) -> 
 
     Where the essay prints a wrong derivative (softplus, the semisigmoid) it is drawn dashed.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     x = np.linspace(-span, span, 2001)  # (2001,)
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    ax = fig.subplots()
     ax.plot(x, act.phi(x), label=f"{act.label}(x)")
     ax.plot(x, act.dphi(x), label="phi'(x)")
     printed = printed_derivative(act)
@@ -30,11 +28,13 @@ def plot_activation(act: Activation, path: str | Path, *, span: float = 6.0) -> 
     for point in act.breakpoints:
         ax.axvline(point, color="0.8", lw=0.8, zorder=0)
     ax.axhline(0.0, color="0.5", lw=0.6, zorder=0)
-    ax.set(xlabel="x", title=act.definition.formula)
-    ax.title.set_fontsize(8)
+    # the title names this activation with its parameters (tanh(scale=2)); the registered
+    # formula is the unparameterised one, so it is shown only then
+    title = act.definition.formula if act.is_affine_default else f"{act.label}(x)"
+    ax.set(xlabel="x", title=title)
+    ax.title.set_fontsize(8 if act.is_affine_default else 10)
     ax.legend(fontsize=8)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -47,16 +48,41 @@ def _describe(act: Activation, name: str) -> dict[str, Any]:
 
 
 def _short(tail: str) -> str:
-    for long, short in (("exponential", "exp"), ("gaussian", "gauss"), ("constant", "const"),
-                        (" (rate ", " "), (")", ""), ("|x|^-", ""), (" log^-", "·log^-")):
-        tail = tail.replace(long, short)
-    return tail
+    """A tail of ``|phi'|`` as a formula: ``e^-2|x|``, ``e^-0.5x²``, ``|x|^-1 log^-2|x|``."""
+    rate = re.search(r"rate ([0-9.]+)", tail)
+    if tail.startswith("exponential") and rate:
+        return f"e^-{rate.group(1)}|x|"
+    if tail.startswith("gaussian") and rate:
+        return f"e^-{rate.group(1)}x²"
+    if tail.startswith("power "):
+        return tail.removeprefix("power ").replace(" log^-2", " log^-2|x|")
+    return {"zero": "0", "constant": "const"}.get(tail, tail)
+
+
+def _card(row: dict[str, Any]) -> None:
+    """The one activation's formula (phi, phi', phi''), range, the essay's printed
+    derivative where it has one, and the reference."""
+    from rich.markup import escape
+
+    lo, hi = row["range"]
+    lines = [f"[bold]{escape(row['name'])}[/]: {escape(row['formula'])}",
+             f"range ({lo:.6g}, {hi:.6g}); |phi'| decays as {_short(row['tail_left'])} as "
+             f"x → -∞ and {_short(row['tail_right'])} as x → +∞"]
+    if row["aliases"]:
+        lines.append("also called " + ", ".join(row["aliases"]))
+    essay = row["essay_derivative"]
+    if essay is not None:
+        verdict = "right" if essay["correct"] else "wrong"
+        lines.append(f"the essay prints phi' = {escape(essay['printed'])} ({verdict}"
+                     + (f": {escape(essay['note'])})" if essay["note"] else ")"))
+    lines.append(f"reference: {escape(row['reference'])}")
+    console.print("\n".join(lines), highlight=False)
 
 
 def _table(rows: list[dict[str, Any]]) -> Table:
     table = Table(
         title="depthscope activations", box=box.SIMPLE_HEAD, padding=(0, 1),
-        caption="shape: b bounded, o odd, m monotone; tails of |phi'|: kind and rate/exponent",
+        caption="shape: b bounded, o odd, m monotone; tails: how |phi'| decays as x → -∞ | +∞",
     )
     for col in ("name", "shape", "phi(0)", "phi'(0)", "max|phi'| (at x)", "tails -inf | +inf",
                 "kinks"):
@@ -103,5 +129,7 @@ def register(app: typer.Typer) -> None:
                     console.print(f"wrote {written}")
         if json_out:
             print_json(rows if name is None else rows[0])
-        else:
-            console.print(_table(rows))
+            return
+        console.print(_table(rows))
+        if name is not None:
+            _card(rows[0])

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, is_dataclass
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from depthscope.errors import DepthscopeError
+from depthscope.jsonable import json_document
 
 console = Console()
 
@@ -38,21 +37,9 @@ def run_app(app: Callable[[], Any]) -> None:
         sys.exit(2)
 
 
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, NumPy scalars/arrays and non-finite floats as plain JSON values."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(asdict(value))
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if hasattr(value, "tolist"):
-        return to_jsonable(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
 def print_json(value: Any) -> None:
-    """Exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(to_jsonable(value), indent=2) + "\n")
+    """Exactly one JSON document on stdout: an object for one item, a list of objects for
+    several; in each object a ``"nonfinite"`` map (path → ``"inf"``/``"-inf"``/``"nan"``)
+    says which ``null`` numbers were not finite."""
+    doc = [json_document(v) for v in value] if isinstance(value, list) else json_document(value)
+    sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")

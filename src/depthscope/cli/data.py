@@ -28,9 +28,10 @@ def register(app: typer.Typer) -> None:
         else:
             ds = load(source, seed=seed)
             found = [(ds.card, (len(ds.train), len(ds.val), len(ds.test)))]
-        if as_json:
-            print_json([{**card.__dict__, **({} if s is None else
-                         {"train": s[0], "val": s[1], "test": s[2]})} for card, s in found])
+        if as_json:  # one source: one object; the built-ins: a list
+            docs = [{**card.__dict__, **({} if s is None else
+                     {"train": s[0], "val": s[1], "test": s[2]})} for card, s in found]
+            print_json(docs if source is None else docs[0])
             return
         table = Table(box=box.SIMPLE_HEAD)
         for column in ("name", "size", "classes", "features", "source", "description"):

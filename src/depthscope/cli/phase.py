@@ -38,7 +38,17 @@ def register(app: typer.Typer) -> None:
             print_json({"activation": act, "figure": str(path), "diagram": diagram,
                         "edge_of_chaos": edge})
             return
-        counts = {p: int(np.sum(diagram.phase == p)) for p in ("ordered", "critical", "chaotic")}
-        console.print(f"{act}: {points}×{points} grid, sigma_w ≤ {sigma_w_max:g}, sigma_b ≤ "
-                      f"{sigma_b_max:g}; phases {counts}; no fixed point at "
-                      f"{int(np.sum(~diagram.exists))} points → {path}")
+        from rich.table import Table
+
+        table = Table(title=f"{act}: {points}×{points} grid, sigma_w ≤ {sigma_w_max:g}, "
+                            f"sigma_b ≤ {sigma_b_max:g}")
+        table.add_column("phase")
+        table.add_column("grid points", justify="right")
+        table.add_column("share", justify="right")
+        rows = [(p, int(np.sum(diagram.phase == p))) for p in ("ordered", "critical", "chaotic")]
+        rows.append(("no fixed point (q grows without bound; also counted above)",
+                     int(np.sum(~diagram.exists))))
+        for name, count in rows:
+            table.add_row(name, str(count), f"{count / points**2:.1%}")
+        console.print(table)
+        console.print(f"figure: {path}", highlight=False)

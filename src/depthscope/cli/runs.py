@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +46,9 @@ def register(app: typer.Typer) -> None:
             frame = frame.tail(limit)
         if as_json:
             records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+            for record in records:  # stored as JSON text for the DataFrame; an object here
+                if isinstance(record.get("activation_params"), str):
+                    record["activation_params"] = json.loads(record["activation_params"])
             print_json({"store": str(store), "total": total, "runs": records})
             return
         # config columns that vary are shown; the constant ones go in the caption

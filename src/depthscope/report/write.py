@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from depthscope.jsonable import json_document
 from depthscope.report.html import render_report
 from depthscope.study.result import ClaimResult
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if hasattr(value, "item"):
-        return _jsonable(value.item())
-    return value
 
 
 def write_report(
@@ -38,5 +26,6 @@ def write_report(
     page.write_text(render_report(results, title=title, setup=setup), encoding="utf-8")
     verdicts = out_dir / "verdicts.json"
     document = {"setup": dict(setup), "claims": [r.to_json() for r in results]}
-    verdicts.write_text(json.dumps(_jsonable(document), indent=2) + "\n", encoding="utf-8")
+    verdicts.write_text(json.dumps(json_document(document), indent=2, allow_nan=False) + "\n",
+                        encoding="utf-8")
     return {"report": page, "verdicts": verdicts, "figures": figures}

@@ -92,7 +92,8 @@ def chi1_figure(act: ActLike, sigma_b: float, critical: float | None, path: Path
 def phase_figure(act: ActLike, path: Path, diagram: PhaseDiagram | None = None,
                  point: tuple[float, float] | None = None) -> Path:
     """Heat map of ``log10`` trainable depth ``6 xi_c`` over ``(sigma_w, sigma_b)`` with the
-    edge of chaos; blank where no fixed point exists."""
+    edge of chaos (a marked point where it is one, as ReLU's ``(sqrt 2, 0)``); hatched and
+    labelled where no fixed point exists (``q`` grows without bound)."""
     a = as_activation(act)
     d = diagram or phase_diagram(a, np.linspace(0.05, 4.0, 80), np.linspace(0.0, 2.0, 60))
     edge = edge_of_chaos(a, d.sigma_b)
@@ -103,13 +104,25 @@ def phase_figure(act: ActLike, path: Path, diagram: PhaseDiagram | None = None,
         mesh = ax.pcolormesh(d.sigma_w, d.sigma_b, depth, shading="auto", cmap="viridis")
         fig.colorbar(mesh, ax=ax, label="log10 trainable depth 6 xi_c")
         ok = np.isfinite(edge.sigma_w)
-        ax.plot(edge.sigma_w[ok], edge.sigma_b[ok], "w-", lw=1.5, label="edge of chaos")
+        if ok.any():
+            ax.plot(edge.sigma_w[ok], edge.sigma_b[ok], "w-", lw=1.5, label="edge of chaos",
+                    marker="o" if ok.sum() < 3 else None, mec="k")
+        if not d.exists.all():
+            from matplotlib.patches import Patch
+
+            ax.contourf(d.sigma_w, d.sigma_b, (~d.exists).astype(float), levels=[0.5, 1.5],
+                        colors="lightgrey", hatches=["//"])
+            ax.legend(handles=[*ax.get_legend_handles_labels()[0], Patch(
+                facecolor="lightgrey", hatch="//", label="no fixed point (q grows without bound)")],
+                fontsize=8, loc="upper right")
         if point is not None:
             ax.plot(*point, "r*", ms=10, label="this setting")
-        ax.text(0.03, 0.95, "ordered", transform=ax.transAxes, color="w", va="top")
-        ax.text(0.97, 0.05, "chaotic", transform=ax.transAxes, color="w", ha="right")
+        label = {"transform": ax.transAxes, "bbox": {"fc": "white", "alpha": 0.7, "lw": 0}}
+        ax.text(0.03, 0.95, "ordered", va="top", **label)
+        ax.text(0.97, 0.05, "chaotic", ha="right", **label)
         ax.set(xlabel="sigma_w", ylabel="sigma_b", title=f"{a.label}: phase diagram",
                xlim=(d.sigma_w[0], d.sigma_w[-1]), ylim=(d.sigma_b[0], d.sigma_b[-1]))
-        ax.legend(fontsize=8, loc="upper right")
+        if d.exists.all():
+            ax.legend(fontsize=8, loc="upper right")
 
     return _save(path, draw)
