@@ -42,9 +42,9 @@ def test_twice_median_is_exact() -> None:
 
 def test_trainable_rule_in_integers_with_ties() -> None:
     # chance 20, ref 100: trainable iff correct >= 60 (exactly on the threshold counts)
-    assert protocol.trainable(np.array([59, 60, 61]), 20, 200).tolist() == [False, True, True]
+    assert protocol.passes(np.array([59, 60, 61]), 20, 200).tolist() == [False, True, True]
     # ref 99.5 (even count of seeds): threshold 59.75, so 59 fails and 60 passes
-    assert protocol.trainable(np.array([59, 60]), 20, 199).tolist() == [False, True]
+    assert protocol.passes(np.array([59, 60]), 20, 199).tolist() == [False, True]
 
 
 def test_trainable_depth_on_hand_made_tables() -> None:

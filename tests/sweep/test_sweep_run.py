@@ -13,6 +13,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sweep_fakes
 import torch
@@ -31,6 +32,7 @@ from depthscope.sweep import (
     plan,
     run_batch,
     run_sweep,
+    summary,
     trainability,
     trainable,
 )
@@ -103,6 +105,32 @@ def test_trainability_table(tmp_path: Path) -> None:
     assert table.loc[("relu", 6), "fraction"] == 0.5
     assert table.loc[("tanh", 6), "median_best_val"] == pytest.approx(0.12)
     assert trainable(runs, margin=0.95).sum() == 0  # 0.95 < 0.1 + 0.95 * 0.9 = 0.955
+
+
+def test_one_trainable_for_sweeps_and_the_study() -> None:
+    import pandas as pd
+
+    from depthscope.study import protocol
+
+    # two kinds (tanh, relu) at depths 1 and 8, 3 seeds; 100 test examples, chance 10 hits
+    correct = {("tanh", 1): [80, 84, 90], ("tanh", 8): [47, 45, 60],
+               ("relu", 1): [10, 11, 9], ("relu", 8): [50, 50, 50]}
+    rows = [{"run_id": f"{a}{d}{s}", "label": a, "activation": a, "depth": d, "seed": s,
+             "lr": 0.1, "status": "finished", "test_accuracy": c / 100, "test_examples": 100,
+             "test_chance_hits": 10, "chance_accuracy": 0.1, "best_val_accuracy": 0.9}
+            for (a, d), cs in correct.items() for s, c in enumerate(cs)]
+    runs = pd.DataFrame(rows)
+    judged = summary.judged(runs)
+    # tanh: ref 84, 2·correct ≥ 10 + 84 = 94: 47 yes, 45 no, 60 yes; relu's depth-1 net
+    # learned nothing (ref 10 ≤ chance), so no relu run trains, whatever its accuracy
+    assert judged["trainable"].tolist() == [True] * 3 + [True, False, True] + [False] * 6
+    assert set(judged["rule"]) == {"protocol"}
+    matrix = np.array([correct[("tanh", 1)], correct[("tanh", 8)]]).T  # (seeds, depths)
+    assert protocol.run_trains(matrix, 10)[:, 1].tolist() == [True, False, True]
+    # without a depth-1 net of its kind a run falls back to the margin rule, and says so
+    table = summary.trainability(runs[runs.depth == 8])
+    assert set(table["rule"]) == {"margin"}
+    assert table["trainable"].tolist() == [3, 3]  # best val 0.9 ≥ 0.55
 
 
 def test_user_errors_surface(tmp_path: Path) -> None:

@@ -16,8 +16,17 @@ if TYPE_CHECKING:
 
 
 def _table(table: pd.DataFrame, margin: float) -> Table:
-    """Rows = activation, columns = depth, cell = trainable runs / runs (median best val)."""
-    out = Table(title=f"trainable runs per activation × depth (margin {margin:g} above chance)")
+    """Rows = activation, columns = depth, cell = trainable runs / runs (median best val); the
+    caption names the rule (the study's where a depth-1 net gives the reference)."""
+    rules = set(table["rule"])
+    notes = []
+    if rules & {"protocol", "mixed"}:
+        notes.append("trainable: 2·correct ≥ chance + the depth-1 median (test split; the "
+                     "study's rule)")
+    if rules & {"margin", "mixed"}:
+        notes.append(f"* no depth-1 net of that kind in the sweep: best val ≥ chance + "
+                     f"{margin:g}·(1 − chance) instead")
+    out = Table(title="trainable runs per activation × depth", caption="\n".join(notes))
     depths = sorted(table["depth"].unique())
     out.add_column("activation")
     for depth in depths:
@@ -26,7 +35,8 @@ def _table(table: pd.DataFrame, margin: float) -> Table:
         cells = dict.fromkeys(depths, "")
         for row in rows.itertuples():
             mark, colour = ("✓", "green") if row.fraction >= 0.5 else ("✗", "red")
-            cells[row.depth] = (f"[{colour}]{mark} {row.trainable}/{row.runs}[/] "
+            star = "" if row.rule == "protocol" else "*"
+            cells[row.depth] = (f"[{colour}]{mark} {row.trainable}/{row.runs}{star}[/] "
                                 f"({row.median_best_val:.2f})")
         out.add_row(str(label), *cells.values())
     return out

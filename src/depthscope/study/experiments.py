@@ -20,6 +20,7 @@ import numpy as np
 from depthscope.errors import DepthscopeError
 from depthscope.study import protocol, stats
 from depthscope.study.context import Context
+from depthscope.sweep.summary import correct_counts
 from depthscope.train.config import Output, RunConfig
 
 if TYPE_CHECKING:
@@ -133,13 +134,6 @@ def _config(ctx: Context, cell: Cell, lr: float, seed: int, output: Output = "so
                      width=p.width, steps=p.steps, batch_size=p.batch_size,
                      record_every=p.record_every, optimizer="momentum", output=output,
                      **arm_init(act, arm))
-
-
-def correct_counts(runs: pd.DataFrame) -> pd.Series:
-    """Correct test predictions per run (protocol rule 2's integers); a run that did not
-    finish (diverged) predicts nothing."""
-    correct = np.rint(runs["test_accuracy"].fillna(0.0) * runs["test_examples"])
-    return correct.where(runs["status"] == "finished", 0).astype(np.int64)
 
 
 #: a run's per-run states on a resample of its seeds: ``idx -> (trains, censored)``

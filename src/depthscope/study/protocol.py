@@ -20,6 +20,7 @@ showed near ties deciding the grid step, rule 6 written on 2026-12-05 before its
    the same activation and init (at its own tuned lr): the run keeps at least half of the gap
    from chance to what a one-hidden-layer net of its kind reaches. Medians of an even number of
    seeds are half-integers, so the rule is evaluated as ``4·correct ≥ 2·chance + 2·ref``.
+   Defined once, in :mod:`depthscope.sweep.summary`, whose sweep tables use it too.
 3. **Trainable depth** of an arm: the deepest depth at which at least half of the evaluation
    seeds are trainable (0 if none). A run that fails rule 2 while its training loss still
    falls (rule 6) is *censored*, not failed: its budget ended before it converged. The
@@ -48,6 +49,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from depthscope.study import stats
+from depthscope.sweep.summary import passes, run_trains, twice_median
+
+__all__ = ["passes", "run_trains", "twice_median"]  # rule 2, defined with the runs (sweeps too)
 
 LR_STEP = math.sqrt(10.0)  # grid spacing: two points per decade
 MAX_EXTENSIONS = 2  # grid extensions per cell when the best lr sits on an edge
@@ -80,32 +84,11 @@ def extension(grid: Sequence[float], chosen: float) -> float | None:
     return None
 
 
-def twice_median(values: np.ndarray) -> int:
-    """``2 × median`` of integers, exactly (an integer even for an even count)."""
-    v = np.sort(np.asarray(values, dtype=np.int64))
-    n = v.size
-    return int(2 * v[n // 2]) if n % 2 else int(v[n // 2 - 1] + v[n // 2])
-
-
-def trainable(correct: np.ndarray, chance: int, twice_ref: int) -> np.ndarray:
-    """Rule 2: ``4·correct ≥ 2·chance + twice_ref`` elementwise (integers, no float ties)."""
-    return 4 * np.asarray(correct, dtype=np.int64) >= 2 * chance + twice_ref
-
-
 def trainable_by_depth(correct: np.ndarray, chance: int) -> np.ndarray:
     """Per depth (columns of a (seeds, depths) matrix of correct counts whose first column is
     depth 1): at least half of the seeds pass rule 2 against the depth-1 median; no depth
     trains when the depth-1 net itself learned nothing."""
     return _majority(run_trains(correct, chance))
-
-
-def run_trains(correct: np.ndarray, chance: int) -> np.ndarray:
-    """Rule 2 per run of a (seeds, depths) matrix whose first column is depth 1 (all False
-    when the depth-1 net itself learned nothing)."""
-    twice_ref = twice_median(correct[:, 0])
-    if twice_ref <= 2 * chance:
-        return np.zeros(correct.shape, bool)
-    return trainable(correct, chance, twice_ref)
 
 
 def _majority(ok: np.ndarray) -> np.ndarray:

@@ -125,7 +125,7 @@ def check(ctx: Context) -> ClaimResult:
                           "converged"].to_numpy() for arm in ARMS}
     trains = {}
     for arm in ARMS:
-        ok = protocol.trainable(correct[arm], chance, twice_ref)
+        ok = protocol.passes(correct[arm], chance, twice_ref)
         trains[arm] = (int(ok.sum()), int((~ok & ~done[arm]).sum()), len(p.seeds))
     n_test = ev.examples(dataset)
     gains = {arm: stats.bootstrap([len(p.seeds)], lambda i, a=arm: float(
