@@ -5,6 +5,16 @@
 ``nn.Activation("ramp")``) fixes the name. Every
 module exposes ``.activation`` (the :class:`~depthscope.activations.Activation`), so tools
 such as the monitor or critical initialisation can read a layer's activation and its theory.
+
+Names shared with ``torch.nn`` (``Tanh``, ``ReLU``, ``GELU``, ``SiLU``, ``ELU``, ``SELU``,
+``Sigmoid``, ``LeakyReLU``, ``Hardtanh``, ``Softplus``, ``Softsign``) compute the same function
+to float rounding, and differ in three ways: they take the affine parameters ``scale``,
+``shift``, ``gain``, ``offset`` (``gain·(phi(scale·x + shift) + offset)``, the DKS/TAT form;
+``Tanh(scale=2)`` is the Q&A's tanh(2x)); their backward and double backward are the closed
+forms of :mod:`depthscope.activations` (fused kernels), not autograd through torch's op; and
+they carry ``.activation`` for the theory. They take no ``inplace`` argument; ``GELU`` is the
+exact (erf) one, torch's default; ``Softplus`` has no ``beta``/``threshold`` (use
+``scale``/``gain``).
 """
 
 from __future__ import annotations
@@ -42,7 +52,11 @@ def _module(name: str) -> type[Activation]:
     def __init__(self: Activation, **params: float) -> None:
         Activation.__init__(self, name, **params)
 
-    doc = f"``{get(name).definition.formula}`` (``Activation({name!r}, **params)``)."
+    twin = getattr(torch.nn, camel_name(name), None)
+    doc = f"``{get(name).definition.formula}`` (``Activation({name!r}, **params)``)." + (
+        f" The function of ``torch.nn.{twin.__name__}``, with the affine parameters and the"
+        " closed-form derivatives of this module (see the module docstring)."
+        if isinstance(twin, type) else "")
     return type(camel_name(name), (Activation,), {
         "__init__": __init__, "__doc__": doc, "__module__": __name__,
     })

@@ -53,3 +53,17 @@ def test_unknown_attribute_and_bad_params() -> None:
         F.no_such_activation
     with pytest.raises(ValueError, match="scale must be > 0"):
         dnn.Tanh(scale=-1)
+
+
+def test_modules_sharing_torchs_names_compute_torchs_function() -> None:
+    import depthscope.nn as dnn
+    from depthscope.activations import names as registered
+
+    x = torch.linspace(-6, 6, 10001)
+    twins = [dnn.camel_name(n) for n in registered()
+             if isinstance(getattr(torch.nn, dnn.camel_name(n), None), type)]
+    assert {"Tanh", "ReLU", "GELU", "Sigmoid", "Softplus", "LeakyReLU"} <= set(twins)
+    for name in twins:
+        ours, theirs = getattr(dnn, name)(), getattr(torch.nn, name)()
+        assert torch.allclose(ours(x), theirs(x), rtol=0, atol=2e-6), name
+        assert f"torch.nn.{name}" in getattr(dnn, name).__doc__
