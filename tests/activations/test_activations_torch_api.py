@@ -56,11 +56,8 @@ def test_unknown_attribute_and_bad_params() -> None:
 
 
 def test_modules_sharing_torchs_names_compute_torchs_function() -> None:
-    import depthscope.nn as dnn
-    from depthscope.activations import names as registered
-
     x = torch.linspace(-6, 6, 10001)
-    twins = [dnn.camel_name(n) for n in registered()
+    twins = [dnn.camel_name(n) for n in names()
              if isinstance(getattr(torch.nn, dnn.camel_name(n), None), type)]
     assert {"Tanh", "ReLU", "GELU", "Sigmoid", "Softplus", "LeakyReLU"} <= set(twins)
     for name in twins:
