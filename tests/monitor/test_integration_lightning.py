@@ -11,6 +11,8 @@ from torch import nn
 
 pl = pytest.importorskip("lightning.pytorch")
 
+from monitor_nets import scaled_relu_mlp  # noqa: E402
+
 from depthscope.integrations.lightning import GradientHealth  # noqa: E402
 
 # Lightning's own notices on this torch (its pytree use) and on a small CPU loader
@@ -45,14 +47,7 @@ class DeepNet(pl.LightningModule):
 
     def __init__(self) -> None:
         super().__init__()
-        torch.manual_seed(0)
-        self.net = nn.Sequential(nn.Linear(16, 64), nn.ReLU(),
-                                 *[m for _ in range(29) for m in (nn.Linear(64, 64), nn.ReLU())],
-                                 nn.Linear(64, 4))
-        with torch.no_grad():
-            for m in self.net:
-                if isinstance(m, nn.Linear):
-                    m.weight.mul_(3.0)
+        self.net = scaled_relu_mlp(30, 64, 16, 4)
         self.pre_clip: list[float] = []
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], _: int) -> torch.Tensor:

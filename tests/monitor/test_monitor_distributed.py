@@ -13,6 +13,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from monitor_nets import scaled_relu_mlp
 from torch import nn
 
 from depthscope.monitor import watch
@@ -22,15 +23,7 @@ STEPS = 4
 
 def _net() -> nn.Sequential:
     """30 ReLU layers at 3× PyTorch's default weights: an alarm at step 1."""
-    torch.manual_seed(0)
-    net = nn.Sequential(nn.Linear(16, 64), nn.ReLU(),
-                        *[m for _ in range(29) for m in (nn.Linear(64, 64), nn.ReLU())],
-                        nn.Linear(64, 4))
-    with torch.no_grad():
-        for m in net:
-            if isinstance(m, nn.Linear):
-                m.weight.mul_(3.0)
-    return net
+    return scaled_relu_mlp(30, 64, 16, 4)
 
 
 def _data() -> tuple[torch.Tensor, torch.Tensor]:

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from monitor_nets import scaled_relu_mlp
 from torch import nn
 
 from depthscope.activations import get
@@ -17,16 +18,7 @@ from depthscope.monitor import watch
 
 def relu_times_3(depth: int = 30) -> nn.Sequential:
     """PyTorch's default weights ×3 (sigma_w = 3/sqrt 3 = 1.73 > sqrt 2): output rms ~ 500."""
-    torch.manual_seed(0)
-    layers: list[nn.Module] = []
-    for i in range(depth):
-        layers += [nn.Linear(64 if i else 32, 64), nn.ReLU()]
-    net = nn.Sequential(*layers, nn.Linear(64, 10))
-    with torch.no_grad():
-        for m in net:
-            if isinstance(m, nn.Linear):
-                m.weight.mul_(3.0)
-    return net
+    return scaled_relu_mlp(depth, 64, 32, 10)
 
 
 def train(net: nn.Module, opt: torch.optim.Optimizer, steps: int, **options: object):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from monitor_nets import scaled_relu_mlp
 from torch import nn
 
 from depthscope.errors import DepthscopeError
@@ -19,14 +20,7 @@ def _global_norms(w) -> np.ndarray:
 
 
 def _exploding_mlp() -> nn.Sequential:
-    torch.manual_seed(0)
-    net = nn.Sequential(*[m for _ in range(12) for m in (nn.Linear(32, 32), nn.ReLU())],
-                        nn.Linear(32, 4))
-    with torch.no_grad():
-        for m in net:
-            if isinstance(m, nn.Linear):
-                m.weight.mul_(3.0)
-    return net
+    return scaled_relu_mlp(12, 32, 32, 4)
 
 
 def _clipped_training(net: nn.Module, loss_of, steps: int, micro_batches: int = 1,
