@@ -9,7 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from depthscope.cli.common import JsonFlag, console, fail, print_json
+from depthscope.cli.common import JsonFlag, console, fail, output_file, print_json, safe
 
 if TYPE_CHECKING:
     from depthscope.activations import Activation
@@ -92,7 +92,7 @@ def _table(rows: list[dict[str, Any]]) -> Table:
         shape = "".join(c for c, k in zip("bom", ("bounded", "odd", "monotone"), strict=True)
                         if r[k]) or "-"
         table.add_row(
-            r["name"], shape, f"{r['value_at_0']:.3g}", f"{r['slope_at_0']:.3g}",
+            safe(r["name"]), shape, f"{r['value_at_0']:.3g}", f"{r['slope_at_0']:.3g}",
             f"{r['max_slope']:.4g} ({r['argmax_slope']:.4g})",
             f"{_short(r['tail_left'])} | {_short(r['tail_right'])}",
             ", ".join(f"{p:g}" for p in (*r["kinks"], *r["cusps"])) or "-",
@@ -124,9 +124,11 @@ def register(app: typer.Typer) -> None:
             if plot:
                 from depthscope.activations.plot import plot_activation
 
+                plot = str(output_file(plot, "--plot", figure=True))
+
                 written = plot_activation(act, plot)
                 if not json_out:
-                    console.print(f"wrote {written}")
+                    console.print(f"wrote {safe(written)}", highlight=False)
         if json_out:
             print_json(rows if name is None else rows[0])
             return

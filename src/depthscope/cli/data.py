@@ -8,7 +8,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from depthscope.cli.common import JsonFlag, console, print_json
+from depthscope.cli.common import JsonFlag, console, print_json, safe
 
 
 def register(app: typer.Typer) -> None:
@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         source: Annotated[str | None, typer.Argument(
             help="A built-in name or a data file (.npz, .csv, IDX, CIFAR-10 .bin); "
                  "default: list the built-ins.")] = None,
-        seed: Annotated[int, typer.Option("--seed", help="Generation and split seed.")] = 0,
+        seed: Annotated[int, typer.Option("--seed", min=0, help="Generation and split seed.")] = 0,
         as_json: JsonFlag = False,
     ) -> None:
         """Show dataset cards: size, classes, features, source."""
@@ -38,6 +38,6 @@ def register(app: typer.Typer) -> None:
             table.add_column(column, overflow="fold")
         for card, splits in found:
             size = str(card.size) + ("" if splits is None else " = {} + {} + {}".format(*splits))
-            table.add_row(card.name, size, str(card.num_classes), str(card.in_features),
+            table.add_row(safe(card.name), size, str(card.num_classes), str(card.in_features),
                           card.source, card.description)
         console.print(table)

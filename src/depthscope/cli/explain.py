@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from depthscope.cli.common import JsonFlag, console, print_json
+from depthscope.cli.common import JsonFlag, console, output_folder, print_json, safe
 
 
 def _fmt(value: object) -> str:
@@ -112,10 +112,10 @@ def register(app: typer.Typer) -> None:
         """Explain how signals and gradients propagate through deep nets of ACT."""
         from depthscope.theory import explain, figures
 
+        folder = output_folder(out or Path(f"explain-{act}"), "--out")
         ex = explain.explain(act, scale=scale, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth,
                              residual=residual, alpha=alpha, layernorm=layernorm,
                              transform=transform)
-        folder = out or Path(f"explain-{act}")
         paths = [
             *([] if ex.thresholds is None else
               [figures.slope_figure(act, ex.thresholds, folder / "slope.png")]),
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json({"explanation": ex, "figures": [str(p) for p in paths]})
             return
-        console.print(ex.summary, highlight=False)
+        console.print(safe(ex.summary), highlight=False)
         for table in _tables(ex):
             console.print(table)
-        console.print("figures: " + ", ".join(str(p) for p in paths))
+        console.print("figures: " + ", ".join(safe(p) for p in paths), highlight=False)

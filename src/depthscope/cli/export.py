@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from depthscope.cli.common import JsonFlag, console, print_json
+from depthscope.cli.common import JsonFlag, console, output_folder, print_json, safe
 from depthscope.store.sqlite import DEFAULT_PATH
 
 
@@ -24,10 +24,11 @@ def register(app: typer.Typer) -> None:
         """Write runs.<format> and series.<format> under --out."""
         from depthscope.store import export as export_store
 
+        output_folder(out, "--out")
         kind: Literal["csv", "parquet"] = fmt  # type: ignore[assignment]  (checked by export)
         paths = export_store(store, out, fmt=kind)
         if as_json:
             print_json({"files": [str(p) for p in paths]})
             return
         for path in paths:
-            console.print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+            console.print(f"wrote {safe(path)} ({path.stat().st_size:,} bytes)", highlight=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from depthscope.cli.common import JsonFlag, console, print_json
+from depthscope.cli.common import JsonFlag, console, output_file, print_json, safe
 
 
 def register(app: typer.Typer) -> None:
@@ -30,9 +30,10 @@ def register(app: typer.Typer) -> None:
 
         if points < 2 or sigma_w_max <= 0 or sigma_b_max < 0:
             raise DepthscopeError("--points must be >= 2, --sigma-w-max > 0, --sigma-b-max >= 0")
+        figure = output_file(out or Path(f"phase-{act}.png"), "--out", figure=True)
         diagram = phase_diagram(act, np.linspace(sigma_w_max / points, sigma_w_max, points),
                                 np.linspace(0.0, sigma_b_max, points))
-        path = phase_figure(act, out or Path(f"phase-{act}.png"), diagram)
+        path = phase_figure(act, figure, diagram)
         if as_json:
             edge = edge_of_chaos(act, diagram.sigma_b)
             print_json({"activation": act, "figure": str(path), "diagram": diagram,
@@ -51,4 +52,4 @@ def register(app: typer.Typer) -> None:
         for name, count in rows:
             table.add_row(name, str(count), f"{count / points**2:.1%}")
         console.print(table)
-        console.print(f"figure: {path}", highlight=False)
+        console.print(f"figure: {safe(path)}", highlight=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from depthscope.cli.common import JsonFlag, print_json
+from depthscope.cli.common import JsonFlag, output_file, print_json
 from depthscope.errors import DepthscopeError
 
 
@@ -43,6 +43,8 @@ def register(app: typer.Typer) -> None:
         from depthscope.probing import probe
         from depthscope.probing.load import load_model
 
+        if plot is not None:
+            output_file(plot, "--plot", figure=True)
         shape = _shape(input_shape)
         model = load_model(target)
         first = next(model.parameters(), None)

@@ -10,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from depthscope.cli.common import JsonFlag, console, print_json
+from depthscope.cli.common import JsonFlag, console, fail, print_json, safe
 from depthscope.store.sqlite import DEFAULT_PATH
 
 _CONFIG = ("dataset", "label", "depth", "width", "init", "sigma_w", "sigma_b", "optimizer", "lr",
@@ -32,12 +32,16 @@ def register(app: typer.Typer) -> None:
         status: Annotated[list[str] | None, typer.Option(
             "--status", help="Only runs with this status (repeatable).")] = None,
         limit: Annotated[int | None, typer.Option(
-            "--limit", help=f"Show the last N runs (table default {TABLE_LIMIT}, JSON default "
-                            "all; 0 = all).")] = None,
+            "--limit", min=0, help=f"Show the last N runs (table default {TABLE_LIMIT}, JSON "
+                                   "default all; 0 = all).")] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """List stored runs: config, status and best validation accuracy."""
-        from depthscope.store import load
+        from depthscope.store import DONE, load
+
+        for wanted in status or []:
+            if wanted not in DONE:
+                fail(f"--status {wanted!r}: stored runs are {' or '.join(DONE)}")
 
         frame = load(store, status=status, series=False).runs
         total = len(frame)
@@ -62,7 +66,7 @@ def register(app: typer.Typer) -> None:
         for column in shown:
             table.add_column(column, overflow="fold")
         for row in frame.reindex(columns=shown).itertuples(index=False):
-            table.add_row(*map(_cell, row))
+            table.add_row(*(safe(_cell(v)) for v in row))
         console.print(table)
         if len(frame) < total:
             console.print(f"(last {len(frame)} of {total}; --limit 0 shows all)")

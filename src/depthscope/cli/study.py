@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from depthscope.cli.common import DeviceOption, JsonFlag, console, fail, print_json
+from depthscope.cli.common import (
+    DeviceOption,
+    JsonFlag,
+    console,
+    fail,
+    output_file,
+    output_folder,
+    print_json,
+    safe,
+)
 
 DEFAULT_OUT = Path("depthscope-results") / "study"
 
@@ -40,6 +49,9 @@ def register(app: typer.Typer) -> None:
         from depthscope.study.runner import failures
         from depthscope.sweep.run import check_device
 
+        output_folder(out, "--out")
+        if store is not None:
+            output_file(store, "--store")
         if device not in ("cpu", "cuda"):
             fail(f"unknown device {device!r}; use cpu or cuda")
         check_device(device, "ray" if ray else "local")
@@ -59,22 +71,21 @@ def register(app: typer.Typer) -> None:
                                    for r in results]})
             _exit_on(failed)
             return
-        from rich.markup import escape
         from rich.table import Table
 
         setup = paths["setup"]
         if setup.get("caveat"):
-            console.print(f"[bold red]{escape(setup['caveat'])}[/]")
+            console.print(f"[bold red]{safe(setup['caveat'])}[/]")
         table = Table(title="depthscope study: verdicts (reasons in the report)")
         for column in ("claim", "verdict", "key number (95 % interval)"):
             table.add_column(column, overflow="fold")
         for r in results:
-            table.add_row(escape(f"{r.id}: {r.claim}"), escape(r.verdict), escape(r.key))
+            table.add_row(safe(f"{r.id}: {r.claim}"), safe(r.verdict), safe(r.key))
         console.print(table)
-        console.print(f"report: {escape(str(paths['report']))}", highlight=False)
-        console.print(f"study time: {setup['wall time (s)']:.0f} s on {escape(setup['CPU'])} "
-                      f"({escape(setup['CPU capability (torch)'])}; training: "
-                      f"{escape(setup['training'])})", highlight=False, soft_wrap=True)
+        console.print(f"report: {safe(paths['report'])}", highlight=False)
+        console.print(f"study time: {setup['wall time (s)']:.0f} s on {safe(setup['CPU'])} "
+                      f"({safe(setup['CPU capability (torch)'])}; training: "
+                      f"{safe(setup['training'])})", highlight=False, soft_wrap=True)
         _exit_on(failed)
 
 

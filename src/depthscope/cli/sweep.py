@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from depthscope.cli.common import DeviceOption, JsonFlag, console, err_console, print_json
+from depthscope.cli.common import (
+    DeviceOption,
+    JsonFlag,
+    console,
+    err_console,
+    fail,
+    output_file,
+    print_json,
+    safe,
+)
 from depthscope.store.sqlite import DEFAULT_PATH
 
 if TYPE_CHECKING:
@@ -38,7 +47,7 @@ def _table(table: pd.DataFrame, margin: float) -> Table:
             star = "" if row.rule == "protocol" else "*"
             cells[row.depth] = (f"[{colour}]{mark} {row.trainable}/{row.runs}{star}[/] "
                                 f"({row.median_best_val:.2f})")
-        out.add_row(str(label), *cells.values())
+        out.add_row(safe(label), *cells.values())
     return out
 
 
@@ -67,12 +76,16 @@ def register(app: typer.Typer) -> None:
         from depthscope.sweep import MARGIN, run_sweep, trainability
 
         margin = MARGIN if margin is None else margin
+        if not 0.0 < margin < 1.0:  # nan fails too
+            fail(f"--margin must be between 0 and 1 (a share of the gap from chance to "
+                 f"perfect), got {margin:g}")
+        output_file(store, "--store")
         try:
             runs = run_sweep(spec, store=store, executor="ray" if ray or ray_address else "local",
                              ray_address=ray_address, device=device, max_batch=max_batch,
                              workers=workers)
         except KeyboardInterrupt:
-            err_console.print(f"interrupted: finished batches are kept in {store}; "
+            err_console.print(f"interrupted: finished batches are kept in {safe(store)}; "
                               "run the same command again to resume")
             raise typer.Exit(130) from None
         table = trainability(runs, margin)
@@ -80,6 +93,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json({"sweep": info, "trainability": table.to_dict(orient="records")})
             return
-        console.print(f"{info['name']}: {info['runs']} runs ({info['skipped']} already stored, "
-                      f"{info['trained']} trained in {info['seconds']:.1f} s) → {store}")
+        console.print(f"{safe(info['name'])}: {info['runs']} runs ({info['skipped']} already "
+                      f"stored, {info['trained']} trained in {info['seconds']:.1f} s) → "
+                      f"{safe(store)}", highlight=False)
         console.print(_table(table, margin))

@@ -84,6 +84,7 @@ def _progress(enabled: bool, name: str, total: int, done: int) -> Iterator[_Bar]
         yield _Bar(lambda completed: None, done)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -96,7 +97,7 @@ def _progress(enabled: bool, name: str, total: int, done: int) -> Iterator[_Bar]
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("runs"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task(name, total=total, completed=done)
+        task = bar.add_task(escape(name), total=total, completed=done)
         yield _Bar(lambda completed: bar.update(task, completed=completed), done)
 
 
