@@ -64,6 +64,9 @@ class Dataset:
         )
 
 
+MAX_CLASSES = 10_000  # beyond this, labels must fill at least half of 0..K-1 to be believed
+
+
 def check_arrays(
     X: np.ndarray, y: np.ndarray, origin: str, num_classes: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -83,6 +86,9 @@ def check_arrays(
         )
     if X.shape[0] < 3:
         raise DepthscopeError(f"{origin}: needs at least 3 examples, got {X.shape[0]}")
+    if np.iscomplexobj(X) or np.iscomplexobj(y):
+        raise DepthscopeError(f"{origin}: complex numbers are not supported (the imaginary "
+                              "part would be dropped); store real inputs and integer labels")
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise DepthscopeError(f"{origin}: inputs must be numbers, got dtype {X.dtype}")
     X = X.reshape(X.shape[0], -1).astype(np.float64)
@@ -95,6 +101,11 @@ def check_arrays(
         raise DepthscopeError(f"{origin}: labels must be whole numbers (class indices)")
     y = y.astype(np.int64)
     k = int(y.max()) + 1 if num_classes is None else int(num_classes)
+    if num_classes is None and k > MAX_CLASSES and k > 2 * len(np.unique(y)):
+        raise DepthscopeError(
+            f"{origin}: the largest label is {k - 1:,} but only {len(np.unique(y)):,} distinct "
+            f"labels occur; labels must be class indices 0..K-1 (pass num_classes= if K is "
+            f"really {k:,})")
     if y.min() < 0 or y.max() >= k:
         raise DepthscopeError(
             f"{origin}: labels out of range: found {int(y.min())}..{int(y.max())}, "

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
 import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ from depthscope.errors import DepthscopeError
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 CIFAR_RECORD = 1 + 3 * 32 * 32  # label byte + 3 colour planes of 32×32 bytes
+CIFAR_CLASSES = 10
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -38,7 +41,7 @@ def read_idx(path: Path) -> np.ndarray:
     if ndim == 0 or len(raw) < start:
         raise DepthscopeError(f"{path}: truncated IDX header")
     dims = struct.unpack(f">{ndim}I", raw[4:start])
-    expected = int(np.prod(dims)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # Python integers: no wrap-around
     if len(raw) - start != expected:
         raise DepthscopeError(
             f"{path}: IDX data is {len(raw) - start} bytes but its header {dims} needs "
@@ -77,6 +80,10 @@ def load_cifar(path: Path) -> tuple[np.ndarray, np.ndarray]:
                 f"({CIFAR_RECORD} bytes); the file is truncated or not CIFAR-10 binary"
             )
         records = raw.reshape(-1, CIFAR_RECORD)
+        if records[:, 0].max() >= CIFAR_CLASSES:
+            raise DepthscopeError(
+                f"{file}: label byte {int(records[:, 0].max())} where CIFAR-10 has classes "
+                f"0..{CIFAR_CLASSES - 1}; the file is not CIFAR-10 binary")
         ys.append(records[:, 0])
         xs.append(records[:, 1:] / 255.0)
     return np.concatenate(xs), np.concatenate(ys)
@@ -92,7 +99,7 @@ def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
                     f"{path}: needs arrays named X and y, found {sorted(archive.files)}"
                 )
             return archive[keys["x"]], archive[keys["y"]]
-    except (ValueError, OSError, EOFError) as err:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
         if isinstance(err, DepthscopeError):
             raise
         raise DepthscopeError(f"{path}: not a readable .npz of numeric arrays ({err})") from None
@@ -106,14 +113,18 @@ def load_csv(path: Path, label_column: int | str = -1) -> tuple[np.ndarray, np.n
     """
     import pandas as pd
 
-    with path.open(newline="") as fh:
-        first = next(csv.reader(fh), None)
-    if not first:
-        raise DepthscopeError(f"{path}: empty CSV file")
-    header = not all(_is_number(cell) for cell in first)
     try:
-        frame = pd.read_csv(path, header=0 if header else None)
-    except (ValueError, pd.errors.ParserError) as err:
+        with path.open(newline="", encoding="utf-8") as fh:
+            first = next(csv.reader(fh), None)
+        if not first:
+            raise DepthscopeError(f"{path}: empty CSV file")
+        header = not all(_is_number(cell) for cell in first)
+        frame = pd.read_csv(path, header=0 if header else None, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DepthscopeError(f"{path}: not a text CSV file (not UTF-8); is it binary?") from None
+    except (ValueError, pd.errors.ParserError, csv.Error) as err:
+        if isinstance(err, DepthscopeError):
+            raise
         raise DepthscopeError(f"{path}: cannot parse CSV ({err})") from None
     columns = list(frame.columns)
     if isinstance(label_column, str) and label_column not in columns:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -74,7 +75,7 @@ class ActivationChoice(BaseModel):
     """An activation by name with optional transform parameters: ``tanh`` or
     ``{name: tanh, scale: 2}`` (any parameter :func:`depthscope.activations.get` takes)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
     params: dict[str, float] = Field(default_factory=dict)
@@ -111,7 +112,8 @@ def _axis_type(field: str) -> Any:
     return Annotated[list[_item_type(field)], BeforeValidator(_as_list), Field(min_length=1)]
 
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+MAX_RUNS = 100_000  # a spec's default bound on its grid (raise it with ``max_runs:``)
 
 Grid = create_model(  # one optional list per axis; None = not swept
     "Grid", __config__=_FROZEN,
@@ -143,6 +145,7 @@ _FIXED = [f for f in RunConfig.model_fields if f != "activation_params"]
 SweepSpec = create_model(
     "SweepSpec", __base__=_SpecBase,
     name=(str, "sweep"),
+    max_runs=(int, Field(default=MAX_RUNS, ge=1)),
     grid=(Grid, Grid()),
     activation=(ActivationChoice, ActivationChoice(name=RunConfig().activation)),
     **{f: (RunConfig.model_fields[f].annotation, RunConfig.model_fields[f])
@@ -150,7 +153,7 @@ SweepSpec = create_model(
 )
 SweepSpec.__doc__ = "A validated sweep: fixed RunConfig values plus ``grid`` axes."
 
-_KNOWN_KEYS = sorted({"name", "grid", "params", *AXES, *_FIXED})
+_KNOWN_KEYS = sorted({"name", "grid", "max_runs", *_FIXED})
 
 
 def _path(loc: tuple[str | int, ...]) -> str:
@@ -170,7 +173,8 @@ def _message(err: Mapping[str, Any]) -> str:
         return f"must have at least {ctx['min_length']} value(s)"
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
-        close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+        known = list(AXES) if tuple(err["loc"][:-1]) == ("grid",) else _KNOWN_KEYS
+        close = difflib.get_close_matches(key, known, n=1)
         return "unknown key" + (f"; did you mean '{close[0]}'?" if close else "")
     msg = str(err["msg"]).removeprefix("Value error, ")
     msg = msg.replace("Input should be", "must be")
@@ -191,18 +195,81 @@ def _conflicts(data: Mapping[str, Any]) -> list[str]:
             for axis, field in AXES.items() if axis in grid and field in data]
 
 
+_NUMBERS = {f for f, info in RunConfig.model_fields.items()
+            if f != "seed" and any(t in (int, float) for t in (info.annotation,
+                                                               *getattr(info.annotation,
+                                                                        "__args__", ())))}
+
+
+def _values(data: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """``(path, field, value)`` for every value of a RunConfig field in the spec: top-level
+    ones and each grid axis's items."""
+    out = [(key, key, value) for key, value in data.items() if key in RunConfig.model_fields]
+    grid = data.get("grid")
+    if isinstance(grid, Mapping):
+        for axis, values in grid.items():
+            if axis in AXES:
+                items = values if isinstance(values, list | tuple) else [values]
+                out += [(f"grid.{axis}[{i}]", AXES[axis], v) for i, v in enumerate(items)]
+    return out
+
+
+def _plain_mistakes(data: Mapping[str, Any]) -> list[str]:
+    """What pydantic's lax mode would accept: a YAML ``true`` for a number (it would be 1),
+    and a data set that is neither built in nor a file (found only once training starts)."""
+    from depthscope.data import builtin_names
+
+    problems = []
+    for path, field, value in _values(data):
+        if field in _NUMBERS | {"seed"} and isinstance(value, bool):
+            problems.append(f"{path}: must be a number, not {str(value).lower()}")
+        if field == "dataset" and isinstance(value, str):
+            key = value.strip().lower()
+            if key not in builtin_names() and not Path(value).expanduser().exists():
+                close = difflib.get_close_matches(key, builtin_names(), n=1)
+                problems.append(f"{path}: unknown dataset {value!r} (not built in, no such "
+                                f"file)" + (f"; did you mean '{close[0]}'?" if close else ""))
+    return problems
+
+
+def grid_size(spec: Any) -> int:
+    """How many runs the grid spans (before duplicates are dropped), without making them."""
+    grid = spec.grid
+    return math.prod(len(getattr(grid, a)) for a in AXES if getattr(grid, a) is not None)
+
+
 def parse_spec(data: Any, source: str = "spec") -> Any:
-    """Validate a spec mapping; raise one :class:`SpecError` listing every mistake."""
+    """Validate a spec mapping; raise one :class:`SpecError` listing every mistake (a grid
+    larger than ``max_runs``, default :data:`MAX_RUNS`, is one)."""
     if not isinstance(data, Mapping):
         raise SpecError(source, ["the spec must be a mapping of keys to values"])
-    problems = _conflicts(data)
+    problems = _conflicts(data) + _plain_mistakes(data)
+    spec = None
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
         problems += [f"{_path(e['loc']) or '(top level)'}: {_message(e)}" for e in err.errors()]
+    if spec is not None and (size := grid_size(spec)) > spec.max_runs:
+        problems.append(f"grid: {size:,} runs, more than max_runs = {spec.max_runs:,}; "
+                        f"shrink the grid or set max_runs: {size} in the spec")
     if problems:
         raise SpecError(source, [f"{source}: {p}" for p in problems])
     return spec
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice in one mapping is an error (plain YAML
+    keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def load_spec(path: str | Path) -> Any:
@@ -213,7 +280,7 @@ def load_spec(path: str | Path) -> Any:
     text = path.read_text()
     try:
         if path.suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
         elif path.suffix == ".toml":
             data = tomllib.loads(text)
         else:

@@ -25,7 +25,7 @@ Status = Literal["finished", "diverged"]
 class RunConfig(BaseModel):
     """Everything that determines one training run (given the depthscope version)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     dataset: str = "digits"
     activation: str = "tanh"
