@@ -88,15 +88,17 @@ def test_bad_data_files_are_refused_in_one_line(tmp_path: Path, name: str, messa
 
 def test_a_bad_spec_lists_every_mistake_and_a_huge_grid_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(
-        "name: bad\nlr: .inf\nsigma_w: .nan\ndataset: digitz\n"
+        "name: bad\nlr: .inf\nsigma_w: .nan\n"
         "grid:\n  depth: [2]\n  depths: [true, 2]\n")
     done = run(tmp_path, "sweep", "bad.yaml")
     assert done.returncode == 2
-    for problem in ("dataset: unknown dataset 'digitz' (not built in, no such file); did you "
-                    "mean 'digits'?", "grid.depths[0]: must be a number, not true",
+    for problem in ("grid.depths[0]: must be a number, not true",
                     "grid.depth: unknown key; did you mean 'depths'?",
                     "sigma_w: must be a finite number", "lr: must be a finite number"):
         assert problem in done.stderr
+    (tmp_path / "typo.yaml").write_text("dataset: digitz\n")  # caught before any training
+    assert "error: unknown dataset 'digitz' (not built in, no such file); did you mean " \
+           "'digits'?" in run(tmp_path, "sweep", "typo.yaml").stderr
     (tmp_path / "twice.yaml").write_text("steps: 10\nsteps: 20\n")
     assert "duplicate key 'steps'" in run(tmp_path, "sweep", "twice.yaml").stderr
     axis = "[" + ", ".join(str(v) for v in range(1, 11)) + "]"

@@ -83,3 +83,19 @@ def test_tail_class_matches_numerical_log_log_slope(name, side) -> None:
         slope = _slope(lambda t: np.log(d(np.exp(t))), math.log(x), math.log(10 * x))
         expected = -tail.rate - tail.log_power / math.log(3 * x)
         assert slope == pytest.approx(expected, rel=0.01)
+
+
+def test_a_slope_that_peaks_at_infinity_reports_its_limit() -> None:
+    """Bent identity, phi = (sqrt(x^2 + 1) - 1)/2 + x: phi' = x/(2 sqrt(x^2 + 1)) + 1 rises to
+    1.5 as x -> inf; a grid search on [-60, 60] alone gives 1.49993 at x = 60."""
+    from depthscope.activations.base import Activation, Definition, Tail
+
+    bent = Definition(
+        "bent_identity",
+        phi=lambda u, o: ((u * u + 1.0) ** 0.5 - 1.0) / 2.0 + u,
+        dphi=lambda u, o: u / (2.0 * (u * u + 1.0) ** 0.5) + 1.0,
+        d2phi=lambda u, o: 1.0 / (2.0 * (u * u + 1.0) ** 1.5),
+        limits=((-math.inf, math.inf), (0.5, 1.5), (0.0, 0.0)),
+        odd=False, monotone=True, tails=(Tail("constant"), Tail("constant")))
+    meta = Activation(bent).meta
+    assert (meta.argmax_slope, meta.max_slope) == (math.inf, 1.5)

@@ -323,7 +323,9 @@ def _argmax_abs_slope(act: Activation) -> tuple[float, float]:
     """``(x, sup |phi'|)``: where ``|phi'|`` is largest, by a grid refined with Brent search.
 
     A flat maximum reached near 0 (relu, hard tanh) reports its point closest to 0; one only
-    approached in a tail (softplus) reports ``±inf``. A result within one grid step of 0 or
+    approached in a tail (softplus) reports ``±inf``, and so does a slope still rising at the
+    grid's end (the definition's limit at ``±inf`` is larger than anything on the grid: bent
+    identity's 1.5, not 1.49993 at x = 60). A result within one grid step of 0 or
     of a breakpoint where ``|phi'|`` (or its one-sided limit) attains the maximum snaps to
     that point, so ``tanh`` reports 0 and ``relu``/``logmin`` their kink 0, not ``1e-13``.
     """
@@ -335,6 +337,11 @@ def _argmax_abs_slope(act: Activation) -> tuple[float, float]:
         slopes = np.abs(act.dphi(grid))
     best = int(np.nanargmax(slopes))
     peak = slopes[best]
+    with np.errstate(all="ignore"):
+        tails = np.abs(act.dphi(np.array([-math.inf, math.inf])))  # the definition's limits
+    if np.nanmax(tails) > peak * (1 + 1e-9):  # still rising at ±60: the sup is a limit
+        side = int(np.nanargmax(tails))
+        return (-math.inf, math.inf)[side], float(tails[side])
     plateau = grid[slopes >= peak * (1 - 1e-12)]
     if plateau.size > 1:
         # A flat maximum: relu and hard tanh attain it near 0; softplus only at infinity.

@@ -15,7 +15,7 @@ from depthscope.store.frames import load
 from depthscope.store.sqlite import DEFAULT_PATH, Store
 from depthscope.sweep.executors import Executor, LoadFn, LocalExecutor, Trainer, TrainFn
 from depthscope.sweep.planner import plan
-from depthscope.sweep.spec import load_spec, parse_spec
+from depthscope.sweep.spec import check_datasets, load_spec, parse_spec
 from depthscope.train.config import RunConfig
 
 if TYPE_CHECKING:
@@ -128,6 +128,8 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
     """
     check_device(device, executor)
     name, configs = resolve(spec_or_configs)
+    if load_fn is None:
+        check_datasets(configs)
     owned = not isinstance(store, Store)
     db = Store(store) if owned else store
     try:

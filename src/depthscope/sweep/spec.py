@@ -24,7 +24,7 @@ import itertools
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -215,21 +215,23 @@ def _values(data: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
 
 
 def _plain_mistakes(data: Mapping[str, Any]) -> list[str]:
-    """What pydantic's lax mode would accept: a YAML ``true`` for a number (it would be 1),
-    and a data set that is neither built in nor a file (found only once training starts)."""
+    """What pydantic's lax mode would accept: a YAML ``true`` for a number (it would be 1)."""
+    return [f"{path}: must be a number, not {str(value).lower()}"
+            for path, field, value in _values(data)
+            if field in _NUMBERS | {"seed"} and isinstance(value, bool)]
+
+
+def check_datasets(configs: Iterable[RunConfig]) -> None:
+    """Every run's data set is built in or a file, checked before any training (the default
+    loader's names; a sweep with its own ``load_fn`` checks its own)."""
     from depthscope.data import builtin_names
 
-    problems = []
-    for path, field, value in _values(data):
-        if field in _NUMBERS | {"seed"} and isinstance(value, bool):
-            problems.append(f"{path}: must be a number, not {str(value).lower()}")
-        if field == "dataset" and isinstance(value, str):
-            key = value.strip().lower()
-            if key not in builtin_names() and not Path(value).expanduser().exists():
-                close = difflib.get_close_matches(key, builtin_names(), n=1)
-                problems.append(f"{path}: unknown dataset {value!r} (not built in, no such "
-                                f"file)" + (f"; did you mean '{close[0]}'?" if close else ""))
-    return problems
+    known = builtin_names()
+    for name in sorted({c.dataset for c in configs}):
+        if name.strip().lower() not in known and not Path(name).expanduser().exists():
+            close = difflib.get_close_matches(name.strip().lower(), known, n=1)
+            raise DepthscopeError(f"unknown dataset {name!r} (not built in, no such file)"
+                                  + (f"; did you mean '{close[0]}'?" if close else ""))
 
 
 def grid_size(spec: Any) -> int:
