@@ -5,17 +5,26 @@ Tables::
     runs(run_id PK, config JSON, status, diverged_step, summary JSON, seed, version, git_sha,
          provenance JSON, started_at, finished_at)
     series(run_id, step, layer, metric, value)   PK (run_id, step, layer, metric)
+    claims(run_id PK, owner, expires)           runs a sweep process is training now
 
 Each trainer batch is written in one transaction, keyed by ``run_id``: writing a result twice
 (a retried batch) replaces it, so nothing is ever duplicated, and a process killed mid-sweep
-loses only the batches that were still training.
+loses only the batches that were still training. Sweeps sharing a store split the work: a
+process claims a run (owner and expiry, one ``BEGIN IMMEDIATE`` transaction) before training
+it, renews its claims as batches finish, and a claim whose owner died expires and is taken
+over (the claims table is created in older stores on first write-open; schema unchanged).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +54,11 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS claims (
+    run_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS series (
     run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
     step INTEGER NOT NULL,
@@ -63,6 +77,28 @@ ON CONFLICT(run_id) DO UPDATE SET
     version = excluded.version, git_sha = excluded.git_sha, provenance = excluded.provenance,
     started_at = excluded.started_at, finished_at = excluded.finished_at
 """
+
+
+def claim_owner() -> str:
+    """This process as a claim's owner: ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def alive(owner: str) -> bool:
+    """Whether a claim's owner may still be running: a process on another host is assumed
+    alive until its claim expires; one on this host is alive while its pid exists (a killed
+    sweep's claims are free at once for the next sweep here)."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 def utcnow() -> str:
@@ -149,3 +185,49 @@ class Store:
             self._conn.executemany(_UPSERT_RUN, runs)
             self._conn.executemany("DELETE FROM series WHERE run_id = ?", [(i,) for i in ids])
             self._conn.executemany("INSERT INTO series VALUES (?, ?, ?, ?, ?)", series)
+            self._conn.executemany("DELETE FROM claims WHERE run_id = ?", [(i,) for i in ids])
+
+    # ------------------------------------------------------------- claims (shared stores)
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """One write transaction that takes the write lock at its start, so a read inside it
+        cannot be overtaken by another process's write."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.rollback()
+            raise
+        self._conn.commit()
+
+    def claim(self, run_ids: Sequence[str], owner: str, lease: float) -> list[str]:
+        """Claim for ``owner``, for ``lease`` seconds, every run of ``run_ids`` that is not
+        done and not held by another owner's live claim (an expired claim is taken over);
+        returns the ids now held, in order. One transaction: two processes never both win."""
+        with self._immediate():
+            now = time.time()
+            done = self.done(run_ids)
+            held = {run: holder for run, holder in self._conn.execute(
+                "SELECT run_id, owner FROM claims WHERE expires > ?", (now,)) if alive(holder)}
+            mine = [r for r in run_ids if r not in done and held.get(r, owner) == owner]
+            self._conn.executemany("INSERT OR REPLACE INTO claims VALUES (?, ?, ?)",
+                                   [(r, owner, now + lease) for r in mine])
+        return mine
+
+    def renew(self, owner: str, lease: float) -> None:
+        """Extend every claim of ``owner`` to ``lease`` seconds from now (a heartbeat)."""
+        with self._immediate():
+            self._conn.execute("UPDATE claims SET expires = ? WHERE owner = ?",
+                               (time.time() + lease, owner))
+
+    def release(self, owner: str) -> None:
+        """Drop every claim of ``owner`` (its runs become free for others at once)."""
+        with self._immediate():
+            self._conn.execute("DELETE FROM claims WHERE owner = ?", (owner,))
+
+    def held_by_others(self, run_ids: Iterable[str], owner: str) -> set[str]:
+        """The runs of ``run_ids`` under another owner's live claim."""
+        rows = self._conn.execute(
+            "SELECT run_id, owner FROM claims WHERE owner != ? AND expires > ?",
+            (owner, time.time()))
+        return {run for run, holder in rows if alive(holder)}.intersection(run_ids)

@@ -12,9 +12,9 @@ import torch
 
 from depthscope.errors import DepthscopeError
 from depthscope.store.frames import load
-from depthscope.store.sqlite import DEFAULT_PATH, Store
+from depthscope.store.sqlite import DEFAULT_PATH, Store, claim_owner
 from depthscope.sweep.executors import Executor, LoadFn, LocalExecutor, Trainer, TrainFn
-from depthscope.sweep.planner import plan
+from depthscope.sweep.planner import Batch, plan
 from depthscope.sweep.spec import check_datasets, load_spec, parse_spec
 from depthscope.train.config import RunConfig
 
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SpecLike = Any  # SweepSpec | str | Path | Mapping | Sequence[RunConfig]
+CHUNK_PER_WORKER = 2  # batches claimed at a time per worker process
+LEASE = 600.0  # seconds a claim lasts without a renewal (each finished batch renews)
+POLL = 1.0  # seconds between looks at runs another live process holds
 
 
 def resolve(spec_or_configs: SpecLike) -> tuple[str, list[RunConfig]]:
@@ -105,12 +108,15 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
               executor: Literal["local", "ray"] | Executor = "local", *, progress: bool = True,
               max_batch: int = 32, device: str = "cpu", dtype: torch.dtype = torch.float32,
               ray_address: str | None = None, workers: int = 1, train_fn: TrainFn | None = None,
-              load_fn: LoadFn | None = None) -> pd.DataFrame:
+              load_fn: LoadFn | None = None, lease: float = LEASE) -> pd.DataFrame:
     """Train every run of a sweep that the store does not hold yet, and return all its runs.
 
     Runs already stored as ``finished`` or ``diverged`` are skipped (resume). The rest are
-    planned into batches of at most ``max_batch`` same-shape runs, trained by the executor
-    and written to the store one batch per transaction.
+    planned into batches of at most ``max_batch`` same-shape runs, claimed in the store a few
+    batches at a time (so sweeps sharing a store split the work and never train a run twice
+    while its claim lives), trained by the executor and written to the store one batch per
+    transaction. The call returns once every run of the sweep is stored, waiting for runs
+    another process holds.
 
     Args:
         spec_or_configs: a spec file (.yaml/.toml), a spec mapping, a ``SweepSpec``, or a
@@ -121,6 +127,9 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
             cluster, or ``ray_address``), or an executor object (kept open for reuse).
         train_fn: the trainer (default ``depthscope.train.train_ensemble``).
         load_fn: the data loader (default ``depthscope.data.load``).
+        lease: seconds a claim lasts without a renewal; every finished batch renews this
+            process's claims, so a batch must finish within it (a claim whose owner died is
+            taken over once it expires).
 
     Returns:
         The sweep's runs as :func:`depthscope.store.load` gives them, in spec order;
@@ -132,19 +141,27 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
         check_datasets(configs)
     owned = not isinstance(store, Store)
     db = Store(store) if owned else store
+    owner = claim_owner()
     try:
         ids = [c.run_id for c in configs]
         stored = db.done(ids)
-        batches = plan([c for c in configs if c.run_id not in stored], max_batch)
         trainer = Trainer(train_fn, load_fn, device, dtype)
         start = time.perf_counter()
         runner = make_executor(executor, ray_address, workers)
+        trained = batches = 0
         try:
             with _progress(progress, name, len(configs), len(stored)) as bar:
-                for outcome in runner.run(batches, trainer, bar.on_step):
-                    db.write(outcome.results, outcome.provenance, started_at=outcome.started_at)
-                    bar.batch_done(len(outcome.results))
+                for chunk in _claimed_batches(db, configs, owner, max_batch, lease,
+                                              max(workers, 1) * CHUNK_PER_WORKER):
+                    batches += len(chunk)
+                    for outcome in runner.run(chunk, trainer, bar.on_step):
+                        db.write(outcome.results, outcome.provenance,
+                                 started_at=outcome.started_at)
+                        db.renew(owner, lease)
+                        trained += len(outcome.results)
+                        bar.batch_done(len(outcome.results))
         finally:
+            db.release(owner)
             if runner is not executor and isinstance(runner, LocalExecutor):
                 runner.close()
         seconds = time.perf_counter() - start
@@ -154,6 +171,26 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
     runs = load(db.path, run_ids=ids, series=False).runs
     runs = runs.set_index("run_id").reindex(ids).reset_index()
     runs.attrs["sweep"] = {"name": name, "runs": len(configs), "skipped": len(stored),
-                           "trained": len(configs) - len(stored), "batches": len(batches),
-                           "seconds": seconds}
+                           "trained": trained, "batches": batches, "seconds": seconds}
     return runs
+
+
+def _claimed_batches(db: Store, configs: list[RunConfig], owner: str, max_batch: int,
+                     lease: float, chunk: int) -> Iterator[list[Batch]]:
+    """Batches of runs this process has claimed, ``chunk`` batches at a time, until every
+    run is stored: runs that another live process holds are waited for (they are stored, or
+    their claim expires and is taken over)."""
+    while True:
+        done = db.done(c.run_id for c in configs)
+        todo = [c for c in configs if c.run_id not in done]
+        if not todo:
+            return
+        others = db.held_by_others((c.run_id for c in todo), owner)
+        free = [c for c in todo if c.run_id not in others]
+        if not free:
+            time.sleep(POLL)
+            continue
+        wanted = plan(free, max_batch)[:chunk]
+        mine = set(db.claim([r for b in wanted for r in b.run_ids], owner, lease))
+        if mine:
+            yield plan([c for b in wanted for c in b.configs if c.run_id in mine], max_batch)
