@@ -41,7 +41,7 @@ def test_two_sweeps_on_one_store_train_each_run_once(tmp_path: Path) -> None:
     trained = [[r for call in calls(str(log)) for r in call] for log in logs]
     everything = trained[0] + trained[1]
     assert len(everything) == len(set(everything)) == 16  # each of the 16 runs once
-    assert trained[0] and trained[1]  # and the work was split
+    assert min(map(len, trained)) > 0  # and the work was split
     with Store(store) as db:
         assert len(db.done()) == 16
         assert db.connection.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
