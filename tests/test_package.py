@@ -67,3 +67,16 @@ def test_every_public_name_resolves() -> None:
         assert getattr(depthscope, name) is not None, name
     assert depthscope.init.critical_ is depthscope.critical_
     assert depthscope.activation("tanh", scale=2).meta.max_slope == 2.0
+
+
+def test_json_commands_keep_library_output_off_stdout() -> None:
+    code = ("import os, sys\n"
+            "from depthscope.cli.common import print_json, stdout_to_stderr\n"
+            "with stdout_to_stderr():\n"
+            "    print('(raylet) noise'); sys.stdout.flush(); os.write(1, b'fd noise\\n')\n"
+            "print_json({'ok': 1})\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == '{\n  "ok": 1\n}\n'
+    assert "(raylet) noise" in done.stderr
+    assert "fd noise" in done.stderr

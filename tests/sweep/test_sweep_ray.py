@@ -7,6 +7,7 @@ run exactly once. User errors (DepthscopeError) are not retried.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +81,16 @@ def test_user_error_is_not_retried(cluster: RayExecutor, tmp_path: Path) -> None
         run_sweep(spec, store=tmp_path / "r.sqlite", executor=cluster, progress=False,
                   load_fn=fake_load, train_fn=functools.partial(fake_train, log=str(log)))
     assert len(calls(str(log))) == 1
+
+
+def test_an_unreachable_address_fails_fast_with_one_line() -> None:
+    start = time.monotonic()
+    with pytest.raises(DepthscopeError, match=r"cannot reach the Ray cluster at 127\.0\.0\.1:1 "
+                                              r"\(.*\) within 2 s; check --ray-address"):
+        RayExecutor(address="127.0.0.1:1", connect_timeout=2.0)._reachable()
+    assert time.monotonic() - start < 5
+
+
+def test_the_cluster_lives_across_chunks_and_parallelism_is_its_cpus(
+        cluster: RayExecutor) -> None:
+    assert cluster.parallelism == 2  # two batches per CPU are claimed at a time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from depthscope.cli.common import (
     output_folder,
     print_json,
     safe,
+    stdout_to_stderr,
 )
 
 DEFAULT_OUT = Path("depthscope-results") / "study"
@@ -62,7 +64,8 @@ def register(app: typer.Typer) -> None:
                       store_path=store or out.parent / "results.sqlite", device=device,
                       executor="ray" if ray else "local", progress=not json_out,
                       workers=workers)
-        results, paths = run_study(ctx, only=claim or None)
+        with stdout_to_stderr() if json_out else nullcontext():
+            results, paths = run_study(ctx, only=claim or None)
         failed = failures(results)
         if json_out:
             print_json({"report": str(paths["report"]), "verdicts": str(paths["verdicts"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +18,7 @@ from depthscope.cli.common import (
     output_file,
     print_json,
     safe,
+    stdout_to_stderr,
 )
 from depthscope.store.sqlite import DEFAULT_PATH
 
@@ -81,9 +83,11 @@ def register(app: typer.Typer) -> None:
                  f"perfect), got {margin:g}")
         output_file(store, "--store")
         try:
-            runs = run_sweep(spec, store=store, executor="ray" if ray or ray_address else "local",
-                             ray_address=ray_address, device=device, max_batch=max_batch,
-                             workers=workers)
+            with stdout_to_stderr() if as_json else nullcontext():
+                runs = run_sweep(spec, store=store,
+                                 executor="ray" if ray or ray_address else "local",
+                                 ray_address=ray_address, device=device, max_batch=max_batch,
+                                 workers=workers)
         except KeyboardInterrupt:
             err_console.print(f"interrupted: finished batches are kept in {safe(store)}; "
                               "run the same command again to resume")

@@ -151,8 +151,9 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
         trained = batches = 0
         try:
             with _progress(progress, name, len(configs), len(stored)) as bar:
+                parallel = getattr(runner, "parallelism", getattr(runner, "workers", 1))
                 for chunk in _claimed_batches(db, configs, owner, max_batch, lease,
-                                              max(workers, 1) * CHUNK_PER_WORKER):
+                                              max(int(parallel), 1) * CHUNK_PER_WORKER):
                     batches += len(chunk)
                     for outcome in runner.run(chunk, trainer, bar.on_step):
                         db.write(outcome.results, outcome.provenance,
@@ -162,7 +163,7 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
                         bar.batch_done(len(outcome.results))
         finally:
             db.release(owner)
-            if runner is not executor and isinstance(runner, LocalExecutor):
+            if runner is not executor:  # made here: stop its processes or cluster
                 runner.close()
         seconds = time.perf_counter() - start
     finally:
