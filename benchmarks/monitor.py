@@ -85,6 +85,7 @@ def wandb_watch() -> Hook | None:
         try:
             yield
         finally:
+            wandb.unwatch(model)  # else its tensor hooks outlive the run and fail next round
             run.finish()
 
     return hook
