@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +38,34 @@ class Family:
 
 _FAMILIES: dict[str, Family] = {}
 _NAMES: dict[str, tuple[str, Mapping[str, float]]] = {}  # any name -> (family, preset params)
+# called with each name added (``True``) or removed (``False``) after import: the modules that
+# derive from the registry (``depthscope.functional``, ``depthscope.nn``) subscribe
+_LISTENERS: list[Callable[[str, bool], None]] = []
+
+
+def on_change(listener: Callable[[str, bool], None]) -> None:
+    """Call ``listener(name, added)`` for every primary name registered (or removed by
+    :func:`temporary`) from now on."""
+    _LISTENERS.append(listener)
+
+
+@contextmanager
+def temporary() -> Iterator[None]:
+    """Registrations made inside the block are undone at its end (tests, notebooks)."""
+    families, known = dict(_FAMILIES), dict(_NAMES)
+    before = set(names())
+    try:
+        yield
+    finally:
+        added = set(names()) - before
+        _FAMILIES.clear()
+        _FAMILIES.update(families)
+        _NAMES.clear()
+        _NAMES.update(known)
+        _build.cache_clear()
+        for name in sorted(added):
+            for listener in _LISTENERS:
+                listener(name, False)
 
 
 def register(
@@ -65,6 +94,9 @@ def register(
             _NAMES[alias] = (name, {})
         for preset, params in family.presets.items():
             _NAMES[preset] = (name, params)
+        for key in (name, *family.presets):
+            for listener in _LISTENERS:
+                listener(key, True)
         return factory
 
     return decorate

@@ -8,6 +8,7 @@ activations), and any other parameter-free elementwise module (numerical derivat
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -69,14 +70,34 @@ TORCH_FUNCTIONS: dict[object, Callable[..., nn.Module]] = {
 
 
 def activation_of(module: nn.Module) -> Activation | None:
-    """The registered activation a module computes, or None if it is not a known one."""
+    """The registered activation a module computes, or None if it is not a known one.
+
+    Besides the table above (torch modules with parameters of their own), any torch
+    activation class without parameters (``__init__`` takes at most ``inplace``) maps to the
+    registered activation of the same name (``nn.Mish`` to ``mish``, once registered): the
+    registry drives detection, no table to edit."""
     own = getattr(module, "activation", None)
     if isinstance(own, Activation):
         return own
     for kind in type(module).__mro__:
         if kind in TORCH_MODULES:
             return TORCH_MODULES[kind](module)
-    return None
+    return _same_name(type(module))
+
+
+def _same_name(kind: type) -> Activation | None:
+    """The registered activation whose ``depthscope.nn`` class name is ``kind``'s, for a
+    parameter-free activation class of ``torch.nn``."""
+    from depthscope.activations import names
+    from depthscope.nn import camel_name
+
+    if not kind.__module__.startswith("torch.nn.modules.activation"):
+        return None
+    takes = set(inspect.signature(kind.__init__).parameters) - {"self", "args", "kwargs"}
+    if not takes <= {"inplace"}:
+        return None
+    match = [n for n in names() if camel_name(n) == kind.__name__]
+    return get(match[0]) if match else None
 
 
 def is_elementwise(module: nn.Module) -> bool:
