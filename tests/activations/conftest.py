@@ -31,6 +31,6 @@ def vector_isa(request, monkeypatch):
 
     if not request.param:
         pytest.skip("this CPU has neither AVX2 nor AVX-512")
-    monkeypatch.setattr(kernels, "_compiled", {})
+    monkeypatch.setattr(kernels, "STATE", kernels.KernelState(kernels.STATE.backend))
     with config.patch({"cpp.simdlen": request.param}):
         yield request.param

@@ -34,10 +34,10 @@ def test_compiled_equals_eager_and_never_recompiles_for_a_new_shape(compiled, mo
     (dx,) = torch.autograd.grad(y, x, g)
     torch.testing.assert_close(y, kernels.eager_phi(act, x.detach()), rtol=2e-6, atol=1e-7)
     torch.testing.assert_close(dx, kernels.eager_grad(act, x.detach(), g), rtol=2e-6, atol=1e-7)
-    kinds = {key[1] for key in kernels._compiled if key[0] == act}
+    kinds = {key[1] for key in kernels.STATE.compiled if key[0] == act}
     assert kinds == {"phi", "grad_from_value"}  # logsig: phi' from x and y
-    assert not kernels._broken  # it really ran compiled
-    built = len(kernels._compiled)
+    assert not kernels.STATE.failed  # it really ran compiled
+    built = len(kernels.STATE.compiled)
     monkeypatch.setattr(kernels, "_build", None)  # building again would raise: not called
     for shape in [(3, 1000), (7, 11, 13), (5,)]:
         xs = torch.randn(shape).transpose(0, -1).requires_grad_()  # not contiguous
@@ -45,24 +45,33 @@ def test_compiled_equals_eager_and_never_recompiles_for_a_new_shape(compiled, mo
         (gs,) = torch.autograd.grad(ys.sum(), xs)  # upstream gradient: expanded, stride 0
         torch.testing.assert_close(ys, act.phi(xs.detach()), rtol=2e-6, atol=1e-7)
         torch.testing.assert_close(gs, act.dphi(xs.detach()), rtol=2e-6, atol=1e-7)
-    assert len(kernels._compiled) == built
-    assert not kernels._broken
+    assert len(kernels.STATE.compiled) == built
+    assert not kernels.STATE.failed
 
 
-def test_compile_failure_falls_back_to_eager_and_logs_once(compiled, monkeypatch, caplog):
-    def broken(act, kind, example):
-        raise RuntimeError("no compiler here")
+def test_a_failing_kernel_falls_back_alone_and_says_why_once(compiled, monkeypatch, caplog):
+    built = []
 
-    monkeypatch.setattr(kernels, "_build", broken)
-    monkeypatch.setattr(kernels, "_compiled", {})
-    monkeypatch.setattr(kernels, "_logged", set())
-    x = torch.linspace(-3, 3, 7, requires_grad=True)
+    def build(act, kind, example):  # gelu's forward cannot compile; everything else can
+        if act.name == "gelu" and kind == "phi":
+            raise RuntimeError("no compiler here")
+        built.append((act.name, kind))
+        return kernels.Kernel(lambda *flat: act.phi(flat[0]))
+
+    monkeypatch.setattr(kernels, "_build", build)
+    monkeypatch.setattr(kernels, "STATE", kernels.KernelState(kernels.STATE.backend))
+    x = torch.linspace(-3, 3, 7)
     with caplog.at_level(logging.INFO, logger="depthscope.activations.kernels"):
         for _ in range(2):
-            (g,) = torch.autograd.grad(F.gelu(x).sum(), x)
-    torch.testing.assert_close(g, get("gelu").dphi(x.detach()))
-    assert [r.levelno for r in caplog.records] == [logging.WARNING]
-    assert "no compiler here" in caplog.records[0].getMessage()
+            torch.testing.assert_close(kernels.phi(get("gelu"), x, hot=True),
+                                       get("gelu").phi(x))
+            kernels.phi(get("tanh"), x, hot=True)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # once, naming the activation, the kernel and the reason
+    assert "gelu phi kernel (float32, cpu)" in warnings[0]
+    assert "RuntimeError: no compiler here" in warnings[0]
+    assert built == [("tanh", "phi")]  # tanh stays compiled (built once, then reused)
+    assert [key[:2] for key in kernels.STATE.failed] == [(get("gelu"), "phi")]
 
 
 def test_auto_uses_eager_for_small_tensors_and_create_graph(monkeypatch) -> None:
@@ -123,7 +132,7 @@ def test_compiled_kernels_match_eager_at_extremes_and_nan(name, compiled) -> Non
     for y in (None, eager_y):
         torch.testing.assert_close(kernels.grad(act, x, g, y), kernels.eager_grad(act, x, g),
                                    rtol=1e-5, atol=1e-30, equal_nan=True)
-    assert not kernels._broken
+    assert not kernels.STATE.failed
 
 
 @pytest.mark.skipif(bool(kernels._compiler_missing("cpu")), reason="no C++ compiler")
@@ -139,10 +148,10 @@ def test_direct_kernels_write_into_slices_and_equal_the_wrapper(name: str) -> No
     for kind, args in (("phi", (x,)), ("grad", (x, g)), ("grad_from_value", (x, y, g))):
         if kind == "grad_from_value" and not act.backward_uses_value:
             continue
-        kernel = kernels._compiled.get((act, kind, *(a.dtype for a in args), x.device))
+        kernel = kernels.STATE.compiled.get((act, kind, *(a.dtype for a in args), x.device))
         if kernel is None:
             kernels._run(act, kind, *args)
-            kernel = kernels._compiled[(act, kind, *(a.dtype for a in args), x.device)]
+            kernel = kernels.STATE.compiled[(act, kind, *(a.dtype for a in args), x.device)]
         assert kernel.direct is not None, f"{name} {kind}: no direct call"
         flat = [a[2:5].reshape(-1) for a in args]  # members 2-4, contiguous views
         out = torch.full_like(x, 123.0)
@@ -205,7 +214,7 @@ def test_kernels_compiled_for_another_isa_are_never_served(tmp_path) -> None:
         "x = torch.linspace(-9, 9, 5000); act = get('tanh')",
         "y = kernels.phi(act, x, hot=True); e = kernels.eager_phi(act, x)",
         "print(torch.backends.cpu.get_cpu_capability(), float((y - e).abs().max()),",
-        "      kernels._broken)"])
+        "      bool(kernels.STATE.failed))"])
     seen = []
     for capability in ("avx2", "default", "avx2"):
         env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "cache")}
@@ -225,16 +234,14 @@ def test_kernels_compiled_for_another_isa_are_never_served(tmp_path) -> None:
 
 def test_a_kernel_that_disagrees_with_eager_is_never_used(monkeypatch, caplog) -> None:
     """A new kernel is checked against the eager formula on the first call's input: a wrong
-    one (miscompiled, or served from a cache for other code) sends everything eager."""
+    one (miscompiled, or served from a cache for other code) runs eager from then on."""
     wrong = kernels.Kernel(lambda *flat: flat[0] * 0 + 1e37)
     monkeypatch.setattr(kernels, "compile_formula", lambda formula, example: wrong)
-    monkeypatch.setattr(kernels, "_compiled", {})
-    monkeypatch.setattr(kernels, "_logged", set())
+    monkeypatch.setattr(kernels, "STATE", kernels.KernelState(kernels.STATE.backend))
     monkeypatch.setattr(kernels, "_compiler_missing", lambda device_type: None)
-    monkeypatch.setattr(kernels, "_broken", False)
     act, x = get("tanh"), torch.linspace(-3, 3, 100)
     with caplog.at_level(logging.WARNING, logger="depthscope.activations.kernels"):
         y = kernels.phi(act, x, hot=True)
     assert torch.equal(y, kernels.eager_phi(act, x))
-    assert kernels._broken
+    assert list(kernels.STATE.failed) == [(act, "phi", torch.float32, x.device)]
     assert "disagrees with the eager formula" in caplog.records[0].getMessage()

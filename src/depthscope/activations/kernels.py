@@ -36,7 +36,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import torch
@@ -59,10 +59,6 @@ log = logging.getLogger(__name__)
 _HALF = (torch.float16, torch.bfloat16)
 _PROBE = (-math.inf, math.inf, math.nan)  # where Activation masks a formula's value (in order)
 _DTYPES = (*_HALF, torch.float32, torch.float64)
-_logged: set[str] = set()
-# (activation, kind, input dtypes, device) -> compiled kernel
-_compiled: dict[tuple[object, ...], Kernel] = {}
-_broken = False  # set after a compile failure: everything runs eager from then on
 
 
 def _check(name: str) -> Backend:
@@ -74,25 +70,37 @@ def _check(name: str) -> Backend:
     return name  # type: ignore[return-value]
 
 
-_backend: Backend = _check(os.environ.get(ENV_VAR, "auto").strip().lower() or "auto")
+@dataclass
+class KernelState:
+    """All the kernels' process state, in one place: the backend, the compiled kernels by
+    ``(activation, kind, input dtypes, device)``, the kernels whose compilation failed (each
+    with its reason: only that kernel runs eager) and the messages already logged."""
+
+    backend: Backend
+    compiled: dict[tuple[object, ...], Kernel] = field(default_factory=dict)
+    failed: dict[tuple[object, ...], str] = field(default_factory=dict)
+    logged: set[str] = field(default_factory=set)
+
+
+STATE = KernelState(_check(os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"))
 
 
 def set_backend(name: Backend) -> Backend:
-    """Choose ``"auto"``, ``"compiled"`` or ``"eager"`` kernels; returns the previous one."""
-    global _backend, _broken
-    previous, _backend = _backend, _check(name)
-    _broken = False  # give the compiler another chance when asked explicitly
+    """Choose ``"auto"``, ``"compiled"`` or ``"eager"`` kernels; returns the previous one
+    (failed kernels get another chance when a backend is chosen explicitly)."""
+    previous, STATE.backend = STATE.backend, _check(name)
+    STATE.failed.clear()
     return previous
 
 
 def get_backend() -> Backend:
     """The current kernel backend."""
-    return _backend
+    return STATE.backend
 
 
 def _log_once(key: str, message: str, level: int = logging.INFO) -> None:
-    if key not in _logged:
-        _logged.add(key)
+    if key not in STATE.logged:
+        STATE.logged.add(key)
         log.log(level, message)
 
 
@@ -305,9 +313,9 @@ def _compiler_missing(device_type: str) -> str | None:
 
 
 def _use_compiled(x: torch.Tensor, hot: bool = False) -> bool:
-    if _backend == "eager" or _broken or torch.compiler.is_compiling():
+    if STATE.backend == "eager" or torch.compiler.is_compiling():
         return False
-    if x.numel() < (AUTO_MIN_NUMEL if _backend == "auto" and not hot else 2):
+    if x.numel() < (AUTO_MIN_NUMEL if STATE.backend == "auto" and not hot else 2):
         return False  # (symbolic tracing specialises sizes 0 and 1; kernels serve N >= 2)
     if x.dtype not in _DTYPES:
         _log_once(f"dtype:{x.dtype}", f"eager activation kernels for dtype {x.dtype}")
@@ -322,29 +330,33 @@ def _use_compiled(x: torch.Tensor, hot: bool = False) -> bool:
 def _run(act: Activation, kind: str, *tensors: torch.Tensor, out: torch.Tensor | None = None
          ) -> torch.Tensor | None:
     """The compiled kernel on flattened inputs (into ``out``, contiguous, when given), or
-    ``None`` if it cannot run."""
-    global _broken
+    ``None`` if it cannot run: its compilation failed, now or before (logged once, with the
+    activation, the kernel and the reason; every other kernel stays compiled)."""
     flat = [t.contiguous().view(-1).detach() for t in tensors]  # (N,) each
     key = (act, kind, *(t.dtype for t in flat), flat[0].device)
+    if key in STATE.failed:
+        return None
     try:
-        kernel = _compiled.get(key)
+        kernel = STATE.compiled.get(key)
         if kernel is None:
             # Warnings from inside torch's compiler stack are torch's business, not the
             # caller's (pytest would make them errors).
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                kernel = _compiled[key] = _build(act, kind, flat)
+                kernel = STATE.compiled[key] = _build(act, kind, flat)
         target = out
         if target is None and kernel.direct is not None:
             target = torch.empty_like(tensors[0], memory_format=torch.contiguous_format)
         result = kernel(*flat, out=None if target is None else target.view(-1))
         return result.view(tensors[0].shape) if target is None else target
     except Exception as err:
-        _broken = True
+        reason = f"{type(err).__name__}: {err}"
+        STATE.failed[key] = reason
+        dtypes = ", ".join(str(t.dtype).removeprefix("torch.") for t in flat)
         _log_once(
-            "compile-error",
-            f"compiling the {act.label} kernel failed ({type(err).__name__}: {err}); "
-            "using eager activation kernels from now on",
+            f"failed:{key}",
+            f"compiling the {act.label} {kind} kernel ({dtypes}, {flat[0].device}) failed "
+            f"({reason}); this kernel runs eager from now on",
             logging.WARNING,
         )
         return None
