@@ -14,14 +14,14 @@ import numpy as np
 
 from depthscope.errors import DepthscopeError
 from depthscope.theory.maps import ActLike, as_activation
-from depthscope.theory.meanfield import _moments_at, _solve_q, _variances, analyse
+from depthscope.theory.meanfield import analyse, moments_at, solve_q, variances
 
 SW_RANGE = (1e-3, 1e3)
 
 
 def _chi_minus_one(act, sw: np.ndarray, sb2: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
-    q, exists = _solve_q(act, sw * sw, sb2, polish=3 if exact else 0)
-    return sw * sw * _moments_at(act, q, exact)[1] - 1.0, exists
+    q, exists = solve_q(act, sw * sw, sb2, polish=3 if exact else 0)
+    return sw * sw * moments_at(act, q, exact)[1] - 1.0, exists
 
 
 def _critical(act, sb2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -47,8 +47,8 @@ def _critical(act, sb2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = np.abs(fb) < np.abs(f1)  # where chi_1 - 1 is flat on one side (tanh, sigma_b = 0)
     x1, f1, exists = np.where(keep, np.exp(b), x1), np.where(keep, fb, f1), np.where(
         keep, exists_b, exists)
-    q, _ = _solve_q(act, x1 * x1, sb2, polish=3)
-    slope = x1 * x1 * _moments_at(act, q, exact=True)[2]
+    q, _ = solve_q(act, x1 * x1, sb2, polish=3)
+    slope = x1 * x1 * moments_at(act, q, exact=True)[2]
     # a huge q* on a map of slope ~1 escapes to infinity (relu, sigma_b > 0: q* = sb^2/0)
     marginal = (q > 1e3 * (1.0 + sb2)) & (slope > 1.0 - 1e-6)
     ok = bracketed & exists & ~marginal & (np.abs(f1) < 1e-9)
@@ -68,7 +68,7 @@ def critical_sigma_w(act: ActLike, sigma_b: object = 0.0, orthogonal: bool = Fal
     """
     del orthogonal  # documented: criticality is the same for orthogonal weights
     a = as_activation(act)
-    _, sb2, shape = _variances(1.0, sigma_b)
+    _, sb2, shape = variances(1.0, sigma_b)
     sw, ok = _critical(a, sb2)
     if shape == () and not ok[0]:
         raise DepthscopeError(
@@ -96,7 +96,7 @@ def edge_of_chaos(act: ActLike, sigma_b_values: object) -> EdgeOfChaos:
     ok = np.isfinite(sw)
     q = np.full(sb.shape, np.nan)
     if np.any(ok):
-        q[ok] = _solve_q(a, sw[ok] ** 2, sb[ok] ** 2, polish=3)[0]
+        q[ok] = solve_q(a, sw[ok] ** 2, sb[ok] ** 2, polish=3)[0]
     return EdgeOfChaos(sb, sw, q)
 
 
@@ -130,7 +130,7 @@ def phase_diagram(act: ActLike, sigma_w_values: object, sigma_b_values: object,
     sw = np.atleast_1d(np.asarray(sigma_w_values, float))
     sb = np.atleast_1d(np.asarray(sigma_b_values, float))
     gw, gb = np.meshgrid(sw, sb)  # (B, W)
-    sw2, sb2, shape = _variances(gw, gb)
+    sw2, sb2, shape = variances(gw, gb)
     res = analyse(a, sw2, sb2, exact=exact)
     return PhaseDiagram(sw, sb, *(res[k].reshape(shape) for k in
                         ("chi1", "q_star", "c_star", "xi_c", "trainable_depth", "phase",

@@ -18,7 +18,7 @@ import numpy as np
 
 from depthscope.errors import DepthscopeError
 from depthscope.theory.maps import ActLike, as_activation, moments
-from depthscope.theory.meanfield import _variances
+from depthscope.theory.meanfield import variances
 from depthscope.theory.network import Dense, Phi, propagate, repeat, residual_block, serial
 
 
@@ -51,7 +51,7 @@ def layerwise(act: ActLike, sigma_w: float, sigma_b: float, depth: int, q0: floa
     Example: ``layerwise("tanh", 1.5, 0.1, depth=10, q0=1.0).q``.
     """
     a = as_activation(act)
-    sw2, sb2, shape = _variances(sigma_w, sigma_b)
+    sw2, sb2, shape = variances(sigma_w, sigma_b)
     if shape != ():
         raise DepthscopeError("layerwise takes one sigma_w and one sigma_b (scalars)")
     if int(depth) != depth or depth < 1:

@@ -35,7 +35,9 @@ EXACT_C_POINTS = 8  # up to this many chaotic points: exact Newton for c*, else 
 MARGINAL_SLOPE = 1e-9  # a root whose map slope is this close to 1 must be confirmed exactly
 
 
-def _variances(sigma_w: object, sigma_b: object) -> tuple[np.ndarray, np.ndarray, tuple]:
+def variances(sigma_w: object, sigma_b: object) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """``(sigma_w^2, sigma_b^2, shape)``: the broadcast grid flattened, checked (finite,
+    ``sigma_w > 0``, ``sigma_b >= 0``: standard deviations), for the vectorised solvers."""
     sw, sb = np.broadcast_arrays(np.asarray(sigma_w, float), np.asarray(sigma_b, float))
     if not (np.all(np.isfinite(sw)) and np.all(np.isfinite(sb))):
         raise DepthscopeError("sigma_w and sigma_b must be finite numbers")
@@ -64,7 +66,7 @@ class FixedPoint:
     slope: float | np.ndarray
 
 
-def _solve_q(act: Activation, sw2: np.ndarray, sb2: np.ndarray, polish: int
+def solve_q(act: Activation, sw2: np.ndarray, sb2: np.ndarray, polish: int
              ) -> tuple[np.ndarray, np.ndarray]:
     """First stable root of ``h(q) = sw2 K(q) + sb2 - q`` (q* = 0 when h(0) = 0, stable)."""
     tab = table(act)
@@ -126,7 +128,7 @@ def _spurious(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarray,
     return out
 
 
-def _moments_at(act: Activation, q: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
+def moments_at(act: Activation, q: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
     """``(K, Kd, G)`` at ``q`` (``inf`` -> the table's top, the large-q limit)."""
     qq = np.where(np.isfinite(q), q, Q_MAX)
     return moments(act, qq) if exact else table(act)(qq)
@@ -139,9 +141,9 @@ def fixed_point(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> FixedPo
     False and ``q_star`` is ``inf``.
     """
     a = as_activation(act)
-    sw2, sb2, shape = _variances(sigma_w, sigma_b)
-    q, exists = _solve_q(a, sw2, sb2, polish=3)
-    _, _, g = _moments_at(a, q, exact=True)
+    sw2, sb2, shape = variances(sigma_w, sigma_b)
+    q, exists = solve_q(a, sw2, sb2, polish=3)
+    _, _, g = moments_at(a, q, exact=True)
     slope = np.where(exists, sw2 * g, np.nan)
     return FixedPoint(_out(q, shape), _out(exists, shape), _out(slope, shape))
 
@@ -153,9 +155,9 @@ def chi1(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> float | np.nda
     ReLU: ``sigma_w^2 / 2`` exactly, for every ``sigma_b``.
     """
     a = as_activation(act)
-    sw2, sb2, shape = _variances(sigma_w, sigma_b)
-    q, _ = _solve_q(a, sw2, sb2, polish=3)
-    return _out(sw2 * _moments_at(a, q, exact=True)[1], shape)
+    sw2, sb2, shape = variances(sigma_w, sigma_b)
+    q, _ = solve_q(a, sw2, sb2, polish=3)
+    return _out(sw2 * moments_at(a, q, exact=True)[1], shape)
 
 
 def phase_of(chi: np.ndarray) -> np.ndarray:
@@ -273,8 +275,8 @@ def analyse(act: Activation, sw2: np.ndarray, sb2: np.ndarray, exact: bool) -> d
 
     ``exact=False`` skips the quadrature polish (q* to ~1e-7, c* to ~1e-3; for big grids).
     """
-    q, exists = _solve_q(act, sw2, sb2, polish=3 if exact else 0)
-    _, kd, g = _moments_at(act, q, exact)
+    q, exists = solve_q(act, sw2, sb2, polish=3 if exact else 0)
+    _, kd, g = moments_at(act, q, exact)
     chi = sw2 * kd
     labels = phase_of(chi)
     c = np.ones_like(q)
@@ -306,7 +308,7 @@ def depth_scales(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> DepthS
     raises :class:`DepthscopeError`; arrays get ``nan`` there.
     """
     a = as_activation(act)
-    sw2, sb2, shape = _variances(sigma_w, sigma_b)
+    sw2, sb2, shape = variances(sigma_w, sigma_b)
     res = analyse(a, sw2, sb2, exact=True)
     if shape == () and not res["exists"][0]:
         raise DepthscopeError(

@@ -22,7 +22,7 @@ import numpy as np
 from depthscope.errors import DepthscopeError
 from depthscope.theory.gauss import expect
 from depthscope.theory.maps import ActLike, as_activation
-from depthscope.theory.meanfield import _variances, fixed_point
+from depthscope.theory.meanfield import fixed_point, variances
 
 Weights = Literal["gaussian", "orthogonal"]
 S1 = {"gaussian": -1.0, "orthogonal": 0.0}
@@ -70,7 +70,7 @@ def jacobian_spectrum(act: ActLike, sigma_w: float, sigma_b: float, depth: int,
     """
     a = as_activation(act)
     _check(weights, depth)
-    sw2 = _variances(sigma_w, sigma_b)[0][0]
+    sw2 = variances(sigma_w, sigma_b)[0][0]
     q = _layer_q(a, sigma_w, sigma_b, depth, q0)
     mu1 = expect(a, lambda u: a.dphi(u) ** 2, q)
     mu2 = expect(a, lambda u: a.dphi(u) ** 4, q)
