@@ -429,6 +429,21 @@ def watch(model: nn.Module, every: int = 1, activations: bool = True, **options:
 
     Returns:
         A :class:`Watch`; ``close()`` (or leaving the ``with`` block) removes every hook.
+
+    Example:
+        >>> import torch
+        >>> from torch import nn
+        >>> net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+        >>> opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        >>> with watch(net, on_alarm=None) as w:
+        ...     net(torch.ones(3, 4)).sum().backward()
+        ...     opt.step()
+        >>> w.step_count, [info.name for info in w.layers]
+        (1, ['0', '2'])
+
+    References:
+        Schoenholz et al. 2017 (the depth profile ``chi_1^(L-l)`` the findings read); Poole
+        et al. 2016 (the forward length ``q``).
     """
     return Watch(model, every, activations, **options)
 

@@ -57,14 +57,32 @@ def _critical(act, sb2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def critical_sigma_w(act: ActLike, sigma_b: object = 0.0, orthogonal: bool = False
                      ) -> float | np.ndarray:
-    """``sigma_w`` with ``chi_1 = 1`` at ``sigma_b`` (the edge of chaos).
+    """``sigma_w`` with ``chi_1 = 1`` at ``sigma_b``: the edge of chaos.
 
-    ``orthogonal``: the same value, since mean-field q and chi_1 depend on weights only
-    through ``E[W_ij^2] = sigma_w^2/N`` (Pennington et al. 2017: orthogonal and Gaussian
-    weights share the Jacobian spectrum's mean ``chi_1^L``; only its variance differs).
-    Scalars raise :class:`DepthscopeError` where no edge exists; arrays get ``nan``.
+    Formula: ``chi_1 = sigma_w^2 E[phi'(sqrt(q*) z)^2] = 1``, ``z ~ N(0, 1)``, with ``q*`` the
+    fixed point of ``q -> sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2``.
 
-    Example: ``critical_sigma_w("relu") == sqrt(2)``; ``critical_sigma_w("tanh", 0.3)``.
+    Args:
+        act: an activation name or :class:`~depthscope.activations.Activation`.
+        sigma_b: the bias standard deviation (a number or an array).
+        orthogonal: the same value, since mean-field q and chi_1 depend on weights only
+            through ``E[W_ij^2] = sigma_w^2/N`` (orthogonal and Gaussian weights share the
+            Jacobian spectrum's mean ``chi_1^L``; only its variance differs).
+
+    Returns:
+        The critical ``sigma_w`` (a float for a scalar ``sigma_b``, else an array with
+        ``nan`` where no edge exists; a scalar without one raises
+        :class:`DepthscopeError`).
+
+    Example:
+        >>> round(critical_sigma_w("relu"), 6)  # He et al. 2015's sqrt 2
+        1.414214
+        >>> round(critical_sigma_w("tanh", 0.05**0.5) ** 2, 5)  # Schoenholz et al. 2017
+        1.76095
+
+    References:
+        Poole et al. 2016; Schoenholz et al. 2017; Hayou et al. 2019 (ReLU: sigma_b = 0
+        only); Pennington et al. 2017 (orthogonal weights).
     """
     del orthogonal  # documented: criticality is the same for orthogonal weights
     a = as_activation(act)

@@ -302,10 +302,30 @@ def analyse(act: Activation, sw2: np.ndarray, sb2: np.ndarray, exact: bool) -> d
 
 
 def depth_scales(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> DepthScales:
-    """q*, c*, chi_1, chi_c, xi_q, xi_c, xi_grad and trainable depth ``6 xi_c``.
+    """Mean-field depth scales of a plain deep net at ``(sigma_w, sigma_b)``.
 
-    Example: ``depth_scales("tanh", 1.3, 0.3).xi_c``. A scalar input without a fixed point
-    raises :class:`DepthscopeError`; arrays get ``nan`` there.
+    Formula: ``q*`` fixed point of the length map, ``c*`` of the correlation map, ``chi_1 =
+    sigma_w^2 E[phi'^2]`` at ``q*``, ``chi_c`` the correlation map's slope at ``c*``;
+    ``xi_q = -1/ln(dq/dq at q*)``, ``xi_c = -1/ln chi_c``, ``xi_grad = -1/ln chi_1``, and the
+    trainable depth ``6 xi_c``.
+
+    Args:
+        act: an activation name or :class:`~depthscope.activations.Activation`.
+        sigma_w: weight standard deviation (numbers or arrays; broadcast with ``sigma_b``).
+        sigma_b: bias standard deviation.
+
+    Returns:
+        A :class:`DepthScales` (floats for scalar inputs, arrays otherwise; ``nan`` where no
+        fixed point exists, ``inf`` at criticality). A scalar input without a fixed point
+        raises :class:`DepthscopeError`.
+
+    Example:
+        >>> d = depth_scales("tanh", 1.3, 0.3)
+        >>> d.phase, round(d.chi1, 4), round(d.xi_c, 2), round(d.trainable_depth, 1)
+        ('ordered', 0.9398, 16.11, 96.6)
+
+    References:
+        Poole et al. 2016; Schoenholz et al. 2017 (eqs. 6, 9 and the 6 xi_c bound).
     """
     a = as_activation(act)
     sw2, sb2, shape = variances(sigma_w, sigma_b)
