@@ -26,8 +26,8 @@ from rich.console import Console
 from rich.table import Table
 from torch import nn
 
+from benchmarks import ratio_text
 from depthscope.monitor import watch
-from depthscope.study.claims.c13_speed import ratio_interval
 
 Hook = Callable[[nn.Module], contextlib.AbstractContextManager]
 FIRST = 6  # watch's check_first (5) and one more: the steps before the steady state
@@ -140,11 +140,8 @@ def main() -> None:
             table.add_row(name, "not installed", "—", "—")
             continue
         median = statistics.median(times[name])
-        ratio = ratio_interval(times, name, "no monitor")
-        first = ratio_interval(start, name, "no monitor")
-        table.add_row(name, f"{median * 1e3:.2f}",
-                      f"{ratio.estimate:.3f} [{ratio.low:.3f}–{ratio.high:.3f}]",
-                      f"{first.estimate:.2f} [{first.low:.2f}–{first.high:.2f}]")
+        table.add_row(name, f"{median * 1e3:.2f}", ratio_text(times, name, "no monitor", 3),
+                      ratio_text(start, name, "no monitor"))
     Console().print(table)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from depthscope.study.claims.c13_speed import ratio_interval
+from benchmarks import ratio_text
 from depthscope.sweep import run_sweep
 
 SPEC = {"name": "ray-scaling", "dataset": "digits", "steps": 600, "width": 64,
@@ -69,10 +69,9 @@ def main() -> None:
     for col in ("executor", "start-up s", "sweep s", "time vs Ray 1 CPU (95 % CI)"):
         table.add_column(col, justify="left" if col == "executor" else "right")
     for name in variants:
-        ratio = ratio_interval(sweep, name, "Ray, 1 CPU")
         table.add_row(name, f"{statistics.median(start[name]):.1f}",
                       f"{statistics.median(sweep[name]):.1f}",
-                      f"{ratio.estimate:.2f} [{ratio.low:.2f}–{ratio.high:.2f}]")
+                      ratio_text(sweep, name, "Ray, 1 CPU"))
     Console().print(table)
 
 
