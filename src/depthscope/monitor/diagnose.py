@@ -274,6 +274,8 @@ def _plain_mlp_factor(record: Record, rms0: float, details: dict[str, Any]) -> f
 
     sites = len(record.probe_names)
     weights = [i for i in record.layers if i.sigma_w is not None]
+    if not weights:
+        return None
     sigma_b = float(np.median([i.sigma_b for i in weights]))
     net = repeat(serial(Phi(get(details["activation"])), Dense(details["sigma_w"], sigma_b)),
                  sites - 1)

@@ -171,10 +171,10 @@ class Watch:
     def _accumulated(self, param: torch.Tensor) -> None:
         """A gradient was accumulated: once per backward pass that leads to a recorded step,
         queue the reading of every gradient at the pass's end."""
-        if self._probes is not None:
-            self._probes.restart()  # the next forward is a new one
         if self._queued or self.step_count % self.every:
             return
+        if self._probes is not None:
+            self._probes.restart()  # the next forward is a new one
         self._queued = True
         torch.autograd.Variable._execution_engine.queue_callback(self._after_other_callbacks)
 
@@ -268,12 +268,11 @@ class Watch:
         return self._probe_buffer
 
     def _flush(self) -> None:
-        fresh = []
+        steps, rows = np.zeros(0, dtype=np.int64), None
         if self._buffer.steps:
             steps, rows = self._buffer.drain()
             self._note_nonfinite(steps, rows)
             self._history.extend(steps, rows)
-            fresh.append((steps, rows))
         probe_steps, probe_rows = np.zeros(0, dtype=np.int64), None
         if self._probe_buffer is not None and self._probe_buffer.steps:
             probe_steps, probe_rows = self._probe_buffer.drain()
@@ -281,8 +280,7 @@ class Watch:
             self._probe_history.extend(probe_steps, probe_rows)
         watched = self.on_alarm is not None or self._live.active
         raised = self._raise_alarms() if watched and self._history.n else []
-        if self._live.active and (fresh or probe_rows is not None):
-            steps, rows = fresh[0] if fresh else (np.zeros(0, dtype=np.int64), None)
+        if self._live.active and (rows is not None or probe_rows is not None):
             self._live.write(self._slice(steps, rows, probe_steps, probe_rows), raised)
 
     def _note_nonfinite(self, steps: np.ndarray, rows: np.ndarray) -> None:
@@ -351,13 +349,11 @@ class Watch:
         self._flush()
         if self._history.n == 0:
             return {}
-        row = self._history.rows[-1]
-        has = row[:, STATS.index("has_grad")] > 0
-        norms = np.where(has, row[:, STATS.index("norm")], np.nan).astype(float)
-        with np.errstate(over="ignore", invalid="ignore"):
-            values = {"grad_norm": float(np.sqrt(np.sum(norms[has] ** 2))),
-                      "alarms": float(len(self.alarms))}
+        last = self._slice(self._history.steps[-1:], self._history.rows[-1:],
+                           np.zeros(0, dtype=np.int64), None)
+        values = {"grad_norm": float(last.global_norm()[0]), "alarms": float(len(self.alarms))}
         if per_layer:
+            norms = last.norms()[0].filled(np.nan)
             values.update({f"grad_norm/{info.name}": float(norm)
                            for info, norm in zip(self.layers, norms, strict=True)})
         return values

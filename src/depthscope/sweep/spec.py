@@ -24,6 +24,8 @@ import itertools
 import math
 import re
 import tomllib
+import types
+import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -195,10 +197,10 @@ def _conflicts(data: Mapping[str, Any]) -> list[str]:
             for axis, field in AXES.items() if axis in grid and field in data]
 
 
+# RunConfig fields that hold a number (``int``, ``float`` or ``float | None``)
 _NUMBERS = {f for f, info in RunConfig.model_fields.items()
-            if f != "seed" and any(t in (int, float) for t in (info.annotation,
-                                                               *getattr(info.annotation,
-                                                                        "__args__", ())))}
+            if {int, float} & {info.annotation, *typing.get_args(info.annotation)}
+            and typing.get_origin(info.annotation) in (None, types.UnionType)}
 
 
 def _values(data: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
@@ -218,7 +220,7 @@ def _plain_mistakes(data: Mapping[str, Any]) -> list[str]:
     """What pydantic's lax mode would accept: a YAML ``true`` for a number (it would be 1)."""
     return [f"{path}: must be a number, not {str(value).lower()}"
             for path, field, value in _values(data)
-            if field in _NUMBERS | {"seed"} and isinstance(value, bool)]
+            if field in _NUMBERS and isinstance(value, bool)]
 
 
 def check_datasets(configs: Iterable[RunConfig]) -> None:
