@@ -91,6 +91,6 @@ def test_an_unreachable_address_fails_fast_with_one_line() -> None:
     assert time.monotonic() - start < 5
 
 
-def test_the_cluster_lives_across_chunks_and_parallelism_is_its_cpus(
+def test_parallelism_is_the_clusters_cpus(
         cluster: RayExecutor) -> None:
     assert cluster.parallelism == 2  # two batches per CPU are claimed at a time

@@ -69,7 +69,8 @@ def to_tensorboard(record: Record, writer: Any, findings: list[Finding] = ()) ->
 class LiveLog:
     """Writes each flushed slice of a watch as it arrives: to TensorBoard (a ``SummaryWriter``
     or a log directory) and/or to CSV files: ``<csv>`` (gradient rows),
-    ``<stem>.activations.csv`` and ``<stem>.findings.csv`` beside it."""
+    ``<stem>.activations.csv`` and ``<stem>.findings.csv`` beside it (files of those names
+    from an earlier run are replaced when the watch starts)."""
 
     def __init__(self, tensorboard: Any = None, csv: str | Path | None = None) -> None:
         self._owned = isinstance(tensorboard, (str, Path))
