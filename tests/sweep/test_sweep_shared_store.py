@@ -14,6 +14,9 @@ from pathlib import Path
 from sweep_fakes import calls
 
 from depthscope.store import Store
+from depthscope.sweep import parse_spec
+from depthscope.sweep.executors import batch_cost
+from depthscope.sweep.run import _claimed_batches
 
 TESTS = str(Path(__file__).parent)
 SPEC = {"name": "shared", "steps": 4, "record_every": 2,
@@ -73,3 +76,20 @@ def test_another_hosts_claim_holds_until_it_expires(tmp_path: Path) -> None:
         assert db.claim(["a", "b"], "here:2:y", lease=60) == ["a", "b"]  # taken over
         db.release("here:2:y")
         assert db.connection.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+
+
+def test_batches_are_claimed_as_handed_out_the_costliest_first(tmp_path: Path) -> None:
+    configs = parse_spec(SPEC).configs()
+    with Store(tmp_path / "r.sqlite") as db:
+        assert db.claim([configs[0].run_id], "otherhost:1:x", lease=60) == [configs[0].run_id]
+        feed = _claimed_batches(db, configs, "here:2:y", max_batch=2, lease=60)
+        first = next(feed)
+        held = {r for (r,) in db.connection.execute(
+            "SELECT run_id FROM claims WHERE owner = 'here:2:y'")}
+        assert held == set(first.run_ids)  # claimed when handed out, not before
+        rest = list(feed)
+    costs = [batch_cost(b) for b in [first, *rest]]
+    assert costs == sorted(costs, reverse=True)
+    assert costs[0] == 2 * 7 * 4  # two depth-6 runs, 4 steps
+    handed = [r for b in [first, *rest] for r in b.run_ids]
+    assert sorted(handed) == sorted(c.run_id for c in configs[1:])  # not the other's run

@@ -11,7 +11,7 @@ from sweep_fakes import fake_load, fake_train
 from depthscope.errors import DepthscopeError
 from depthscope.store import load
 from depthscope.sweep import LocalExecutor, Trainer, parse_spec, plan, run_sweep
-from depthscope.sweep.executors import batch_cost
+from depthscope.sweep.executors import QUEUED
 
 SPEC = {"name": "w", "steps": 6, "record_every": 3, "width": 8, "batch_size": 16,
         "dataset": "gaussian",
@@ -45,20 +45,32 @@ def test_workers_give_the_in_process_numbers(tmp_path: Path) -> None:
     assert a["value"].tolist() == b["value"].tolist()
 
 
-def test_workers_report_progress_and_largest_batches_first() -> None:
-    spec = SPEC | {"grid": SPEC["grid"] | {"depths": [1, 5, 2]}}
+def test_workers_take_batches_lazily_in_order_and_report_progress() -> None:
+    spec = SPEC | {"grid": SPEC["grid"] | {"depths": [5, 1, 2, 3, 4]}}
     batches = plan(parse_spec(spec).configs(), max_batch=4)
-    assert sorted(batch_cost(b) for b in batches) == [4 * 2 * 6, 4 * 3 * 6, 4 * 6 * 6]
+    assert len(batches) == 5
+    taken: list[str] = []
+
+    def feed():
+        for batch in batches:
+            taken.append(batch.batch_id)
+            yield batch
+
     seen: list[float] = []
     pool = LocalExecutor(2)
     try:
         train = functools.partial(fake_train, sleep=0.6)
-        outcomes = list(pool.run(batches, Trainer(train, fake_load), seen.append))
+        outcomes = pool.run(feed(), Trainer(train, fake_load), seen.append)
+        first = next(outcomes)
+        # two training, QUEUED waiting, and the one taken to replace the first to finish
+        assert len(taken) == 2 + QUEUED + 1
+        rest = list(outcomes)
     finally:
         pool.close()
-    assert sorted(o.batch.batch_id for o in outcomes) == sorted(b.batch_id for b in batches)
-    # the deepest batch was submitted first, so one of the first two to finish
-    assert max(batches, key=batch_cost).batch_id in [o.batch.batch_id for o in outcomes[:2]]
+    assert taken == [b.batch_id for b in batches]  # in the order given
+    done = [o.batch.batch_id for o in [first, *rest]]
+    assert sorted(done) == sorted(taken)
+    assert first.batch.batch_id in taken[:2]  # the first two started first
     assert seen
     assert all(0 <= s <= 2 * 4 for s in seen)  # at most two batches in flight
 

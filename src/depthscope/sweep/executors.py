@@ -9,11 +9,12 @@ spreads batches over a Ray cluster.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -116,10 +117,18 @@ def run_batch(batch: Batch, trainer: Trainer, on_step: OnStep | None = None) -> 
 
 class Executor(Protocol):
     """Runs batches, yielding each :class:`BatchOutcome` once, in completion order;
-    ``on_step`` (if the executor supports it) reports progress within a batch."""
+    ``on_step`` (if the executor supports it) reports progress within a batch.
 
-    def run(self, batches: Sequence[Batch], trainer: Trainer,
+    ``batches`` is consumed lazily and in order: an executor takes the next batch only when
+    it can start it soon (at most :data:`QUEUED` beyond its parallelism), because taking a
+    batch claims its runs in the store (:func:`depthscope.sweep.run_sweep`)."""
+
+    def run(self, batches: Iterable[Batch], trainer: Trainer,
             on_step: OnStep | None = None) -> Iterator[BatchOutcome]: ...
+
+
+#: batches an executor holds beyond those training, so that no worker waits for the parent
+QUEUED = 1
 
 
 @contextmanager
@@ -186,7 +195,7 @@ class LocalExecutor:
     fast beside a busy process, where spinning OpenMP threads lose several-fold. A batch's
     results depend on its thread count, not on which worker trains it. Worker processes
     start (``spawn``) on the first :meth:`run` of several batches and serve every later one
-    until :meth:`close`; the largest batches start first, so the workers finish together.
+    until :meth:`close`; batches start in the order given.
     """
 
     def __init__(self, workers: int = 1, threads: int | None = None) -> None:
@@ -196,15 +205,22 @@ class LocalExecutor:
         self._pool: futures.ProcessPoolExecutor | None = None
         self._queue: Any = None
 
-    def run(self, batches: Sequence[Batch], trainer: Trainer,
+    def run(self, batches: Iterable[Batch], trainer: Trainer,
             on_step: OnStep | None = None) -> Iterator[BatchOutcome]:
-        if self.workers == 1 or (len(batches) <= 1 and self._pool is None):
-            # (a lone batch of a multi-worker executor trains here as a worker would)
-            with torch_threads(self.threads if self.workers == 1 else self.threads or 1):
+        batches = iter(batches)
+        if self.workers == 1:
+            with torch_threads(self.threads):
                 for batch in batches:
                     yield run_batch(batch, trainer, on_step)
             return
-        yield from self._run_pool(batches, trainer, on_step)
+        first = list(itertools.islice(batches, 2))
+        if len(first) == 1 and self._pool is None:
+            # a lone batch of a multi-worker executor trains here as a worker would
+            with torch_threads(self.threads or 1):
+                yield run_batch(first[0], trainer, on_step)
+            return
+        if first:
+            yield from self._run_pool(itertools.chain(first, batches), trainer, on_step)
 
     def _start(self) -> tuple[futures.ProcessPoolExecutor, Any]:
         if self._pool is None:
@@ -217,12 +233,21 @@ class LocalExecutor:
                 initargs=(self.threads or 1, self._queue, kernels.get_backend()))
         return self._pool, self._queue
 
-    def _run_pool(self, batches: Sequence[Batch], trainer: Trainer,
+    def _run_pool(self, batches: Iterator[Batch], trainer: Trainer,
                   on_step: OnStep | None) -> Iterator[BatchOutcome]:
         pool, progress = self._start()
         _drain(progress)  # messages of an earlier run's last batches
-        order = sorted(range(len(batches)), key=lambda i: -batch_cost(batches[i]))
-        pending = {pool.submit(_worker_batch, i, batches[i], trainer): i for i in order}
+        keys = itertools.count()
+        pending: dict[futures.Future, int] = {}
+
+        def submit_next() -> None:
+            batch = next(batches, None)
+            if batch is not None:
+                key = next(keys)
+                pending[pool.submit(_worker_batch, key, batch, trainer)] = key
+
+        for _ in range(self.workers + QUEUED):
+            submit_next()
         partial: dict[int, float] = {}  # runs' worth trained per batch still in flight
         try:
             while pending:
@@ -240,6 +265,7 @@ class LocalExecutor:
                         raise DepthscopeError(
                             "a training worker process died (out of memory?); stored batches "
                             "are kept, rerun to resume") from None
+                    submit_next()  # before the caller stores this outcome
                     if on_step is not None:
                         on_step(sum(partial.values()))
                     yield outcome

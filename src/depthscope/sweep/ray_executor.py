@@ -12,14 +12,15 @@ batch is never duplicated. Ray is imported only when this executor runs.
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
 import os
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from depthscope.errors import DepthscopeError
-from depthscope.sweep.executors import BatchOutcome, OnStep, Trainer, run_batch
+from depthscope.sweep.executors import QUEUED, BatchOutcome, OnStep, Trainer, run_batch
 from depthscope.sweep.planner import Batch
 
 _LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": Ray's local-only (loopback) mode
@@ -115,16 +116,22 @@ class RayExecutor:
                                   "check --ray-address") from None
         return True
 
-    def run(self, batches: Sequence[Batch], trainer: Trainer,
+    def run(self, batches: Iterable[Batch], trainer: Trainer,
             on_step: OnStep | None = None) -> Iterator[BatchOutcome]:
-        """Yield outcomes as tasks finish (``on_step`` is ignored: progress is per batch)."""
-        if not batches:
+        """Yield outcomes as tasks finish (``on_step`` is ignored: progress is per batch);
+        at most the cluster's CPUs plus :data:`~depthscope.sweep.executors.QUEUED` batches are
+        taken from ``batches`` at a time."""
+        batches = iter(batches)
+        first = next(batches, None)
+        if first is None:
             return
         ray = self._connect()
         gpus = 1 if trainer.device.startswith("cuda") else 0
         task = ray.remote(_remote_batch).options(
             num_cpus=1, num_gpus=gpus, max_retries=self.max_retries, retry_exceptions=True)
-        pending = {task.remote(batch, trainer): batch for batch in batches}
+        pending = {task.remote(first, trainer): first}
+        for batch in itertools.islice(batches, self.parallelism + QUEUED - 1):
+            pending[task.remote(batch, trainer)] = batch
         try:
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1)
@@ -140,6 +147,9 @@ class RayExecutor:
                         "to resume") from None
                 if isinstance(outcome, DepthscopeError):
                     raise outcome
+                following = next(batches, None)
+                if following is not None:
+                    pending[task.remote(following, trainer)] = following
                 yield outcome
         finally:
             for ref in pending:

@@ -13,7 +13,14 @@ import torch
 from depthscope.errors import DepthscopeError
 from depthscope.store.frames import load
 from depthscope.store.sqlite import DEFAULT_PATH, Store, claim_owner
-from depthscope.sweep.executors import Executor, LoadFn, LocalExecutor, Trainer, TrainFn
+from depthscope.sweep.executors import (
+    Executor,
+    LoadFn,
+    LocalExecutor,
+    Trainer,
+    TrainFn,
+    batch_cost,
+)
 from depthscope.sweep.planner import Batch, plan
 from depthscope.sweep.spec import check_datasets, load_spec, parse_spec
 from depthscope.train.config import RunConfig
@@ -22,7 +29,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SpecLike = Any  # SweepSpec | str | Path | Mapping | Sequence[RunConfig]
-CHUNK_PER_WORKER = 2  # batches claimed at a time per worker process
 LEASE = 600.0  # seconds a claim lasts without a renewal (each finished batch renews)
 POLL = 1.0  # seconds between looks at runs another live process holds
 
@@ -112,11 +118,11 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
     """Train every run of a sweep that the store does not hold yet, and return all its runs.
 
     Runs already stored as ``finished`` or ``diverged`` are skipped (resume). The rest are
-    planned into batches of at most ``max_batch`` same-shape runs, claimed in the store a few
-    batches at a time (so sweeps sharing a store split the work and never train a run twice
-    while its claim lives), trained by the executor and written to the store one batch per
-    transaction. The call returns once every run of the sweep is stored, waiting for runs
-    another process holds.
+    planned into batches of at most ``max_batch`` same-shape runs, handed to the executor the
+    costliest first, each claimed in the store only when the executor can start it (so sweeps
+    sharing a store split the work and never train a run twice while its claim lives),
+    trained, and written to the store one batch per transaction. The call returns once every
+    run of the sweep is stored, waiting for runs another process holds.
 
     Args:
         spec_or_configs: a spec file (.yaml/.toml), a spec mapping, a ``SweepSpec``, or a
@@ -151,16 +157,18 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
         trained = batches = 0
         try:
             with _progress(progress, name, len(configs), len(stored)) as bar:
-                parallel = getattr(runner, "parallelism", getattr(runner, "workers", 1))
-                for chunk in _claimed_batches(db, configs, owner, max_batch, lease,
-                                              max(int(parallel), 1) * CHUNK_PER_WORKER):
-                    batches += len(chunk)
-                    for outcome in runner.run(chunk, trainer, bar.on_step):
+                while True:
+                    feed = _claimed_batches(db, configs, owner, max_batch, lease)
+                    for outcome in runner.run(feed, trainer, bar.on_step):
                         db.write(outcome.results, outcome.provenance,
                                  started_at=outcome.started_at)
                         db.renew(owner, lease)
                         trained += len(outcome.results)
+                        batches += 1
                         bar.batch_done(len(outcome.results))
+                    if len(db.done(ids)) == len(ids):
+                        break
+                    time.sleep(POLL)  # the rest is held by another live process
         finally:
             db.release(owner)
             if runner is not executor:  # made here: stop its processes or cluster
@@ -177,21 +185,20 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
 
 
 def _claimed_batches(db: Store, configs: list[RunConfig], owner: str, max_batch: int,
-                     lease: float, chunk: int) -> Iterator[list[Batch]]:
-    """Batches of runs this process has claimed, ``chunk`` batches at a time, until every
-    run is stored: runs that another live process holds are waited for (they are stored, or
-    their claim expires and is taken over)."""
-    while True:
-        done = db.done(c.run_id for c in configs)
-        todo = [c for c in configs if c.run_id not in done]
-        if not todo:
-            return
-        others = db.held_by_others((c.run_id for c in todo), owner)
-        free = [c for c in todo if c.run_id not in others]
-        if not free:
-            time.sleep(POLL)
-            continue
-        wanted = plan(free, max_batch)[:chunk]
-        mine = set(db.claim([r for b in wanted for r in b.run_ids], owner, lease))
+                     lease: float) -> Iterator[Batch]:
+    """The free runs' batches, each claimed in the store just before it is handed out, the
+    costliest first; ends when no run is left free (stored, handed out, or held by another
+    live process).
+
+    Executors take a batch only when they can start it, so a claim is made as late as
+    possible (sweeps sharing a store split the work finely) and the costliest-first order is
+    longest-processing-time-first scheduling: the workers finish a sweep together, within
+    about one small batch of each other (Graham 1969: within 4/3 of the best makespan).
+    """
+    ids = [c.run_id for c in configs]
+    done, others = db.done(ids), db.held_by_others(ids, owner)
+    free = [c for c in configs if c.run_id not in done and c.run_id not in others]
+    for batch in sorted(plan(free, max_batch), key=batch_cost, reverse=True):
+        mine = set(db.claim(batch.run_ids, owner, lease))
         if mine:
-            yield plan([c for b in wanted for c in b.configs if c.run_id in mine], max_batch)
+            yield Batch(tuple(c for c in batch.configs if c.run_id in mine))
