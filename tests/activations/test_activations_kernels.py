@@ -13,6 +13,8 @@ import torch
 
 import depthscope.functional as F
 from depthscope.activations import get, kernels, names
+from depthscope.activations.base import Definition, Tail
+from depthscope.activations.registry import register, temporary
 from depthscope.errors import DepthscopeError
 
 
@@ -108,7 +110,8 @@ def test_backend_switch_and_environment_variable() -> None:
      ("gelu", "grad_from_value", (True, True, False)),  # y/x at ±inf: nan
      ("sigmoid", "phi", (False, False, False)),  # 1/(1 + e^-x) is right at ±inf and nan
      ("relu", "grad", (False, False, True)),  # (x > 0) is 0 at nan: nan needs the mask
-     ("tanh", "phi", (True, True, False))],  # the rational form gives 1 - 3.6e-7 at ±inf
+     ("tanh", "phi", (False, False, False)),  # exactly ±1 beyond 13 ln 2, as eager
+     ("tanh", "grad_from_value", (False, False, False))],  # 1 - y^2 = 0 there
 )
 def test_kernels_keep_exactly_the_limit_masks_their_formula_needs(name, kind, masks) -> None:
     example = [torch.zeros(4)] * {"phi": 1, "grad": 2, "grad_from_value": 3}[kind]
@@ -245,3 +248,30 @@ def test_a_kernel_that_disagrees_with_eager_is_never_used(monkeypatch, caplog) -
     assert torch.equal(y, kernels.eager_phi(act, x))
     assert list(kernels.STATE.failed) == [(act, "phi", torch.float32, x.device)]
     assert "disagrees with the eager formula" in caplog.records[0].getMessage()
+
+
+@pytest.mark.skipif(bool(kernels._compiler_missing("cpu")), reason="no C++ compiler")
+def test_a_fast_op_used_outside_its_domain_is_caught_at_the_edges(monkeypatch, caplog) -> None:
+    """``log1p_exp`` is fast for ``x <= 0`` only (softplus's tail): a registered formula that
+    calls it at ``x = 1e30`` gives inf eagerly (torch's log1p(exp)) but nan compiled. The
+    first call's input (-3 <= x <= 0) cannot show it; the check at the edges does, and that
+    one kernel runs eager, with a warning that says where."""
+    monkeypatch.setattr(kernels, "STATE", kernels.KernelState(kernels.STATE.backend))
+    with temporary():
+
+        @register("naive_softplus")
+        def naive_softplus() -> Definition:
+            return Definition("naive_softplus", lambda x, o: o.log1p_exp(x),
+                              lambda x, o: o.sigmoid(x),
+                              lambda x, o: o.sigmoid(x) * o.sigmoid(-x),
+                              limits=((0.0, math.inf), (0.0, 1.0), (0.0, 0.0)), odd=False,
+                              monotone=True, tails=(Tail("exponential", 1.0), Tail("linear")))
+
+        act, x = get("naive_softplus"), torch.linspace(-3, 0, 100)
+        with caplog.at_level(logging.WARNING, logger="depthscope.activations.kernels"):
+            y = kernels.phi(act, x, hot=True)
+            huge = kernels.phi(act, torch.tensor([1e30]), hot=True)
+        assert torch.equal(y, kernels.eager_phi(act, x))
+        assert torch.equal(huge, kernels.eager_phi(act, torch.tensor([1e30])))  # inf, not nan
+        assert [key[1] for key in kernels.STATE.failed] == ["phi"]
+        assert "disagrees with the eager formula at x = 10000, 1e+30" in caplog.text

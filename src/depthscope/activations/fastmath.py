@@ -22,7 +22,8 @@ These operations differ from plain torch (errors measured against float64 over
   17 for ``|x| < 1/2`` (truncation ``< 2^-64``), else ``exp(x) - 1`` (cancels by at most
   ``e^{1/2}/(e^{1/2} - 1) < 2.6x``).
 - ``tanh`` in float32: the rational minimax approximation of Eigen (``ptanh_float``, degree
-  13/6 on ``|x| <= 7.9053``, where float32 ``tanh`` rounds to ``±1``), < 4 ulp, no ``exp``.
+  13/6 on ``|x| <= 7.9053``), < 4 ulp, no ``exp``; exactly ``±1`` beyond ``13 ln 2``, where
+  float32 ``tanh`` rounds to ``±1`` (so ``1 - tanh^2`` is 0 there, as eager).
   Other dtypes: ``-m/(2 + m)``, ``m = expm1(-2|x|)`` with the sign of ``x``.
 - ``erf`` in float32: Eigen's rational approximation (``generic_fast_erf_float``, degree
   13/8 on ``|x| <= 4``, where float32 ``erf`` rounds to ``±1``), < 3 ulp, half the time of
@@ -63,6 +64,8 @@ _TAN_PI_8 = math.sqrt(2.0) - 1.0
 _TAN_3PI_8 = math.sqrt(2.0) + 1.0
 _ATANF = (8.05374449538e-2, -1.38776856032e-1, 1.99777106478e-1, -3.33329491539e-1)
 _TANHF_CLAMP = 7.90531110763549805
+#: float32 tanh x rounds to 1 beyond 13 ln 2: 1 - tanh x ~ 2 e^(-2x) < 2^-25, half an ulp below 1
+_TANHF_ONE = 13 * math.log(2.0)
 _TANHF_P = (-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
             5.12229709037114e-08, 1.48572235717979e-05, 6.37261928875436e-04,
             4.89352455891786e-03)
@@ -156,7 +159,10 @@ def _odd_rational(x: Array, clamp: float, p: Sequence[float], q: Sequence[float]
 
 
 def _tanhf(x: Array) -> Array:
-    return _odd_rational(x, _TANHF_CLAMP, _TANHF_P, _TANHF_Q)
+    # exactly ±1 where float32 tanh rounds to it, as torch's does (Eigen's clamped rational
+    # stays 3 ulp below 1 there, and 1 - tanh^2 would read 7e-7 for 0)
+    r = _odd_rational(x, _TANHF_CLAMP, _TANHF_P, _TANHF_Q)
+    return torch.where(x.abs() > _TANHF_ONE, torch.copysign(torch.ones_like(x), x), r)
 
 
 def _erff(x: Array) -> Array:

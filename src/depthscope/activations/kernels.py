@@ -182,20 +182,31 @@ class Kernel:
 
 
 SANITY = 4096  # elements of the first call's input that a new kernel is checked on
+#: and the points where formulas break first (overflow, limits, nan), checked as well
+EDGES = (-math.inf, -1e30, -1e4, -1.0, 0.0, 1.0, 1e4, 1e30, math.inf, math.nan)
 
 
 def _build(act: Activation, kind: str, example: list[torch.Tensor]) -> Kernel:
     """Inductor's kernel for ``_formula(act, kind)``, traced on ``example`` with symbolic
     sizes (the formula's float constants become literals of the C++/Triton code), checked
-    against the eager formula on the first :data:`SANITY` elements of ``example`` (a kernel
-    that disagrees, e.g. code served for another ISA, raises: eager from then on)."""
+    against the eager closed form (torch's own ops) on the first :data:`SANITY` elements of
+    ``example`` and at :data:`EDGES`: a kernel that disagrees (code served for another ISA, or
+    a formula that calls a fast op outside its domain) raises, and runs eager from then on."""
     kernel = compile_formula(_formula(act, kind, _namespace(act, kind, example)), example)
-    head = [t[:SANITY] for t in example]
-    want = _formula(act, kind)(*head)
-    got = kernel(*head)
-    tol = 1e-2 if want.dtype in _HALF else 1e-4
-    if not torch.allclose(got, want, rtol=tol, atol=tol, equal_nan=True):
-        raise RuntimeError(f"the compiled {kind} kernel disagrees with the eager formula")
+    x = torch.tensor(EDGES, dtype=example[0].dtype, device=example[0].device)
+    ones = torch.ones_like(x)
+    edges = {"phi": [x], "grad": [x, ones],
+             "grad_from_value": [x, _formula(act, "phi")(x), ones]}[kind]
+    for inputs in ([t[:SANITY] for t in example], edges):
+        got = kernel(*inputs)
+        want = eager_phi(act, inputs[0]) if kind == "phi" else eager_grad(act, inputs[0],
+                                                                           inputs[-1])
+        tol = 1e-2 if want.dtype in _HALF else 1e-4
+        wrong = ~torch.isclose(got, want, rtol=tol, atol=tol, equal_nan=True)
+        if wrong.any():
+            at = ", ".join(f"{v:g}" for v in inputs[0][wrong][:3].tolist())
+            raise RuntimeError(f"the compiled {kind} kernel disagrees with the eager formula "
+                               f"at x = {at}")
     return kernel
 
 
