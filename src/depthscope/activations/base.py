@@ -134,6 +134,23 @@ class Activation:
     ``ops`` overrides the namespace the formulas see (the compiled kernels pass
     :data:`~depthscope.activations.fastmath.KERNEL`).
     ``depthscope.functional`` provides the fused, custom-autograd torch entry points.
+
+    ``phi(x) = gain (phi0(scale x + shift) + offset)``; ``phi'`` and ``phi''`` follow by the
+    chain rule (``gain scale phi0'``, ``gain scale^2 phi0''``), each exact in closed form with
+    its limits at ``±inf`` (no overflow at ``±1e30``, nan in, nan out).
+
+    Attributes:
+        definition: the family's closed forms, limits, tails, kinks, formula and reference.
+        params: the family's own parameters (e.g. ``negative_slope``).
+        scale, shift, gain, offset: the affine transform around ``phi0``.
+        meta: derived facts (range, odd, monotone, value and slope at 0, maximal slope and
+            where, tails, kinks, cusps).
+
+    Example:
+        >>> from depthscope.activations import get
+        >>> softsign = get("softsign")  # x / (1 + |x|)
+        >>> float(softsign(1e30)), float(softsign.dphi(-1.0)), softsign.meta.range
+        (1.0, 0.25, (-1.0, 1.0))
     """
 
     definition: Definition

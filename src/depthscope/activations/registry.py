@@ -22,7 +22,16 @@ AFFINE = ("scale", "shift", "gain", "offset")
 
 
 class ActivationError(DepthscopeError):
-    """An unknown activation name or an invalid parameter (message says how to fix it)."""
+    """An unknown activation name or an invalid parameter (message says how to fix it).
+
+    Example:
+        >>> from depthscope.activations import ActivationError, get
+        >>> try:
+        ...     get("tanh", slope=2)
+        ... except ActivationError as err:
+        ...     print(err)
+        tanh: unknown parameter(s) slope; allowed: scale, shift, gain, offset
+    """
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,20 @@ def register(
 
 
 def names(*, include_aliases: bool = False) -> list[str]:
-    """Registered activation names (families and presets; aliases on request)."""
+    """Registered activation names: families and presets, sorted (aliases on request).
+
+    Args:
+        include_aliases: also list alternative spellings (e.g. ``"swish"`` for ``"silu"``).
+
+    Returns:
+        The names :func:`get` accepts; every one has a ``depthscope.functional`` function
+        and a ``depthscope.nn`` class.
+
+    Example:
+        >>> from depthscope.activations import names
+        >>> {"tanh", "logsig", "relu", "lecun_tanh"} <= set(names())
+        True
+    """
     primary = [n for n, (fam, preset) in _NAMES.items() if n == fam or preset]
     return sorted(_NAMES) if include_aliases else sorted(primary)
 
@@ -128,7 +150,29 @@ def _resolve(name: str) -> tuple[str, Mapping[str, float]]:
 def get(name: str | Activation, **params: float) -> Activation:
     """The activation called ``name`` with parameters, e.g. ``get("tanh", scale=2)``.
 
-    An :class:`Activation` passes through (with ``params`` applied as a further transform).
+    Every activation is ``phi(x) = gain (phi0(scale x + shift) + offset)`` with the family's
+    own ``phi0``, so the Q&A's ``tanh(n x)`` is ``get("tanh", scale=n)`` and LeCun's
+    ``1.7159 tanh(2x/3)`` is ``get("tanh", scale=2/3, gain=1.7159)`` (LeCun et al. 1998).
+
+    Args:
+        name: a registered name (see :func:`names`; case and ``-``/``_`` do not matter) or
+            an :class:`Activation`, which passes through with ``params`` applied as a
+            further transform.
+        **params: the family's own parameters (e.g. ``negative_slope`` of ``leaky_relu``)
+            and the affine ones ``scale``, ``shift``, ``gain``, ``offset``.
+
+    Returns:
+        The :class:`Activation`: ``phi``, ``dphi``, ``d2phi`` on NumPy arrays or torch
+        tensors, and ``meta`` (range, slope at 0, maximal slope, tails, kinks).
+
+    Raises:
+        ActivationError: an unknown name (with "did you mean") or parameter.
+
+    Example:
+        >>> from depthscope.activations import get
+        >>> act = get("tanh", scale=2)
+        >>> float(act.phi(0.5)), float(act.dphi(0.0)), act.meta.max_slope
+        (0.7615941559557649, 2.0, 2.0)
     """
     if isinstance(name, Activation):
         return name.with_transform(**_affine(params, name.label)) if params else name

@@ -50,6 +50,19 @@ def load(name_or_path: str | Path, *, seed: int = 0, **options: object) -> Datas
             (0.15), ``standardize`` (True), ``num_classes`` (default: max label + 1), plus
             the generator's or loader's own (e.g. ``teacher(features=, classes=, depth=)``,
             CSV ``label_column=``, IDX ``labels=``).
+
+    Returns:
+        :class:`Dataset`: train/val/test splits (a seeded permutation), inputs standardised
+        with the training split's mean and standard deviation.
+
+    Raises:
+        DepthscopeError: an unknown name, a missing or malformed file, a bad option.
+
+    Example:
+        >>> from depthscope import load_dataset
+        >>> digits = load_dataset("digits")
+        >>> digits.num_classes, digits.in_features, len(digits.train), len(digits.test)
+        (10, 64, 1257, 270)
     """
     split = {k: options.pop(k) for k in SPLIT_OPTIONS if k in options}
     key = str(name_or_path).strip().lower()

@@ -43,7 +43,20 @@ class DatasetCard:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A classification task split into train/val/test, inputs standardised on ``train``."""
+    """A classification task split into train/val/test, inputs standardised on ``train``.
+
+    Attributes:
+        train, val, test: the splits, each with ``X`` (N, in_features) and ``y`` (N,) labels.
+        num_classes: labels run from 0 to ``num_classes - 1``.
+        in_features: the number of input features.
+        card: where it comes from (name, size, source, description).
+
+    Example:
+        >>> from depthscope import load_dataset
+        >>> digits = load_dataset("digits")
+        >>> digits.train.X.shape, digits.train.X.dtype, abs(float(digits.train.X.mean())) < 1e-6
+        (torch.Size([1257, 64]), torch.float32, True)
+    """
 
     train: Split
     val: Split

@@ -124,6 +124,21 @@ def transform(target: ActLike | nn.Module, method: str = "critical", *,
     Returns:
         ``CriticalTransform`` / ``ShapedActivation`` for an activation (``.activation`` is the
         transformed one); a :class:`TransformReport` for a model.
+
+    Example:
+        >>> import torch
+        >>> from torch import nn
+        >>> from depthscope import transform
+        >>> transform("tanh").activation  # the edge of chaos at q* = 1, sigma_w = 1
+        Activation(tanh(gain=1.46741, offset=0.26478))
+        >>> net = nn.Sequential(*[m for _ in range(8) for m in (nn.Linear(16, 16), nn.Tanh())],
+        ...                     nn.Linear(16, 2))
+        >>> report = transform(net, "dks", generator=torch.Generator().manual_seed(0))
+        >>> net[1]  # DKS for depth 8, in place
+        Activation(tanh(scale=0.334902, shift=0.677598, gain=4.49815, offset=-0.551088))
+
+    References:
+        Martens et al. 2021 (DKS); Zhang et al. 2022 (TAT); Poole et al. 2016 (chi_1 = 1).
     """
     if method not in METHODS:
         raise DepthscopeError(f"method must be one of {', '.join(METHODS)}; got {method!r}")

@@ -66,7 +66,37 @@ class Finding:
 
 
 def diagnose(record: Record, thresholds: Thresholds | None = None) -> list[Finding]:
-    """Every finding in ``record``, most severe first."""
+    """Every finding in ``record``, most severe first (the module docstring gives the maths).
+
+    Args:
+        record: what :func:`~depthscope.monitor.watch` recorded (``Watch.record()``).
+        thresholds: when a pattern becomes a finding (default :class:`Thresholds`).
+
+    Returns:
+        :class:`Finding` objects: ``kind`` (vanishing, exploding, vanishing_forward,
+        exploding_forward, nonfinite, spikes, saturation, dead_units), ``severity``, the
+        ``layers`` and steps concerned, a ``message`` and a ``fix`` derived from theory.
+
+    Example:
+        >>> import torch
+        >>> from torch import nn
+        >>> from depthscope import diagnose, watch
+        >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+        <torch._C.Generator object at ...>
+        >>> layers = []
+        >>> for _ in range(20):  # a deep tanh net at sigma_w = 0.5: ordered phase
+        ...     lin = nn.Linear(32, 32)
+        ...     _ = nn.init.normal_(lin.weight, std=0.5 / 32**0.5)
+        ...     layers += [lin, nn.Tanh()]
+        >>> net = nn.Sequential(*layers, nn.Linear(32, 2))
+        >>> with watch(net, on_alarm=None) as w:
+        ...     net(torch.randn(16, 32)).pow(2).sum().backward()
+        ...     torch.optim.SGD(net.parameters(), lr=0.01).step()
+        >>> [(f.kind, f.severity) for f in diagnose(w.record())]
+        [('vanishing', 'alarm')]
+        >>> "critical_" in diagnose(w.record())[0].fix
+        True
+    """
     t = thresholds or Thresholds()
     findings = [
         *_depth(record, t), *_forward(record, t), *_nonfinite(record, t), *_spikes(record, t),

@@ -50,6 +50,25 @@ def build(
     and then cast, so a seed gives the same network on every device and dtype (up to
     rounding). ``data`` (N, in_features) feeds data-dependent inits (LSUV). A residual spec
     draws the same weights as the plain one (its Linear layers come in the same order).
+
+    Args:
+        spec: the network (:class:`~depthscope.nets.MLPSpec`).
+        seed: the generator's seed (the global RNG is never touched).
+        device, dtype: where the parameters live and their type.
+        data: example inputs for data-dependent inits.
+
+    Returns:
+        An ``nn.Sequential`` of ``Linear`` and :class:`depthscope.nn.Activation` layers (and
+        ``ResidualBlock`` for residual specs).
+
+    Example:
+        >>> import torch
+        >>> from depthscope import MLPSpec, build_mlp
+        >>> spec = MLPSpec(depth=2, width=8, in_features=4, out_features=3, init="he",
+        ...                activation="relu")
+        >>> a, b = build_mlp(spec, seed=7), build_mlp(spec, seed=7, dtype=torch.float64)
+        >>> torch.equal(a[2].weight, b[2].weight.float())  # one seed, one net
+        True
     """
     sizes = [spec.in_features] + [spec.width] * spec.depth + [spec.out_features]
     layers: list[nn.Module] = []

@@ -36,7 +36,20 @@ InitName = Literal[
 
 
 class MLPSpec(BaseModel):
-    """A deep fully connected network: ``depth`` hidden layers of ``width`` units."""
+    """A deep fully connected network: ``depth`` hidden layers of ``width`` units.
+
+    ``h^1 = W^1 x + b^1``, ``h^l = W^l phi(h^{l-1}) + b^l`` (residual: ``h^l = h^{l-1} + alpha
+    (W^l phi(LN(h^{l-1})) + b^l)``), then a linear read-out; weights drawn by ``init`` with
+    ``sigma_w`` (``None``: the init's own), biases ``N(0, sigma_b^2)``. Build it with
+    :func:`~depthscope.nets.build`; ``.theory()`` gives its mean-field description.
+
+    Example:
+        >>> from depthscope import MLPSpec, build_mlp
+        >>> spec = MLPSpec(depth=3, width=16, in_features=64, out_features=10, init="lecun")
+        >>> net = build_mlp(spec, seed=0)
+        >>> len(net), sum(p.numel() for p in net.parameters())
+        (7, 1754)
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

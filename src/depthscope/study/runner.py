@@ -89,7 +89,33 @@ def setup_table(ctx: Context, seconds: float) -> dict[str, object]:
 
 
 def run_study(ctx: Context, only: Sequence[str] | None = None) -> tuple[list[ClaimResult], dict]:
-    """Check every claim (or those in ``only``), write the report; return results and paths."""
+    """Check every claim (or those in ``only``), write the report; return results and paths.
+
+    Each claim of the seeds is decided by its own rule (``depthscope.study.rules``) from
+    theory and from training runs stored in ``ctx.store_path`` (a rerun resumes); one
+    claim's error never hides the others (its verdict reads "failed", with the reason).
+
+    Args:
+        ctx: the profile (``test``, ``quick``, ``full``), output folder, store, device and
+            training processes.
+        only: claim ids to check (default: all; e.g. ``["1", "schoenholz"]``).
+
+    Returns:
+        ``(results, paths)``: a :class:`ClaimResult` per claim (verdict, key number with its
+        interval, evidence, seconds) and the set-up table with the paths of ``report``
+        (HTML), ``verdicts`` (JSON) and ``figures``.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from depthscope import run_study
+        >>> from depthscope.study.context import Context
+        >>> from depthscope.study.profiles import get_profile
+        >>> out = pathlib.Path(tempfile.mkdtemp())
+        >>> results, paths = run_study(Context(get_profile("test"), out, out / "r.sqlite"),
+        ...                            only=["1", "2"])
+        >>> [(r.id, r.verdict) for r in results], paths["report"].name
+        ([('1', 'holds'), ('2', 'holds')], 'report.html')
+    """
     from depthscope.report import write_report
 
     start = time.perf_counter()

@@ -140,6 +140,18 @@ def run_sweep(spec_or_configs: SpecLike, store: str | Path | Store = DEFAULT_PAT
     Returns:
         The sweep's runs as :func:`depthscope.store.load` gives them, in spec order;
         ``.attrs["sweep"]`` holds ``name, runs, skipped, trained, batches, seconds``.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from depthscope import run_sweep
+        >>> store = pathlib.Path(tempfile.mkdtemp()) / "runs.sqlite"
+        >>> spec = {"name": "depth", "steps": 20, "width": 8,
+        ...         "grid": {"activations": ["tanh", "relu"], "depths": [2, 4], "seeds": [0]}}
+        >>> runs = run_sweep(spec, store=store, progress=False)
+        >>> len(runs), runs.attrs["sweep"]["trained"], sorted(set(runs["status"]))
+        (4, 4, ['finished'])
+        >>> run_sweep(spec, store=store, progress=False).attrs["sweep"]["skipped"]  # resumed
+        4
     """
     check_device(device, executor)
     name, configs = resolve(spec_or_configs)

@@ -277,7 +277,31 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def load_spec(path: str | Path) -> Any:
-    """Read and validate a ``.yaml``/``.yml`` or ``.toml`` sweep spec."""
+    r"""Read and validate a ``.yaml``/``.yml`` or ``.toml`` sweep spec.
+
+    A spec names the sweep, fixes run fields (``steps``, ``width``, ``lr``, ...) and lists
+    a ``grid`` whose product is the sweep's runs (``activations``, ``depths``, ``inits``,
+    ``lrs``, ``seeds``, ...). YAML keys must be unique and numbers finite.
+
+    Args:
+        path: the spec file.
+
+    Returns:
+        The validated ``SweepSpec``; ``.configs()`` lists its :class:`RunConfig` runs.
+
+    Raises:
+        DepthscopeError: a missing or malformed file, an unknown key (with "did you mean"),
+            a bad value, or more than ``MAX_RUNS`` runs.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from depthscope import load_spec
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "depth.yaml"
+        >>> _ = path.write_text("name: depth\nsteps: 100\n"
+        ...                     "grid: {activations: [tanh, relu], depths: [2, 8], seeds: [0]}\n")
+        >>> [(c.activation, c.depth) for c in load_spec(path).configs()]
+        [('tanh', 2), ('tanh', 8), ('relu', 2), ('relu', 8)]
+    """
     path = Path(path)
     if not path.is_file():
         raise DepthscopeError(f"{path}: no such spec file; give the path to a .yaml or .toml")

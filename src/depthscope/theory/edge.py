@@ -107,7 +107,26 @@ class EdgeOfChaos:
 
 
 def edge_of_chaos(act: ActLike, sigma_b_values: object) -> EdgeOfChaos:
-    """The edge-of-chaos curve ``sigma_w(sigma_b)`` (vectorised over ``sigma_b_values``)."""
+    """The edge-of-chaos curve ``sigma_w(sigma_b)`` (vectorised over ``sigma_b_values``).
+
+    For each ``sigma_b``, the ``sigma_w`` where ``chi_1 = sigma_w^2 E[phi'(u)^2] = 1`` at the
+    length map's fixed point ``q*`` (``u ~ N(0, q*)``): ordered below it, chaotic above
+    (Poole et al. 2016; Schoenholz et al. 2017, Fig. 1).
+
+    Args:
+        act: an activation (name or :class:`~depthscope.activations.Activation`).
+        sigma_b_values: one or more bias standard deviations (>= 0).
+
+    Returns:
+        :class:`EdgeOfChaos`: arrays ``sigma_b``, ``sigma_w`` and ``q_star`` (``nan`` where
+        no ``sigma_w`` reaches ``chi_1 = 1``, e.g. ReLU with ``sigma_b > 0``).
+
+    Example:
+        >>> from depthscope import edge_of_chaos
+        >>> edge = edge_of_chaos("tanh", [0.0, 0.05])
+        >>> edge.sigma_w.round(4).tolist(), edge.q_star.round(4).tolist()
+        ([1.0, 1.1225], [0.0, 0.1537])
+    """
     a = as_activation(act)
     sb = np.atleast_1d(np.asarray(sigma_b_values, float))
     sw = np.atleast_1d(critical_sigma_w(a, sb))

@@ -324,6 +324,17 @@ def tat_transform(act: ActLike, depth: ShapeLike, *, tau: float = 0.3) -> Shaped
             :func:`tat_leaky_relu`).
         depth: the number of nonlinear layers of an MLP, or a :class:`NetworkShape`.
         tau: the network's maximal curvature ``C''_f(1)`` (> 0).
+
+    Returns:
+        :class:`ShapedActivation`: ``gain (act(scale x + shift) + offset)`` whose local maps
+        keep ``q`` and ``c = 1`` fixed with slope 1 (``Q'(1) = C'(1) = 1``) and whose
+        network's curvature ``C''_f(1)`` is ``tau``.
+
+    Example:
+        >>> from depthscope import tat_transform
+        >>> s = tat_transform("tanh", 50)
+        >>> round(s.local.c_slope_1, 9), round(s.network_value, 9)
+        (1.0, 0.3)
     """
     base = _plain(act, "tat_transform")
     net = as_shape(depth)
@@ -379,6 +390,19 @@ def tat_leaky_relu(depth: ShapeLike, *, eta: float = 0.9) -> ShapedActivation:
     Args:
         depth: the number of nonlinear layers of an MLP, or a :class:`NetworkShape`.
         eta: the network's maximal ``C_f(0)``, in (0, 1) (0.9 in the paper).
+
+    Returns:
+        :class:`ShapedActivation` with the ``negative_slope`` ``a`` whose network keeps
+        ``C_f(0) = eta`` (inputs at right angles end at correlation ``eta``, not 1).
+
+    Example:
+        >>> from depthscope import tat_leaky_relu
+        >>> s = tat_leaky_relu(50)
+        >>> round(s.negative_slope, 4), round(s.gain, 4), round(s.network_value, 9)
+        (0.4305, 1.2989, 0.9)
+
+    References:
+        Zhang, Martens, Grosse et al. 2022, "Deep learning without shortcuts", §4.3.
     """
     net = as_shape(depth)
     _check_target("eta", eta, 0.0, 1.0, closed=True)

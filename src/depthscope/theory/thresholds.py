@@ -178,8 +178,32 @@ def _qa_checks(n: float, depth: int, good: Interval | None, cancel: Interval | N
 def thresholds(act: ActLike, scale: float = 2.0, depth: int = 50) -> Thresholds:
     """The Q&A's analysis of ``phi(scale x)`` at depth ``K = depth``.
 
-    Example: ``thresholds("tanh", scale=2, depth=50).good_interval`` is
-    ``(-0.6585, 0.6585)``. The Q&A's numbers are checked (``qa_checks``) for tanh.
+    With ``m = max phi'`` (the maximal slope of ``phi(scale x)``): the *good interval* is
+    where ``phi' >= 1/m`` (a product of ``K`` slopes can neither vanish nor explode there
+    for good), the *cancel bound* where ``phi' >= m^-(K-1)`` (one maximal slope can still
+    cancel ``K - 1`` small ones), and the *explode interval* where ``phi' > 1``. For tanh,
+    ``t1(n) = atanh(sqrt(1 - 1/n^2)) / n`` and the Q&A's numbers are checked
+    (``qa_checks``).
+
+    Args:
+        act: an activation (name or :class:`~depthscope.activations.Activation`).
+        scale: the ``n`` of ``phi(n x)`` (> 0).
+        depth: the number of factors ``K`` (>= 2).
+
+    Returns:
+        :class:`Thresholds`: the three intervals, the maximal slope and where, the best
+        integer and continuous ``n`` (widest good interval) and, for tanh, the Q&A checks.
+
+    Example:
+        >>> from depthscope import thresholds
+        >>> t = thresholds("tanh", scale=2, depth=50)
+        >>> [round(v, 4) for v in t.good_interval], t.best_scale.integer
+        ([-0.6585, 0.6585], 2)
+        >>> all(check.holds for check in t.qa_checks)
+        True
+
+    References:
+        The seed Q&A, "why not use tanh(n x) to avoid vanishing gradients?".
     """
     base = as_activation(act)
     if not (math.isfinite(scale) and scale > 0):

@@ -47,7 +47,29 @@ def critical_transform(act: ActLike, *, q_star: float = 1.0, sigma_w: float = 1.
                        sigma_b: float = 0.0, scale: float = 1.0) -> CriticalTransform:
     """``gain (act(scale x) + offset)`` with chi_1 = 1 and fixed point ``q_star``.
 
-    Example: ``critical_transform("tanh").activation`` at ``sigma_w = 1``, ``sigma_b = 0``.
+    ``gain = 1 / (sigma_w sqrt(E[phi'(u)^2]))``, ``u ~ N(0, q_star)``, makes ``chi_1 =
+    sigma_w^2 gain^2 E[phi'^2] = 1``; the ``offset`` then solves ``sigma_w^2 gain^2 E[(phi +
+    offset)^2] + sigma_b^2 = q_star`` (the smaller root), so the net sits at the edge of
+    chaos with its fixed point where asked (Poole et al. 2016; Schoenholz et al. 2017).
+
+    Args:
+        act: an activation (name or :class:`~depthscope.activations.Activation`).
+        q_star: the fixed point of the length map to land on (> ``sigma_b^2``).
+        sigma_w, sigma_b: the weight and bias standard deviations the net will use.
+        scale: an input scale applied first (``act(scale x)``).
+
+    Returns:
+        :class:`CriticalTransform`: the transformed ``activation`` and its ``gain``,
+        ``offset``, ``scale``, ``shift``.
+
+    Example:
+        >>> from depthscope import critical_transform
+        >>> from depthscope.theory import chi1
+        >>> t = critical_transform("tanh")
+        >>> round(t.gain, 4), round(t.offset, 4)
+        (1.4674, 0.2648)
+        >>> round(float(chi1(t.activation, 1.0, 0.0)), 9)
+        1.0
     """
     base = as_activation(act)
     for name, value in (("q_star", q_star), ("sigma_w", sigma_w), ("scale", scale)):

@@ -23,7 +23,22 @@ Status = Literal["finished", "diverged"]
 
 
 class RunConfig(BaseModel):
-    """Everything that determines one training run (given the depthscope version)."""
+    """Everything that determines one training run (given the depthscope version).
+
+    The net (``activation``, ``depth``, ``width``, ``init``, ``sigma_w``, ``sigma_b``, read-out,
+    residual options), the data set, the optimiser (``optimizer``, ``lr``, ``momentum``,
+    ``batch_size``, ``steps``), how often per-layer statistics are recorded
+    (``record_every``) and the ``seed``. ``run_id`` hashes it: a store keeps one result per
+    id, so a rerun resumes. Runs of one :meth:`shape_key` train together in one ensemble.
+
+    Example:
+        >>> from depthscope import RunConfig
+        >>> cfg = RunConfig(activation="tanh", depth=2, width=16, steps=50, lr=0.1)
+        >>> cfg.run_id == RunConfig(activation="tanh", depth=2, width=16, steps=50, lr=0.1).run_id
+        True
+        >>> cfg.shape_key() == cfg.model_copy(update={"lr": 0.3, "seed": 1}).shape_key()
+        True
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -91,6 +106,14 @@ class RunResult:
     ``series`` rows are ``(step, layer, metric, value)``; ``layer`` is -1 for whole-network
     metrics (loss, accuracy). ``summary`` holds final values (e.g. ``train_loss``,
     ``val_accuracy``, ``test_accuracy``, ``best_val_accuracy``).
+
+    Attributes:
+        config: the run's :class:`RunConfig`.
+        status: ``"finished"`` or ``"diverged"`` (a non-finite loss or gradient; the run is
+            frozen at ``diverged_step`` while its ensemble goes on).
+        diverged_step: the first step with a non-finite value, or ``None``.
+        summary: final values by name.
+        series: recorded rows ``(step, layer, metric, value)``.
     """
 
     config: RunConfig
