@@ -302,6 +302,22 @@ def _restore(
     return Activation(base.definition, base.params, scale, shift, gain, offset)
 
 
+#: the grid both searches scan, in units of the inner variable ``scale x + shift``: every
+#: registered activation is within 1e-25 of its tails beyond ±60 (e^-60), so a maximum of
+#: ``|phi'|`` or an interior extremum of ``phi`` lies inside or is the limit at ±inf
+SEARCH_HALF_WIDTH = 60.0
+RANGE_GRID_POINTS = 120_001  # step 1e-3: brackets an extremum for Brent's search
+SLOPE_GRID_POINTS = 240_001  # step 5e-4: also the snapping distance to 0 or a breakpoint
+BRENT_XTOL = 1e-12  # Brent's search tolerance in x for the range's extrema
+#: relative margins in |phi'|: a limit at ±inf above the grid's peak by more than this is the
+#: sup; a slope within the tolerance of the peak belongs to a flat maximum (relu's 1)
+LIMIT_MARGIN = 1e-9
+PLATEAU_TOLERANCE = 1e-12
+#: a flat maximum starting further than this from 0 (inner variable) is only approached in a
+#: tail (softplus's slope 1), so the sup is the limit at ±inf
+PLATEAU_NEAR_ZERO = 2.0
+
+
 def _range(act: Activation) -> tuple[float, float]:
     """``(inf phi, sup phi)``: the limits at ``±inf``, or an interior extremum (gelu, silu)."""
     d = act.definition
@@ -310,13 +326,14 @@ def _range(act: Activation) -> tuple[float, float]:
         return lo, hi
     from scipy.optimize import minimize_scalar
 
-    grid = np.linspace(-60.0, 60.0, 120_001) / act.scale - act.shift / act.scale
+    grid = (np.linspace(-SEARCH_HALF_WIDTH, SEARCH_HALF_WIDTH, RANGE_GRID_POINTS) / act.scale
+            - act.shift / act.scale)
     values = act.phi(grid)
     for sign in (1.0, -1.0):  # minimum, then maximum
         best = int(np.argmin(sign * values))
         bounds = (grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)])
         res = minimize_scalar(lambda t, s=sign: s * float(act.phi(np.float64(t))),
-                              bounds=bounds, method="bounded", options={"xatol": 1e-12})
+                              bounds=bounds, method="bounded", options={"xatol": BRENT_XTOL})
         if sign > 0:
             lo = min(lo, float(res.fun))
         else:
@@ -348,7 +365,8 @@ def _argmax_abs_slope(act: Activation) -> tuple[float, float]:
     """
     from scipy.optimize import minimize_scalar
 
-    grid = np.linspace(-60.0, 60.0, 240_001) / act.scale - act.shift / act.scale
+    grid = (np.linspace(-SEARCH_HALF_WIDTH, SEARCH_HALF_WIDTH, SLOPE_GRID_POINTS) / act.scale
+            - act.shift / act.scale)
     step = grid[1] - grid[0]
     with np.errstate(all="ignore"):
         slopes = np.abs(act.dphi(grid))
@@ -356,14 +374,14 @@ def _argmax_abs_slope(act: Activation) -> tuple[float, float]:
     peak = slopes[best]
     with np.errstate(all="ignore"):
         tails = np.abs(act.dphi(np.array([-math.inf, math.inf])))  # the definition's limits
-    if np.nanmax(tails) > peak * (1 + 1e-9):  # still rising at ±60: the sup is a limit
+    if np.nanmax(tails) > peak * (1 + LIMIT_MARGIN):  # still rising at ±60: a limit
         side = int(np.nanargmax(tails))
         return (-math.inf, math.inf)[side], float(tails[side])
-    plateau = grid[slopes >= peak * (1 - 1e-12)]
+    plateau = grid[slopes >= peak * (1 - PLATEAU_TOLERANCE)]
     if plateau.size > 1:
         # A flat maximum: relu and hard tanh attain it near 0; softplus only at infinity.
         inner = float(plateau[np.argmin(np.abs(plateau))])
-        if abs(inner * act.scale + act.shift) > 2.0:
+        if abs(inner * act.scale + act.shift) > PLATEAU_NEAR_ZERO:
             where = math.copysign(math.inf, inner)
             return where, abs(float(act.dphi(np.float64(where))))
         found = inner
@@ -373,13 +391,13 @@ def _argmax_abs_slope(act: Activation) -> tuple[float, float]:
             lambda t: -abs(float(act.dphi(np.float64(t)))),
             bounds=(lo, hi),
             method="bounded",
-            options={"xatol": step * 1e-9},
+            options={"xatol": step * LIMIT_MARGIN},
         )
         found = float(res.x) if -res.fun >= peak else float(grid[best])
     value = abs(float(act.dphi(np.float64(found))))
     for point in (-act.shift / act.scale, *act.breakpoints):
         near = (np.nextafter(point, -math.inf), point, np.nextafter(point, math.inf))
         limit = max(abs(float(act.dphi(np.float64(p)))) for p in near)
-        if abs(found - point) <= step and limit >= value * (1 - 1e-9):
+        if abs(found - point) <= step and limit >= value * (1 - LIMIT_MARGIN):
             return float(point) + 0.0, limit  # + 0.0: no -0.0
     return found, value

@@ -21,10 +21,15 @@ import numpy as np
 
 from depthscope.activations import Activation
 
+#: integrals over z ~ N(0, 1) stop at ±Z_MAX: the Gaussian mass beyond is 1.5e-23
 Z_MAX = 10.0
 Z_EDGES = np.array([-6.0, -3.5, -2.0, -1.0, 1.0, 2.0, 3.5, 6.0])  # fixed panel edges in z
+#: extra panel edges around each breakpoint of the inner integral, in units of its width s
+#: (phi seen through the inner Gaussian mean changes fastest within a few s of the point)
 _NEAR = np.array([-4.0, -1.0, 1.0, 4.0])
 TINY_Q = 1e-200  # q = 0 is evaluated as this, so that E[phi'^2] -> its limit (relu: 1/2)
+#: s = sqrt(1 - c^2) is floored here (c -> 1: the inner integral's width is 1e-150, not 0)
+TINY_S2 = 1e-300
 Fn = Callable[[np.ndarray], np.ndarray]
 
 
@@ -100,7 +105,7 @@ def bivariate_rule(
     ``z2 = (p/sqrt(q) - c z1)/s``) and at the fixed ``Z_EDGES``. Requires ``c < 1``.
     """
     r = np.sqrt(np.maximum(q, TINY_Q))  # (P,)
-    s = np.sqrt(np.maximum(1.0 - c * c, 1e-300))[:, None, None]  # (P, 1, 1)
+    s = np.sqrt(np.maximum(1.0 - c * c, TINY_S2))[:, None, None]  # (P, 1, 1)
     special = np.array([*act.breakpoints, -act.shift / act.scale])  # (b,)
     # the inner mean smooths phi over a width s in z1 around each special point
     around = (special[None, :, None] / r[:, None, None] + s * _NEAR).reshape(r.size, -1)

@@ -66,18 +66,36 @@ class FixedPoint:
     slope: float | np.ndarray
 
 
+#: solve_q's scan: every SCAN_STRIDE-th node of the length-map table's ln q grid brackets the
+#: first root, in chunks of SCAN_CHUNK points (a (chunk, nodes) array stays small)
+SCAN_STRIDE = 8
+SCAN_CHUNK = 2048
+#: ``h(q) <= ROOT_TOLERANCE q`` counts as ``h(q) <= 0``: the table's own relative accuracy
+ROOT_TOLERANCE = 1e-12
+#: halvings of the bracket in ln q: from the scan's width (8 table steps) to below 1e-12
+BISECTIONS = 45
+#: a q* below this is 0 (float64 underflow of q; the fixed point is the origin)
+Q_ZERO = 1e-38
+#: exact Newton steps are taken only when shorter than this share of q (else the bisection's
+#: q stays: Newton would jump across a kink of K, e.g. relu's slope-1 line)
+NEWTON_TRUST = 0.1
+
+
 def solve_q(act: Activation, sw2: np.ndarray, sb2: np.ndarray, polish: int
              ) -> tuple[np.ndarray, np.ndarray]:
-    """First stable root of ``h(q) = sw2 K(q) + sb2 - q`` (q* = 0 when h(0) = 0, stable)."""
+    """First stable root of ``h(q) = sw2 K(q) + sb2 - q`` (q* = 0 when h(0) = 0, stable):
+    a scan of the tabulated ``K`` for the first sign change, bisection in ``ln q`` on the
+    table, then ``polish`` Newton steps ``q -= h(q) / (sw2 K'(q) - 1)`` with exact
+    quadrature."""
     tab = table(act)
-    coarse = LN_Q[::8]  # (G,)
+    coarse = LN_Q[::SCAN_STRIDE]  # (G,)
     kc = tab.k(coarse)
     q_hi = np.full(sw2.shape, np.nan)
     lo = np.full(sw2.shape, -np.inf)
-    for start in range(0, sw2.size, 2048):  # chunks keep the (P, G) scan small
-        part = slice(start, start + 2048)
+    for start in range(0, sw2.size, SCAN_CHUNK):
+        part = slice(start, start + SCAN_CHUNK)
         h = sw2[part, None] * kc + sb2[part, None] - np.exp(coarse)  # (p, G)
-        down = h <= 1e-12 * np.exp(coarse)
+        down = h <= ROOT_TOLERANCE * np.exp(coarse)
         first = np.argmax(down, axis=1)
         found = down[np.arange(first.size), first]
         q_hi[part] = np.where(found, coarse[first], np.nan)
@@ -85,13 +103,13 @@ def solve_q(act: Activation, sw2: np.ndarray, sb2: np.ndarray, polish: int
     exists = np.isfinite(q_hi)
     a = np.where(np.isfinite(lo), lo, LN_Q[0] - 10.0)
     b = np.where(exists, q_hi, LN_Q[-1])
-    for _ in range(45):  # bisection in ln q on the spline (cheap, vectorised)
+    for _ in range(BISECTIONS):  # bisection in ln q on the spline (cheap, vectorised)
         mid = 0.5 * (a + b)
         qm = np.exp(mid)
-        pos = sw2 * tab(qm)[0] + sb2 - qm > 1e-12 * qm
+        pos = sw2 * tab(qm)[0] + sb2 - qm > ROOT_TOLERANCE * qm
         a, b = np.where(pos, mid, a), np.where(pos, b, mid)
     q = np.where(exists, np.exp(0.5 * (a + b)), np.inf)
-    q = np.where(q < 1e-38, 0.0, q)
+    q = np.where(q < Q_ZERO, 0.0, q)
     refine = exists & (q > 0)
     for _ in range(polish):  # Newton with exact quadrature
         if not np.any(refine):
@@ -99,7 +117,7 @@ def solve_q(act: Activation, sw2: np.ndarray, sb2: np.ndarray, polish: int
         k, _, g = moments(act, q[refine])
         with np.errstate(divide="ignore", invalid="ignore"):  # slope 1: relu at sqrt 2
             step = (sw2[refine] * k + sb2[refine] - q[refine]) / (sw2[refine] * g - 1.0)
-        q[refine] = np.where(np.isfinite(step) & (np.abs(step) < 0.1 * q[refine]),
+        q[refine] = np.where(np.isfinite(step) & (np.abs(step) < NEWTON_TRUST * q[refine]),
                              q[refine] - step, q[refine])
     spurious = _spurious(act, q, sw2, sb2, refine)
     return np.where(spurious, np.inf, q), exists & ~spurious
@@ -197,6 +215,21 @@ def _lobatto(n: int, lo: float, hi: float) -> np.ndarray:
     return lo + 0.5 * (hi - lo) * (1.0 - np.cos(np.pi * np.arange(n) / (n - 1)))
 
 
+#: _c_star_table's interpolant: Chebyshev-Lobatto nodes in ln q (over the points' range, or
+#: 1 wide around a single q; q floored at C_TABLE_Q_FLOOR) and in theta = acos c over
+#: [0, pi/2], with 2-D quadrature of C_TABLE_PANELS Gauss-Legendre nodes per panel at each
+#: node; the root is bracketed on C_TABLE_SCAN points in theta and refined by C_TABLE_FALSI
+#: Illinois steps.
+#: Measured error of c* up to ~1e-3 (see the docstring): the table's budget, not the solver's.
+C_TABLE_LN_Q_NODES = 24
+C_TABLE_THETA_NODES = 17
+C_TABLE_Q_FLOOR = 1e-6
+C_TABLE_SINGLE_Q = 1e-9  # a range of ln q narrower than this is a single q
+C_TABLE_PANELS = 5
+C_TABLE_SCAN = 401
+C_TABLE_FALSI = 5
+
+
 def _c_star_table(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
     """c* for many points: kernels tabulated on Chebyshev nodes in (ln q, theta = acos c).
@@ -209,21 +242,21 @@ def _c_star_table(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarr
     e.g. tanh at sigma_w = 1, sigma_b = 0.3: 9e-4; :func:`analyse` polishes it with exact
     Newton steps unless asked for speed).
     """
-    lq = np.log(np.clip(q, 1e-6, None))
+    lq = np.log(np.clip(q, C_TABLE_Q_FLOOR, None))
     lo, hi = float(lq.min()), float(lq.max())
-    if hi - lo < 1e-9:
+    if hi - lo < C_TABLE_SINGLE_Q:  # one q: a span of 1 around it
         lo, hi = lo - 0.5, hi + 0.5
-    ln_nodes = _lobatto(24, lo, hi)  # (A,)
-    th_nodes = _lobatto(17, 0.0, np.pi / 2)  # (T,)
+    ln_nodes = _lobatto(C_TABLE_LN_Q_NODES, lo, hi)  # (A,)
+    th_nodes = _lobatto(C_TABLE_THETA_NODES, 0.0, np.pi / 2)  # (T,)
     qn = np.exp(ln_nodes)[:, None]  # (A, 1)
     cn = np.cos(th_nodes)[None, :]  # (1, T)
-    k2, kd2 = kernels2(act, qn, cn, n=5)  # (A, T)
+    k2, kd2 = kernels2(act, qn, cn, n=C_TABLE_PANELS)  # (A, T)
     k, kd, _ = moments(act, qn[:, 0])  # (A,)
     with np.errstate(divide="ignore", invalid="ignore"):
         dt = np.where(cn < 1.0, (k[:, None] - k2) / (qn * (1.0 - cn)), kd[:, None])  # (A, T)
     dt_pt = BarycentricInterpolator(ln_nodes, dt)(lq)  # (P, T)
     kd_pt = BarycentricInterpolator(ln_nodes, kd2)(lq)  # (P, T)
-    fine = np.linspace(0.0, np.pi / 2, 401)  # (F,)
+    fine = np.linspace(0.0, np.pi / 2, C_TABLE_SCAN)  # (F,)
     interp = BarycentricInterpolator(th_nodes, np.eye(th_nodes.size))
     g = 1.0 - sw2[:, None] * (dt_pt @ interp(fine).T)  # (P, F); g(0) = 1 - chi_1 < 0
     up = g >= 0
@@ -232,7 +265,7 @@ def _c_star_table(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarr
     t0, t1 = fine[np.maximum(idx - 1, 0)], fine[idx]
     g0, g1 = g[rows, np.maximum(idx - 1, 0)], g[rows, idx]
     theta = t1
-    for _ in range(5):  # regula falsi (Illinois) on the interpolant inside the bracket
+    for _ in range(C_TABLE_FALSI):  # regula falsi (Illinois) on the interpolant
         theta = np.where(g1 > g0, t1 - g1 * (t1 - t0) / np.where(g1 > g0, g1 - g0, 1.0), t1)
         gm = 1.0 - sw2 * np.sum(dt_pt * interp(theta), axis=1)  # (P,)
         left = gm < 0
