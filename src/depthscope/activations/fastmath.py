@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -221,7 +221,8 @@ def _tanh_wide(x: Array) -> Array:
 class KernelOps(TorchOps):
     """:class:`~depthscope.activations.ops.TorchOps` with an accurate ``expm1`` and fast
     float32 ``exp``, ``exp_neg``, ``sigmoid``, ``tanh``, ``erf``, ``ndtr``, ``log1p_abs``,
-    ``log1p_exp`` and ``arctan``, for formulas traced into compiled kernels."""
+    ``log1p_exp`` and ``arctan`` (:data:`FLOAT32_FORMS`), for formulas traced into compiled
+    kernels."""
 
     name = "kernel"
 
@@ -233,46 +234,38 @@ class KernelOps(TorchOps):
             return cls
         return type(cls.__name__, (cls,), {"limit_masks": masks})
 
-    # One function per op, each its own code object (torch.compile caches per code object).
-    @staticmethod
-    def exp(x: Array) -> Array:
-        return _expf(x) if x.dtype == torch.float32 else torch.exp(x)
 
-    @staticmethod
-    def exp_neg(a: Array) -> Array:
-        return _exp_nonpositivef(-a) if a.dtype == torch.float32 else TorchOps.exp_neg(a)
+#: per op: the float32 form above, and the form for every other dtype (KernelOps's methods)
+FLOAT32_FORMS: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array]]] = {
+    "exp": (_expf, torch.exp),
+    "exp_neg": (lambda a: _exp_nonpositivef(-a), TorchOps.exp_neg),
+    "sigmoid": (lambda x: 1.0 / (1.0 + _expf(-x)), torch.sigmoid),
+    "expm1": (_expm1f, _expm1_wide),
+    "tanh": (_tanhf, _tanh_wide),
+    "erf": (_erff, torch.special.erf),
+    "ndtr": (_ndtrf, TorchOps.ndtr),
+    "log1p_abs": (_log1p_absf, TorchOps.log1p_abs),
+    "log1p_exp": (_log1p_expf, TorchOps.log1p_exp),
+    "arctan": (_atanf, torch.atan),
+}
 
-    @staticmethod
-    def sigmoid(x: Array) -> Array:
-        return 1.0 / (1.0 + _expf(-x)) if x.dtype == torch.float32 else torch.sigmoid(x)
 
-    @staticmethod
-    def expm1(x: Array) -> Array:
-        return _expm1f(x) if x.dtype == torch.float32 else _expm1_wide(x)
+def _float32_dispatch(name: str, fast: Callable[[Array], Array],
+                      other: Callable[[Array], Array]) -> staticmethod:
+    """``fast(x)`` for float32 ``x``, else ``other(x)``, as a function with its own code
+    object named ``name`` (torch.compile caches per code object: ops sharing one would
+    recompile each other's guards)."""
 
-    @staticmethod
-    def tanh(x: Array) -> Array:
-        return _tanhf(x) if x.dtype == torch.float32 else _tanh_wide(x)
+    def op(x: Array) -> Array:
+        return fast(x) if x.dtype == torch.float32 else other(x)
 
-    @staticmethod
-    def erf(x: Array) -> Array:
-        return _erff(x) if x.dtype == torch.float32 else torch.special.erf(x)
+    op.__code__ = op.__code__.replace(co_name=name, co_qualname=f"KernelOps.{name}")
+    op.__name__ = op.__qualname__ = name
+    return staticmethod(op)
 
-    @staticmethod
-    def ndtr(x: Array) -> Array:
-        return _ndtrf(x) if x.dtype == torch.float32 else TorchOps.ndtr(x)
 
-    @staticmethod
-    def log1p_abs(x: Array) -> Array:
-        return _log1p_absf(x) if x.dtype == torch.float32 else TorchOps.log1p_abs(x)
-
-    @staticmethod
-    def log1p_exp(x: Array) -> Array:
-        return _log1p_expf(x) if x.dtype == torch.float32 else TorchOps.log1p_exp(x)
-
-    @staticmethod
-    def arctan(x: Array) -> Array:
-        return _atanf(x) if x.dtype == torch.float32 else torch.atan(x)
-
+for _name, (_fast, _other) in FLOAT32_FORMS.items():
+    setattr(KernelOps, _name, _float32_dispatch(_name, _fast, _other))
+del _name, _fast, _other
 
 KERNEL: type[KernelOps] = KernelOps

@@ -51,89 +51,50 @@ class _Composites:
         return cls.log1p(cls.exp(x))  # type: ignore[attr-defined]
 
 
+#: Every primitive a formula may use, once: ``name: (torch, NumPy)``, with identical semantics
+#: (``where(cond, a, b)``, ``clip(x, lo, hi)``, ``to_float(mask, like)``: the mask as ``like``'s
+#: float type). :class:`TorchOps` and :class:`NumpyOps` take their columns.
+PRIMITIVES: dict[str, tuple[Any, Any]] = {
+    "abs": (torch.abs, np.abs),
+    "sign": (torch.sign, np.sign),
+    "copysign": (torch.copysign, np.copysign),
+    "exp": (torch.exp, np.exp),
+    "expm1": (torch.expm1, np.expm1),
+    "log1p": (torch.log1p, np.log1p),
+    "tanh": (torch.tanh, np.tanh),
+    "arctan": (torch.atan, np.arctan),
+    "sigmoid": (torch.sigmoid, scipy.special.expit),
+    "erf": (torch.special.erf, scipy.special.erf),
+    "erfc": (torch.special.erfc, scipy.special.erfc),
+    "isinf": (torch.isinf, np.isinf),
+    "where": (torch.where, np.where),
+    "relu": (torch.relu, lambda x: np.maximum(x, 0.0)),
+    "clip": (torch.clamp, np.clip),
+    "zeros_like": (torch.zeros_like, np.zeros_like),
+    "ones_like": (torch.ones_like, np.ones_like),
+    "to_float": (lambda mask, like: mask.to(like.dtype),
+                 lambda mask, like: mask.astype(like.dtype)),
+}
+
+
 class TorchOps(_Composites):
-    """The operations formulas may use, backed by torch (autograd- and compile-friendly)."""
+    """The operations formulas may use, backed by torch (autograd- and compile-friendly):
+    the first column of :data:`PRIMITIVES`."""
 
     name = "torch"
-    abs = staticmethod(torch.abs)
-    sign = staticmethod(torch.sign)
-    copysign = staticmethod(torch.copysign)
-    exp = staticmethod(torch.exp)
-    expm1 = staticmethod(torch.expm1)
-    log1p = staticmethod(torch.log1p)
-    tanh = staticmethod(torch.tanh)
-    arctan = staticmethod(torch.atan)
-    sigmoid = staticmethod(torch.sigmoid)
-    erf = staticmethod(torch.special.erf)
-    erfc = staticmethod(torch.special.erfc)
-    isinf = staticmethod(torch.isinf)
-
-    @staticmethod
-    def where(cond: Array, a: Array | float, b: Array | float) -> Array:
-        return torch.where(cond, a, b)
-
-    @staticmethod
-    def relu(x: Array) -> Array:
-        return torch.relu(x)
-
-    @staticmethod
-    def clip(x: Array, lo: float, hi: float) -> Array:
-        return torch.clamp(x, lo, hi)
-
-    @staticmethod
-    def zeros_like(x: Array) -> Array:
-        return torch.zeros_like(x)
-
-    @staticmethod
-    def ones_like(x: Array) -> Array:
-        return torch.ones_like(x)
-
-    @staticmethod
-    def to_float(mask: Array, like: Array) -> Array:
-        return mask.to(like.dtype)
 
 
 class NumpyOps(_Composites):
-    """The same operations backed by NumPy/SciPy (float64 theory and plotting)."""
+    """The same operations backed by NumPy/SciPy (float64 theory and plotting): the second
+    column of :data:`PRIMITIVES`."""
 
     name = "numpy"
-    abs = staticmethod(np.abs)
-    sign = staticmethod(np.sign)
-    copysign = staticmethod(np.copysign)
-    exp = staticmethod(np.exp)
-    expm1 = staticmethod(np.expm1)
-    log1p = staticmethod(np.log1p)
-    tanh = staticmethod(np.tanh)
-    arctan = staticmethod(np.arctan)
-    sigmoid = staticmethod(scipy.special.expit)
-    erf = staticmethod(scipy.special.erf)
-    erfc = staticmethod(scipy.special.erfc)
-    isinf = staticmethod(np.isinf)
 
-    @staticmethod
-    def where(cond: Array, a: Array | float, b: Array | float) -> Array:
-        return np.where(cond, a, b)
 
-    @staticmethod
-    def relu(x: Array) -> Array:
-        return np.maximum(x, 0.0)
-
-    @staticmethod
-    def clip(x: Array, lo: float, hi: float) -> Array:
-        return np.clip(x, lo, hi)
-
-    @staticmethod
-    def zeros_like(x: Array) -> Array:
-        return np.zeros_like(x)
-
-    @staticmethod
-    def ones_like(x: Array) -> Array:
-        return np.ones_like(x)
-
-    @staticmethod
-    def to_float(mask: Array, like: Array) -> Array:
-        return mask.astype(like.dtype)
-
+for _key, (_torch_op, _numpy_op) in PRIMITIVES.items():
+    setattr(TorchOps, _key, staticmethod(_torch_op))
+    setattr(NumpyOps, _key, staticmethod(_numpy_op))
+del _key, _torch_op, _numpy_op
 
 Ops = type[TorchOps] | type[NumpyOps]
 TORCH: type[TorchOps] = TorchOps
