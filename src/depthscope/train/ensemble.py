@@ -230,6 +230,62 @@ class _Ensemble:
             hits += acc * len(y)
         return loss_sum / len(split), hits / len(split)
 
+    def backward(self, delta: torch.Tensor, pres: list[torch.Tensor], acts: list[torch.Tensor],
+                 norms: list[_Normed | None], record: bool
+                 ) -> tuple[list[torch.Tensor | _Outer], list[torch.Tensor],
+                            list[list[torch.Tensor]]]:
+        """Gradients of every layer from ``delta^L`` (the module docstring's backprop), and,
+        when ``record``, each layer's statistics rows (:data:`LAYER_METRICS` order).
+
+        Plain SGD steps that do not record keep ``dL/dW^l`` (l >= 1) unformed
+        (:class:`_Outer`: the update applies ``delta^T a`` without building it)."""
+        depth = self.depth
+        outer = self.plain_sgd and not record
+        gW: list[torch.Tensor | _Outer] = [None] * (depth + 1)  # type: ignore[list-item]
+        gb: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
+        layer_rows: list[list[torch.Tensor]] = [[] for _ in range(depth + 1)]
+        for j in reversed(range(depth + 1)):  # layer j = depth is the read-out
+            block = self.is_block(j)
+            branch = delta * self.alpha if block else delta  # dL/d(W a + b) of layer j
+            if outer and j > 0:
+                gW[j] = _Outer(branch, acts[j])
+            else:
+                gW[j] = torch.bmm(branch.transpose(1, 2), acts[j])  # (M, out, in)
+            gb[j] = branch.sum(1, keepdim=True)  # (M, 1, out)
+            if record:
+                fan_out = self.W[j].shape[1]  # effective sigma_w, sigma_b: rms · sqrt(fan_in)
+                layer_rows[j] = [torch.linalg.vector_norm(gW[j], dim=(1, 2)),  # type: ignore[arg-type]
+                                 torch.linalg.vector_norm(delta, dim=(1, 2)),
+                                 torch.linalg.vector_norm(self.W[j], dim=(1, 2)) / fan_out**0.5,
+                                 torch.linalg.vector_norm(self.b[j], dim=(1, 2)) / fan_out**0.5,
+                                 *layer_rows[j]]
+            if j > 0:
+                back = torch.bmm(branch, self.W[j])  # (M, B, width): dL/da^{j-1}
+                norm = norms[j - 1]
+                u = pres[j - 1] if norm is None else norm.u  # phi's input
+                if record:  # phi'(u) is needed for the statistics too: compute it once
+                    ones = torch.ones_like(back)
+                    dphi = _per_group(self.groups, _grad, u, ones, acts[j])
+                    du = back * dphi  # the kernel's own rounding: dphi, then the product
+                    layer_rows[j - 1] += _layer_stats(self.groups, pres[j - 1], acts[j], dphi)
+                else:
+                    du = _per_group(self.groups, _grad, u, back, acts[j])
+                dh = du if norm is None else norm.backward(du)
+                delta = dh + delta if block else dh
+        return gW, gb, layer_rows
+
+    def record(self, val: Split, loss: torch.Tensor, acc: torch.Tensor,
+               layer_rows: list[list[torch.Tensor]]) -> torch.Tensor:
+        """One record's values (4 + (L+1) · len(LAYER_METRICS), M) on the host: the step's
+        minibatch loss and accuracy, the validation split's, then every layer's rows (metrics
+        a layer does not have are nan)."""
+        val_loss, val_acc = self.evaluate(val)
+        nan = torch.full_like(loss, math.nan)
+        per_layer = torch.stack([torch.stack(r + [nan] * (len(LAYER_METRICS) - len(r)))
+                                 for r in layer_rows])  # (L+1, metrics, M)
+        network = torch.stack([loss, acc, val_loss, val_acc])  # (4, M)
+        return torch.cat([network, per_layer.reshape(-1, len(self.configs))]).cpu()
+
     def step(self, grads: Sequence[torch.Tensor | _Outer], t: int, alive: torch.Tensor) -> None:
         """One optimizer step on members with ``alive`` (M,); the others stay frozen.
 
@@ -367,7 +423,7 @@ def train_ensemble(
     cfgs = [configs[i] for i in order]
     data = dataset.to(device, dtype)
     net = _Ensemble(cfgs, data, device, dtype)
-    m, depth, steps = len(cfgs), net.depth, first.steps
+    m, steps = len(cfgs), first.steps
     alive = torch.ones(m, dtype=torch.bool, device=device)
     diverged_at = torch.full((m,), -1, dtype=torch.long, device=device)
     records: list[tuple[int, torch.Tensor, torch.Tensor]] = []  # (step, values, alive)
@@ -376,55 +432,17 @@ def train_ensemble(
     for step in range(steps):
         idx = next(batches).to(device)  # (M, B)
         x, y = data.train.X[idx], data.train.y[idx]  # (M, B, in), (M, B)
-        logits, pres, acts, norms = net.forward(x)
-        loss, acc, delta = _loss(first.output, logits, y)  # (M,), (M,), (M, B, C)
         record = step % first.record_every == 0 or step == steps - 1
-        outer = net.plain_sgd and not record  # W^l (l >= 1) updated from delta^l and a^l
-        gW: list[torch.Tensor | _Outer] = [None] * (depth + 1)  # type: ignore[list-item]
-        gb: list[torch.Tensor] = [None] * (depth + 1)  # type: ignore[list-item]
-        layer_rows: list[list[torch.Tensor]] = [[] for _ in range(depth + 1)]
-        for j in reversed(range(depth + 1)):  # layer j = depth is the read-out
-            block = net.is_block(j)
-            branch = delta * net.alpha if block else delta  # dL/d(W a + b) of layer j
-            if outer and j > 0:
-                gW[j] = _Outer(branch, acts[j])
-            else:
-                gW[j] = torch.bmm(branch.transpose(1, 2), acts[j])  # (M, out, in)
-            gb[j] = branch.sum(1, keepdim=True)  # (M, 1, out)
-            if record:
-                fan_out = net.W[j].shape[1]  # effective sigma_w, sigma_b: rms · sqrt(fan_in)
-                layer_rows[j] = [torch.linalg.vector_norm(gW[j], dim=(1, 2)),  # type: ignore[arg-type]
-                                 torch.linalg.vector_norm(delta, dim=(1, 2)),
-                                 torch.linalg.vector_norm(net.W[j], dim=(1, 2)) / fan_out**0.5,
-                                 torch.linalg.vector_norm(net.b[j], dim=(1, 2)) / fan_out**0.5,
-                                 *layer_rows[j]]
-            if j > 0:
-                back = torch.bmm(branch, net.W[j])  # (M, B, width): dL/da^{j-1}
-                norm = norms[j - 1]
-                u = pres[j - 1] if norm is None else norm.u  # phi's input
-                if record:  # phi'(u) is needed for the statistics too: compute it once
-                    ones = torch.ones_like(back)
-                    dphi = _per_group(net.groups, _grad, u, ones, acts[j])
-                    du = back * dphi  # the kernel's own rounding: dphi, then the product
-                    layer_rows[j - 1] += _layer_stats(net.groups, pres[j - 1], acts[j], dphi)
-                else:
-                    du = _per_group(net.groups, _grad, u, back, acts[j])
-                dh = du if norm is None else norm.backward(du)
-                delta = dh + delta if block else dh
-
-        # nan/inf anywhere in the gradients reaches the first layer's, so check only that
+        logits, pres, acts, norms = net.forward(x)  # forward
+        loss, acc, delta = _loss(first.output, logits, y)  # (M,), (M,), (M, B, C)
+        gW, gb, layer_rows = net.backward(delta, pres, acts, norms, record)  # backward
+        # check: nan/inf anywhere in the gradients reaches the first layer's
         ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # type: ignore[union-attr]
         diverged_at = torch.where(alive & ~ok, step, diverged_at)
         alive = alive & ok
         if record:
-            val_loss, val_acc = net.evaluate(data.val)
-            nan = torch.full_like(loss, math.nan)
-            per_layer = torch.stack([torch.stack(r + [nan] * (len(LAYER_METRICS) - len(r)))
-                                     for r in layer_rows])  # (L+1, metrics, M)
-            network = torch.stack([loss, acc, val_loss, val_acc])  # (4, M)
-            records.append((step, torch.cat([network, per_layer.reshape(-1, m)]).cpu(),
-                            alive.cpu()))
-        net.step(gW + gb, step + 1, alive)
+            records.append((step, net.record(data.val, loss, acc, layer_rows), alive.cpu()))
+        net.step(gW + gb, step + 1, alive)  # update
         if progress is not None:
             progress(step + 1)
 
