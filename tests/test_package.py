@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
+
+import torch
 
 import depthscope
 
@@ -65,7 +68,12 @@ def test_cli_version_and_bad_option() -> None:
 def test_every_public_name_resolves() -> None:
     for name in depthscope.__all__:
         assert getattr(depthscope, name) is not None, name
-    assert depthscope.init.critical_ is depthscope.critical_
+    net = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    twin = copy.deepcopy(net)
+    depthscope.init.critical_(net, 0.1, generator=torch.Generator().manual_seed(0))
+    depthscope.critical_(twin, 0.1, generator=torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), twin.parameters(),
+                                                  strict=True))
     assert depthscope.activation("tanh", scale=2).meta.max_slope == 2.0
 
 

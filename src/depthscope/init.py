@@ -59,7 +59,7 @@ SPEC_EQUIVALENTS = {"xavier_uniform": "glorot_normalized", "xavier_normal": "glo
 __all__ = [
     *TORCH_NAMES,
     "by_name_",
-    "critical_",  # noqa: F822 (lazy, see __getattr__)
+    "critical_",
     "critical_gaussian_",
     "critical_orthogonal_",
     "delta_orthogonal_",
@@ -361,11 +361,11 @@ for _name in TORCH_NAMES:
 del _name
 
 
-def __getattr__(name: str) -> object:
-    """``init.critical_`` is :func:`depthscope.fix.critical_` (any model, each layer at the
-    edge of chaos of its own activation); imported lazily because ``fix`` builds on ``init``."""
-    if name == "critical_":
-        from depthscope.fix.critical import critical_
+def critical_(model: nn.Module, sigma_b: float = 0.0, **options: object) -> object:
+    """Every Linear/Conv layer of ``model`` at the edge of chaos of its own activation, in
+    place: :func:`depthscope.fix.critical_` under torch's ``init.*_`` naming (same arguments,
+    same return: the model, or its report with ``return_report=True``). ``fix`` builds on
+    this module, so it is imported when called."""
+    from depthscope.fix.critical import critical_ as place
 
-        return critical_
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return place(model, sigma_b, **options)
