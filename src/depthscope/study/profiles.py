@@ -1,6 +1,7 @@
 """Study profiles: how big each experiment is (``test`` < ``quick`` < ``full``).
 
-``quick`` is sized for 8 minutes on a 2-core CPU (174 s measured on an AVX-512 Xeon);
+``quick`` is sized for 8 minutes on a 2-core CPU (393 s measured on a fresh clone on a
+2-core AVX-512 Xeon; an AVX2-only Zen 1 is expected to need more);
 ``full`` is for a bigger machine or a Ray cluster; ``test`` is tiny and only exercises the
 code path.
 """
