@@ -129,11 +129,25 @@ def test_chi1_is_monotone_in_sigma_w(name) -> None:
         assert np.all(np.diff(chi) > 0)
 
 
+def test_phase_diagram_is_exact_point_by_point() -> None:
+    # 21 grid points, 14 of them chaotic (more than the 8 a batch solves exactly without a
+    # table): every one equals its own scalar solve
+    sw, sb = np.linspace(0.5, 3.5, 7), np.array([0.0, 0.3, 1.0])
+    grid = phase_diagram("tanh", sw, sb)
+    assert np.sum(grid.phase == "chaotic") == 14
+    for i, b in enumerate(sb):
+        for j, w in enumerate(sw):
+            alone = depth_scales("tanh", w, b)
+            assert grid.c_star[i, j] == pytest.approx(alone.c_star, abs=1e-8)
+            assert grid.q_star[i, j] == pytest.approx(alone.q_star, rel=1e-8)
+            assert grid.xi_c[i, j] == pytest.approx(alone.xi_c, rel=1e-6)
+
+
 def test_phase_diagram_table_agrees_with_exact_solution() -> None:
     sw = np.linspace(0.5, 3.5, 7)
     sb = np.array([0.0, 0.3, 1.0])
     for name in ("tanh", "hardtanh"):
-        fast = phase_diagram(name, sw, sb)
+        fast = phase_diagram(name, sw, sb, exact=False)
         exact = depth_scales(name, *np.meshgrid(sw, sb))
         assert fast.chi1 == pytest.approx(exact.chi1, rel=1e-6)
         # the fast grid keeps the tabulated c* (up to ~1e-3; it compared with itself before

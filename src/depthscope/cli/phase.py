@@ -19,6 +19,9 @@ def register(app: typer.Typer) -> None:
         sigma_w_max: Annotated[float, typer.Option("--sigma-w-max")] = 4.0,
         sigma_b_max: Annotated[float, typer.Option("--sigma-b-max")] = 2.0,
         points: Annotated[int, typer.Option("--points", help="Grid points per axis.")] = 100,
+        exact: Annotated[bool, typer.Option(
+            "--exact", help="c* and q* exact at every point (~3.5 ms per chaotic point); "
+            "default: the fast table (c* to ~3e-3), enough for the map.")] = False,
         as_json: JsonFlag = False,
     ) -> None:
         """Heat map of predicted trainable depth 6·xi_c over (sigma_w, sigma_b)."""
@@ -32,12 +35,12 @@ def register(app: typer.Typer) -> None:
             raise DepthscopeError("--points must be >= 2, --sigma-w-max > 0, --sigma-b-max >= 0")
         figure = output_file(out or Path(f"phase-{act}.png"), "--out", figure=True)
         diagram = phase_diagram(act, np.linspace(sigma_w_max / points, sigma_w_max, points),
-                                np.linspace(0.0, sigma_b_max, points))
+                                np.linspace(0.0, sigma_b_max, points), exact=exact)
         path = phase_figure(act, figure, diagram)
         if as_json:
             edge = edge_of_chaos(act, diagram.sigma_b)
-            print_json({"activation": act, "figure": str(path), "diagram": diagram,
-                        "edge_of_chaos": edge})
+            print_json({"activation": act, "figure": str(path), "exact": exact,
+                        "diagram": diagram, "edge_of_chaos": edge})
             return
         from rich.table import Table
 

@@ -95,7 +95,8 @@ def phase_figure(act: ActLike, path: Path, diagram: PhaseDiagram | None = None,
     edge of chaos (a marked point where it is one, as ReLU's ``(sqrt 2, 0)``); hatched and
     labelled where no fixed point exists (``q`` grows without bound)."""
     a = as_activation(act)
-    d = diagram or phase_diagram(a, np.linspace(0.05, 4.0, 80), np.linspace(0.0, 2.0, 60))
+    d = diagram or phase_diagram(a, np.linspace(0.05, 4.0, 80), np.linspace(0.0, 2.0, 60),
+                                 exact=False)  # a heat map of log10 depth: the fast table
     edge = edge_of_chaos(a, d.sigma_b)
 
     def draw(ax, fig) -> None:

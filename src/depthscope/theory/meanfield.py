@@ -195,20 +195,40 @@ def phase(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> str | np.ndar
     return str(labels) if labels.ndim == 0 else labels
 
 
+#: _c_star_exact: Newton steps at most, the step below which a point has converged, points
+#: per quadrature call (the 2-D rule's arrays grow as points x nodes^2: small chunks stay in
+#: cache instead of allocating hundreds of MB) and Gauss-Legendre nodes per panel
+NEWTON_STEPS = 60
+NEWTON_TOLERANCE = 1e-14
+EXACT_CHUNK = 8
+EXACT_PANELS = 10
+
+
 def _c_star_exact(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarray,
                   start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Newton on the convex ``C(c) - c`` from ``start`` (default ``c = 0``: monotone,
-    quadratic convergence; from a tabulated estimate, a few steps)."""
+    quadratic convergence; from a tabulated estimate, a few steps), each point until its
+    step is below :data:`NEWTON_TOLERANCE`, :data:`EXACT_CHUNK` points at a time."""
     c = np.zeros_like(q) if start is None else np.asarray(start, float).copy()
-    for _ in range(60):
-        k2, kd2 = kernels2(act, q, c, n=10)
+    chi_c = np.empty_like(q)
+    for lo in range(0, q.size, EXACT_CHUNK):
+        part = slice(lo, lo + EXACT_CHUNK)
+        c[part], chi_c[part] = _newton_c(act, q[part], sw2[part], sb2[part], c[part])
+    return c, chi_c
+
+
+def _newton_c(act: Activation, q: np.ndarray, sw2: np.ndarray, sb2: np.ndarray,
+              c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_c_star_exact` on one chunk: ``(c*, sigma_w^2 Kd2(q*, c*))``."""
+    for _ in range(NEWTON_STEPS):
+        k2, kd2 = kernels2(act, q, c, n=EXACT_PANELS)
         h = (sw2 * k2 + sb2) / q - c
         slope = sw2 * kd2 - 1.0
         step = np.where(slope < 0, -h / np.where(slope < 0, slope, -1.0), 0.0)
         c = np.clip(c + step, 0.0, 1.0)
-        if np.all(np.abs(step) < 1e-14):
+        if np.all(np.abs(step) < NEWTON_TOLERANCE):
             break
-    return c, sw2 * kernels2(act, q, c, n=10)[1]
+    return c, sw2 * kernels2(act, q, c, n=EXACT_PANELS)[1]
 
 
 def _lobatto(n: int, lo: float, hi: float) -> np.ndarray:
