@@ -6,7 +6,9 @@ pays).
 Each round trains every variant once into a fresh store (rounds interleaved, order rotating);
 the cluster's start-up is timed apart from the sweep. The ratio of each variant to one Ray
 CPU is the median of the per-round ratios with its 95 % bootstrap interval over rounds.
-Run: ``python -m benchmarks.ray_scaling [--rounds 2]`` (extra ``ray``).
+Run: ``python -m benchmarks.ray_scaling [--rounds 2] [--steps 600] [--max-batch 2]`` (extra
+``ray``): more steps and bigger batches make the batches CPU-bound, fewer make start-up and
+per-task costs visible.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ def _ray(cpus: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=SPEC["steps"])
+    parser.add_argument("--max-batch", type=int, default=2, help="runs per batch (task)")
     args = parser.parse_args()
+    spec = SPEC | {"steps": args.steps}
     try:
         import ray  # noqa: F401
     except ImportError:
@@ -57,15 +62,15 @@ def main() -> None:
                 if executor is not None:
                     executor.parallelism  # noqa: B018 - starts the cluster, timed apart
                 ready = time.perf_counter()
-                run_sweep(SPEC, store=store, executor=executor or "local", workers=n,
-                          progress=False, max_batch=2)
+                run_sweep(spec, store=store, executor=executor or "local", workers=n,
+                          progress=False, max_batch=args.max_batch)
                 sweep[name].append(time.perf_counter() - ready)
                 start[name].append(ready - began)
                 if executor is not None:
                     executor.close()
     runs = len(SPEC["grid"]["seeds"]) * 4  # type: ignore[arg-type]
-    table = Table(title=f"{runs} runs of {SPEC['steps']} steps "
-                        f"(digits, width {SPEC['width']}), {args.rounds} interleaved rounds")
+    table = Table(title=f"{runs} runs of {args.steps} steps (digits, width {SPEC['width']}), "
+                        f"{args.max_batch} per batch, {args.rounds} interleaved rounds")
     for col in ("executor", "start-up s", "sweep s", "time vs Ray 1 CPU (95 % CI)"):
         table.add_column(col, justify="left" if col == "executor" else "right")
     for name in variants:
