@@ -18,23 +18,23 @@ SAMPLED_SDS = 4.0
 SAMPLED_BIAS = 0.01
 
 
-def sampled_net_tolerance(act: Activation, sigma_w: float, sigma_b: float, q: np.ndarray,
-                          width: int, nets: int) -> tuple[np.ndarray, np.ndarray]:
+def sampled_net_tolerance(act: Activation, sigma_w: float, q: np.ndarray, width: int,
+                          nets: int) -> tuple[np.ndarray, np.ndarray]:
     """Relative tolerances per layer for the mean over ``nets`` sampled nets of ``q^l`` and of
     ``||delta^l||^2 / ||delta^L||^2``, from the finite-width spread the activation predicts.
 
-    A layer multiplies ``q`` by a random factor of relative variance ``v_l = (a_l^2 (kappa_l
-    - 1) + 2) / n``: ``kappa_l = E phi^4 / (E phi^2)^2`` at ``q^{l-1}`` (the sum over ``n``
-    units), ``a_l = sigma_w^2 E phi^2 / q^l`` (the bias does not fluctuate) and ``2/n`` from
-    the Gaussian weights' chi-square; the first layer's is ``4/n`` (Gaussian input and
-    weights). A perturbation of ``log q^{l-1}`` reaches ``log q^l`` times the length map's
+    A layer multiplies ``q`` by a random factor of relative variance ``v_l = (a_l^2 (kappa_l -
+    1) + 2) / n``: ``kappa_l = E phi^4 / (E phi^2)^2`` at ``q^{l-1}`` (the sum over ``n``
+    units), ``a_l = sigma_w^2 E phi^2 / q^l`` (the bias, inside ``q``, does not fluctuate) and
+    ``2/n`` from the Gaussian weights' chi-square; the first layer's is ``4/n`` (Gaussian input
+    and weights). A perturbation of ``log q^{l-1}`` reaches ``log q^l`` times the length map's
     slope ``r_l = sigma_w^2 (d E phi^2 / dq) q^{l-1} / q^l``, so ``var_l = r_l^2 var_{l-1} +
-    v_l``. A backward layer multiplies ``||delta||^2`` by a factor of relative variance
-    ``(3 kappa'_l - 1) / n``, ``kappa'_l = E phi'^4 / (E phi'^2)^2`` (Hanin & Nica 2019: ``L
-    (2 + 3 kappa) / n`` in all); the ratio to the last layer sums the layers in between.
-    Inputs of one net share its weights, so each net counts once (conservative: the
-    gradients' spread measures 2-10 times below these tolerances). Returns ``SAMPLED_SDS``
-    standard deviations (over ``nets``) plus ``SAMPLED_BIAS``.
+    v_l``. A backward layer multiplies ``||delta||^2`` by a factor of relative variance ``(3
+    kappa'_l - 1) / n``, ``kappa'_l = E phi'^4 / (E phi'^2)^2`` (Hanin & Nica 2019: ``L (2 + 3
+    kappa) / n`` in all); the ratio to the last layer sums the layers in between. Inputs of one
+    net share its weights, so each net counts once (conservative: the gradients' spread measures
+    2-10 times below these tolerances). Returns ``SAMPLED_SDS`` standard deviations (over
+    ``nets``) plus ``SAMPLED_BIAS``.
     """
     q_in = np.concatenate([[np.nan], q[:-1]])  # variance of h^{l-1}; layer 1 reads the input
 

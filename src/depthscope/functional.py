@@ -22,7 +22,7 @@ import torch
 from depthscope.activations import Activation, get, names
 from depthscope.activations.autograd import apply
 from depthscope.activations.kernels import get_backend, set_backend
-from depthscope.activations.registry import on_change
+from depthscope.activations.registry import mirror
 
 ActivationFn = Callable[..., torch.Tensor]
 
@@ -53,19 +53,5 @@ def __getattr__(name: str) -> ActivationFn:  # activations registered after impo
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-globals().update({n: _make(n) for n in names()})
-
-__all__ = ["activation", "get_backend", "set_backend", *names()]
-
-
-def _follow(name: str, added: bool) -> None:
-    """Keep this module's functions and ``__all__`` equal to the registry's names."""
-    if added and name not in __all__:
-        globals()[name] = _make(name)
-        __all__.append(name)
-    elif not added and name in __all__:
-        globals().pop(name, None)
-        __all__.remove(name)
-
-
-on_change(_follow)
+__all__ = ["activation", "get_backend", "set_backend"]
+mirror(globals(), __all__, _make)  # one function per registered name, now and later

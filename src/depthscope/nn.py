@@ -22,9 +22,9 @@ from __future__ import annotations
 import torch
 
 from depthscope.activations import Activation as ActivationFunction
-from depthscope.activations import get, names
+from depthscope.activations import get
 from depthscope.activations.autograd import apply
-from depthscope.activations.registry import on_change
+from depthscope.activations.registry import mirror
 
 _ACRONYMS = {"relu": "ReLU", "elu": "ELU", "selu": "SELU", "gelu": "GELU", "silu": "SiLU",
              "logsig": "LogSig", "logmin": "LogMin", "lecun": "LeCun"}
@@ -63,22 +63,5 @@ def _module(name: str) -> type[Activation]:
     })
 
 
-_CLASSES = {camel_name(n): _module(n) for n in names()}
-globals().update(_CLASSES)
-
-__all__ = ["Activation", "camel_name", *_CLASSES]
-
-
-def _follow(name: str, added: bool) -> None:
-    """Keep one class per registered name, and ``__all__``, equal to the registry."""
-    cls = camel_name(name)
-    if added and cls not in __all__:
-        globals()[cls] = _CLASSES[cls] = _module(name)
-        __all__.append(cls)
-    elif not added and cls in __all__:
-        globals().pop(cls, None)
-        _CLASSES.pop(cls, None)
-        __all__.remove(cls)
-
-
-on_change(_follow)
+__all__ = ["Activation", "camel_name"]
+mirror(globals(), __all__, _module, key=camel_name)  # one class per registered name

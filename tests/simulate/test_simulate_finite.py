@@ -22,7 +22,7 @@ def test_layer_q_and_gradient_norms_match_theory(name) -> None:
     sw, sb = 1.2 / moments(act, np.array([1.0]))[1][0] ** 0.5, 0.2
     theory = layerwise(name, sw, sb, depth=10, q0=1.0)
     sim = propagate(act, sw, sb, 10, q0=1.0, width=1000, samples=NETS, batch=16)
-    q_tol, grad_tol = sampled_net_tolerance(act, sw, sb, theory.q, width=1000, nets=NETS)
+    q_tol, grad_tol = sampled_net_tolerance(act, sw, theory.q, width=1000, nets=NETS)
     assert np.all(np.abs(sim.q / theory.q - 1) <= q_tol)
     assert np.all(np.abs(sim.grad_sq_ratio / theory.grad_sq_ratio - 1) <= grad_tol)
 

@@ -58,6 +58,27 @@ def on_change(listener: Callable[[str, bool], None]) -> None:
     _LISTENERS.append(listener)
 
 
+def mirror(namespace: dict[str, object], exported: list[str], make: Callable[[str], object],
+           key: Callable[[str], str] = str) -> None:
+    """Keep ``namespace`` (a module's ``globals()``) holding ``make(name)`` under
+    ``key(name)``, and ``exported`` (its ``__all__``) listing them, for every registered
+    name: now, and as names are registered or removed (``depthscope.functional`` and
+    ``depthscope.nn`` derive from the registry so)."""
+
+    def follow(name: str, added: bool) -> None:
+        entry = key(name)
+        if added and entry not in exported:
+            namespace[entry] = make(name)
+            exported.append(entry)
+        elif not added and entry in exported:
+            namespace.pop(entry, None)
+            exported.remove(entry)
+
+    for name in names():
+        follow(name, True)
+    on_change(follow)
+
+
 @contextmanager
 def temporary() -> Iterator[None]:
     """Registrations made inside the block are undone at its end (tests, notebooks)."""

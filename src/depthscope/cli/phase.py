@@ -20,8 +20,8 @@ def register(app: typer.Typer) -> None:
         sigma_b_max: Annotated[float, typer.Option("--sigma-b-max")] = 2.0,
         points: Annotated[int, typer.Option("--points", help="Grid points per axis.")] = 100,
         exact: Annotated[bool, typer.Option(
-            "--exact", help="c* and q* exact at every point (~3.5 ms per chaotic point); "
-            "default: the fast table (c* to ~3e-3), enough for the map.")] = False,
+            "--exact", help="c* and q* exact at every point (~4 ms per chaotic point on a "
+            "2-core Xeon); default: the fast table (c* to ~3e-3), enough for the map.")] = False,
         as_json: JsonFlag = False,
     ) -> None:
         """Heat map of predicted trainable depth 6·xi_c over (sigma_w, sigma_b)."""

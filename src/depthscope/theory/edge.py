@@ -159,9 +159,10 @@ def phase_diagram(act: ActLike, sigma_w_values: object, sigma_b_values: object,
     Vectorised: the length map's fixed point from its table, then Newton steps on the exact
     quadrature; c* in the chaotic phase from a Chebyshev table of the correlation kernels,
     then Newton steps on the exact kernel quadrature — the same numbers as :func:`depth_scales`
-    point by point, for any grid size (~4 ms per chaotic point: 100x100 tanh, 55 % chaotic, 21 s).
+    point by point, for any grid size (~4 ms per chaotic point; 100x100 tanh, 55 % chaotic:
+    21 s on a 2-core Xeon, AVX-512).
     ``exact=False`` skips both polishes, for maps: q* to ~1e-7 and c* to ~3e-3 (2.2e-3 for
-    tanh on a 100x100 grid, xi_c to ~1 %), a 100x100 grid in well under 2 s (the ``phase``
+    tanh on a 100x100 grid, xi_c to ~1 %), a 100x100 grid in 0.7 s (the ``phase``
     command's figure; ``depthscope phase --exact`` for exact numbers).
     """
     a = as_activation(act)
