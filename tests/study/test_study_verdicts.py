@@ -261,10 +261,34 @@ def test_claim7_lecun_tanh_is_tanh_with_weights_scaled_per_layer() -> None:
             t.bias.copy_(s.bias * (1.0 if j == len(src) - 1 else b))
     x = torch.randn(64, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(plain(x), lecun(x), rtol=1e-12, atol=1e-12)
+    assert c07_lecun.layer_scales(4) == [(b, b), (a * b, b), (a * b, b), (a * b, b), (a, 1.0)]
+    twin, groups = c07_lecun.tanh_twin(lecun, cfg, 10, 3, lr=0.1)
+    torch.testing.assert_close(twin(x), lecun(x), rtol=1e-12, atol=1e-12)
+    assert [g["lr"] for g in groups[:2]] == pytest.approx([0.1 * b**2] * 2)
     # the study's third arm scales the same LeCun draw by the hidden layers' factor
     assert pytest.approx(a * b) == experiments.LECUN_GAIN
     assert experiments.arm_of("gaussian", a * b) == "lecun_gain"
     assert experiments.arm_of("gaussian", 1.327) == "critical"
+
+
+def test_claim7_lecun_tanh_trains_as_its_tanh_twin_with_per_layer_learning_rates(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same curve to float tolerance: 60 momentum-SGD steps of a depth-6 LeCun's-tanh net
+    and its tanh twin (weights scaled per layer, lrs ×s²) in float64 differ by rounding only;
+    the twin with one lr for every layer (the lr scales dropped) trains differently."""
+    same = c07_lecun.twin_difference("digits", depth=6, width=16, steps=60, batch_size=32,
+                                     lr=0.05)
+    assert same < 1e-11
+
+    twin = c07_lecun.tanh_twin
+
+    def one_lr(*args: object, **kw: object) -> object:
+        net, groups = twin(*args, **kw)  # type: ignore[arg-type]
+        return net, [{**g, "lr": kw["lr"] if "lr" in kw else args[-1]} for g in groups]
+
+    monkeypatch.setattr(c07_lecun, "tanh_twin", one_lr)
+    assert c07_lecun.twin_difference("digits", depth=6, width=16, steps=60, batch_size=32,
+                                     lr=0.05) > 1e-3
 
 
 def test_claim11_tail_classes() -> None:

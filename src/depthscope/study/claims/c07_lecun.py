@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy import integrate
 from scipy.stats import norm
@@ -13,6 +15,10 @@ from depthscope.study.claims import QA, ClaimInfo
 from depthscope.study.context import Context
 from depthscope.study.experiments import depth_sweep
 from depthscope.study.result import ClaimResult, Table
+from depthscope.train import RunConfig
+
+if TYPE_CHECKING:
+    import torch
 
 INFO = ClaimInfo(
     "7", QA + " — comment citing LeCun et al. 1998",
@@ -40,6 +46,11 @@ RULE = ("The stated properties: f(1) = 1 to 1e-3, argmax |f''| within 0.25 of 1,
         "0 or below → holds with caveats (the gain is the weight scale's); at or below 0 → "
         "does not hold (it trains no better); across 0 → inconclusive. A property that is "
         "off → does not hold.")
+#: LeCun's tanh is ``A·tanh(B x)``
+A, B = 1.7159, 2 / 3
+#: the depth, steps and lr of the side-by-side run of LeCun's tanh and its tanh twin
+TWIN_DEPTH, TWIN_LR = 16, 0.01
+TWIN = "LeCun's tanh vs its tanh twin: max rel. loss difference"
 ARGMAX = "argmax |f''| (x > 0)"
 STD = "std of f(z), z ~ N(0,1)"
 SLOPE = "f'(0)"
@@ -55,6 +66,78 @@ def properties() -> dict[str, float]:
             ARGMAX: float(x[np.argmax(np.abs(act.d2phi(x)))]),
             SLOPE: act.meta.slope_at_0,
             STD: float(np.sqrt(second_moment))}
+
+
+def layer_scales(depth: int) -> list[tuple[float, float]]:
+    """(weight, bias) factors that turn a LeCun's-tanh net into the tanh net computing the same
+    function: ``A·tanh(B h)`` feeds the next layer, so layer ``l``'s input carries ``A`` (but
+    the first) and its output ``B`` (but the read-out's): weights ×B, ×AB, …, ×A; biases ×B,
+    …, ×1 for layers 0 … depth (the read-out)."""
+    return [(B if j == 0 else (A if j == depth else A * B), 1.0 if j == depth else B)
+            for j in range(depth + 1)]
+
+
+def tanh_twin(lecun: torch.nn.Sequential, cfg: RunConfig, in_features: int, classes: int,
+              lr: float) -> tuple[torch.nn.Sequential, list[dict[str, object]]]:
+    """The tanh net that computes what the LeCun's-tanh net ``lecun`` (built from ``cfg``)
+    computes, and SGD parameter groups under which it also *trains* the same way.
+
+    With ``θ' = s θ`` the loss is ``L(θ'/s)``, so ``g' = g/s``; momentum SGD (``v = μ v + g;
+    θ -= lr v``) keeps ``θ' = s θ`` at every step iff each parameter's lr is ``s² lr``
+    (LeCun et al. 1998's activation is a reparametrisation: per-layer weight scales and
+    per-layer learning rates).
+    """
+    import torch
+
+    from depthscope.nets import build
+
+    twin = build(cfg.model_copy(update={"activation": "tanh"}).mlp_spec(in_features, classes),
+                 seed=cfg.seed, dtype=next(lecun.parameters()).dtype)
+    src = [m for m in lecun if isinstance(m, torch.nn.Linear)]
+    dst = [m for m in twin if isinstance(m, torch.nn.Linear)]
+    groups: list[dict[str, object]] = []
+    with torch.no_grad():
+        for (s, t), (sw, sb) in zip(zip(src, dst, strict=True), layer_scales(len(src) - 1),
+                                    strict=True):
+            t.weight.copy_(sw * s.weight)
+            t.bias.copy_(sb * s.bias)
+            groups += [{"params": [t.weight], "lr": lr * sw**2},
+                       {"params": [t.bias], "lr": lr * sb**2}]
+    return twin, groups
+
+
+def twin_difference(dataset: str, depth: int, width: int, steps: int, batch_size: int,
+                    lr: float, seed: int = 0) -> float:
+    """Train a LeCun's-tanh net (LeCun init, momentum 0.9, the study's optimiser) and its
+    :func:`tanh_twin` side by side on the same minibatches in float64; the largest relative
+    difference of their training losses over ``steps`` steps (rounding only: ~1e-13)."""
+    import torch
+
+    from depthscope.data import load
+    from depthscope.nets import build
+
+    data = load(dataset).to(dtype=torch.float64)
+    cfg = RunConfig(dataset=dataset, activation="lecun_tanh", init="lecun", depth=depth,
+                    width=width, seed=seed)
+    lecun = build(cfg.mlp_spec(data.in_features, data.num_classes), seed=seed,
+                  dtype=torch.float64)
+    twin, groups = tanh_twin(lecun, cfg, data.in_features, data.num_classes, lr)
+    optimizers = [torch.optim.SGD(lecun.parameters(), lr=lr, momentum=0.9),
+                  torch.optim.SGD(groups, lr=lr, momentum=0.9)]  # type: ignore[arg-type]
+    batches = torch.Generator().manual_seed(seed)
+    worst = 0.0
+    for _ in range(steps):
+        idx = torch.randint(len(data.train), (batch_size,), generator=batches)
+        x, y = data.train.X[idx], data.train.y[idx]
+        losses = []
+        for net, opt in zip((lecun, twin), optimizers, strict=True):
+            loss = torch.nn.functional.cross_entropy(net(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        worst = max(worst, abs(losses[1] - losses[0]) / abs(losses[0]))
+    return worst
 
 
 def decide(props: dict[str, float], gain: stats.Interval, depth_lecun: stats.Interval,
@@ -102,6 +185,8 @@ def accuracy_gain(correct: list[tuple[np.ndarray, np.ndarray]], n: list[int]
 
 def check(ctx: Context) -> ClaimResult:
     props = properties()
+    p = ctx.profile
+    twin = twin_difference(p.datasets[0], TWIN_DEPTH, p.width, p.steps, p.batch_size, TWIN_LR)
     ev = depth_sweep(ctx)
     used = ev.learnable_datasets(ctx.profile.datasets) or list(ctx.profile.datasets)
     depths = {name: ev.depth_interval(used, name, "lecun") for name in ("lecun_tanh", "tanh")}
@@ -125,6 +210,13 @@ def check(ctx: Context) -> ClaimResult:
                 iv = stats.median_interval(correct[:, c] / n)
                 rows.append((name, d, depth, iv.estimate, f"{iv.low:.3f}–{iv.high:.3f}"))
     verdict, why = decide(props, gain, depths["lecun_tanh"], depths["tanh"], own, scale)
+    why += (f" LeCun's tanh is tanh reparametrised: trained side by side ({p.datasets[0]}, "
+            f"depth {TWIN_DEPTH}, {p.steps} steps, lr {TWIN_LR}, float64), a LeCun's-tanh net "
+            f"and the tanh net with weights ×2/3, ×1.144, ×1.7159 (first, hidden, read-out), "
+            f"biases ×2/3 (read-out ×1) and per-layer learning rates ×(2/3)², ×1.144², "
+            f"×1.7159² have training losses equal to {twin:.1e} (largest relative "
+            f"difference). So the activation's own part is what the first and read-out "
+            f"layers' scales and these per-layer learning rates do, not a different function.")
 
     def draw(axes: np.ndarray) -> None:
         x = np.linspace(-3, 3, 601)
@@ -144,7 +236,8 @@ def check(ctx: Context) -> ClaimResult:
     table = Table("Median test accuracy of the evaluation seeds, LeCun init (tanh ×1.144: "
                   "the same draw with every weight ×1.144; tuned lr)",
                   ("activation", "data set", "depth", "median test acc.", "95 % CI"), tuple(rows))
-    return INFO.result(verdict, why, figures=[fig], tables=[table], numbers=props, rule=RULE,
+    return INFO.result(verdict, why, figures=[fig], tables=[table],
+                       numbers={**props, TWIN: twin}, rule=RULE,
                        key=f"test-accuracy gain over tanh {gain.text()} (weight scale "
                            f"{scale.text()}, activation {own.text()})",
                        intervals={"accuracy gain": gain.to_json(),
