@@ -49,10 +49,13 @@ class DeepNet(pl.LightningModule):
         super().__init__()
         self.net = scaled_relu_mlp(30, 64, 16, 4)
         self.pre_clip: list[float] = []
+        self.losses: list[float] = []
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], _: int) -> torch.Tensor:
         x, y = batch
-        return nn.functional.cross_entropy(self.net(x), y)
+        loss = nn.functional.cross_entropy(self.net(x), y)
+        self.losses.append(float(loss.detach()))
+        return loss
 
     def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
         # Lightning calls this after the backward pass and before clipping
@@ -86,5 +89,9 @@ def test_the_callback_logs_the_pre_clip_norm_through_the_trainers_loggers(
     layers = [v for k, v in last.items() if k.startswith("depthscope/grad_norm/")]
     assert len(layers) == 31
     assert math.sqrt(sum(v * v for v in layers)) == pytest.approx(logged[-1], rel=1e-5)
+    # the step's loss: the mean of its micro-batches' losses
+    steps = [model.losses[i : i + accumulate] for i in range(0, len(model.losses), accumulate)]
+    logged_loss = [m["depthscope/loss"] for _, m in logger.metrics if "depthscope/loss" in m]
+    assert logged_loss == pytest.approx([sum(s) / accumulate for s in steps], rel=1e-6)
     assert [a.kind for a in alarms][:1] == ["exploding_forward"]
     assert last["depthscope/alarms"] >= 1

@@ -109,6 +109,37 @@ def synthetic(norms: np.ndarray, **kw: object) -> Record:
     return Record(layers, steps, grads, n_steps=len(steps), **kw)  # type: ignore[arg-type]
 
 
+def test_loss_growth_is_read_on_a_running_median_above_the_start() -> None:
+    norms = np.ones((8, 3))
+    # noisy but healthy: the median of 3 never exceeds 10x its lowest while above the start
+    healthy = np.array([2.3, 0.5, 0.01, 0.2, 0.02, 0.3, 0.01, 0.25])
+    assert [f.kind for f in diagnose(synthetic(norms, loss=healthy))] == []
+    # diverging: running medians 1, 1.5, 2, 2, 20, 400: 20 > 10 x 1 and > 1 at record 5
+    diverging = np.array([1.0, 2.0, 2.0, 20.0, 400.0, np.inf, np.nan, np.nan])
+    found = [f for f in diagnose(synthetic(norms, loss=diverging)) if f.kind == "loss_growing"]
+    assert len(found) == 1
+    assert found[0].first_step == 5
+    assert found[0].details["loss"] == 20.0
+    assert found[0].details["lowest"] == 1.0
+    # nan is "not observed": a loss seen at every other step reads the same
+    sparse = np.array([1.0, np.nan, 2.0, np.nan, 2.0, np.nan, 20.0, 400.0])
+    found = [f for f in diagnose(synthetic(norms, loss=sparse)) if f.kind == "loss_growing"]
+    assert found[0].first_step == 8
+
+
+def test_large_updates_read_the_median_layer() -> None:
+    norms = np.ones((4, 3))
+    record = synthetic(norms)
+    ratio = record.grads[:, :, STATS.index("update_ratio")]
+    ratio[0] = [1e-3, 2e-3, 5.0]  # one layer (say zero-initialised) moving a lot: median 2e-3
+    ratio[2] = [0.2, 0.3, 1e-3]  # the median layer moves 0.2 of its norm
+    found = [f for f in diagnose(record) if f.kind == "large_updates"]
+    assert len(found) == 1
+    assert found[0].first_step == 3
+    assert found[0].details["update_ratio"] == pytest.approx(0.2)
+    assert "×0.005" in found[0].fix
+
+
 def test_spikes_give_a_clipping_threshold_from_quantiles() -> None:
     norms = np.ones((40, 4))
     norms[30] = 50.0

@@ -29,7 +29,9 @@ def train(net: nn.Module, opt: torch.optim.Optimizer, steps: int, **options: obj
     with watch(net, on_alarm=lambda f: raised.append((w.step_count, f)), **options) as w:
         for _ in range(steps):
             opt.zero_grad()
-            nn.functional.cross_entropy(net(x), y).backward()
+            loss = nn.functional.cross_entropy(net(x), y)
+            loss.backward()
+            w.observe_loss(loss)
             opt.step()
     return w, raised
 
@@ -60,6 +62,13 @@ def test_a_nan_is_an_alarm_when_it_happens_and_names_the_init_before_the_clip() 
     assert step == first_nan < 8  # raised at the step itself, not at a flush 50 steps later
     assert finding.fix.startswith("cause: the initialisation")
     assert finding.fix.index("critical_(") < finding.fix.index("clip_grad_norm_")
+    # before the nan: the steps grow past a tenth of the weights, and the loss (observed)
+    # climbs ten times above its lowest; both name the init first
+    early = {f.kind: (s, f) for s, f in raised if s < first_nan}
+    assert early["large_updates"][0] <= 3
+    assert early["loss_growing"][0] < first_nan
+    assert all(early[k][1].fix.startswith("cause: the initialisation")
+               for k in ("large_updates", "loss_growing"))
 
 
 def test_critical_cures_it_and_the_advice_then_converges() -> None:
@@ -132,12 +141,14 @@ def test_no_false_alarms_on_healthy_nets_over_seeds_and_optimizers(make) -> None
             opt = (torch.optim.Adam(net.parameters(), lr=1e-3) if adam
                    else torch.optim.SGD(net.parameters(), lr=1e-2, momentum=0.9))
             g = torch.Generator().manual_seed(seed)
-            with watch(net, on_alarm=alarms.append, sync_every=10) as w:
+            with watch(net, on_alarm=alarms.append, sync_every=10, full_every=1) as w:
                 for _ in range(30):
                     opt.zero_grad()
                     out = net(torch.randn(*shape, generator=g))
                     y = torch.randint(0, classes, (shape[0],), generator=g)
-                    nn.functional.cross_entropy(out, y).backward()
+                    loss = nn.functional.cross_entropy(out, y)
+                    loss.backward()
+                    w.observe_loss(loss)  # the loss and update-ratio findings see every step
                     opt.step()
             alarms += [f for f in w.diagnose() if f.severity == "alarm"]
     assert alarms == []

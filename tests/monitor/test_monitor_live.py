@@ -45,6 +45,9 @@ def test_tensorboard_and_csv_are_written_while_training(tmp_path) -> None:
         tags = events.Tags()["scalars"]
         assert [e.step for e in events.Scalars("depthscope/grad_norm/0")] == list(range(1, 11))
         assert "depthscope/activation/rms/1" in tags
+        # the update ratio of the full readings (step 1 here), per layer, in both logs
+        assert [e.step for e in events.Scalars("depthscope/update_ratio/0")] == [1]
+        assert frame[frame.update_ratio.notna()].step.unique().tolist() == [1]
         _steps(net, opt, 3, nan_at=1)  # step 12 has nan: flushed and filed at once
         findings = pd.read_csv(tmp_path / "grads.findings.csv")
         assert findings.kind.tolist() == ["nonfinite"]

@@ -85,7 +85,7 @@ def test_summary_keeps_full_numbers_at_any_width_and_shows_once_in_a_notebook(
 def test_dataframe_and_csv(watched, tmp_path) -> None:
     frame = watched.to_dataframe()
     assert len(frame) == 12 * 8
-    assert list(frame.columns) == ["step", "layer", *STATS]
+    assert list(frame.columns) == ["step", "layer", *STATS, "loss"]
     assert frame.loc[(frame.step == 11) & (frame.layer == "4"), "inf"].item() == 1
     back = pd.read_csv(watched.to_csv(tmp_path / "g.csv"))
     assert back.shape == frame.shape

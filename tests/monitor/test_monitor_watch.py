@@ -37,7 +37,8 @@ def train(model: nn.Module, steps: int, opt: torch.optim.Optimizer, accumulate: 
 
 
 def brute(model: nn.Module) -> np.ndarray:
-    """The statistics of STATS, one module at a time, in float64 (the slow obvious way)."""
+    """The statistics of STATS, one module at a time, in float64 (the slow obvious way); the
+    update ratio is nan (no optimizer step since the gradients were made)."""
     rows = []
     for module in model.modules():
         grads = [p.grad.double().flatten() for p in module.parameters(recurse=False)
@@ -50,7 +51,7 @@ def brute(model: nn.Module) -> np.ndarray:
         g = torch.cat(grads)
         rows.append([g.norm().item(), g.abs().max().item(), g.abs().mean().item(),
                      (g == 0).double().mean().item(), g.isnan().sum().item(),
-                     g.isinf().sum().item(), 1.0])
+                     g.isinf().sum().item(), np.nan, 1.0])
     return np.array(rows)
 
 
@@ -98,6 +99,57 @@ def test_reads_final_accumulated_gradient_once_per_step() -> None:
         final = brute(net)[:, 0]
     assert w.step_count == 1
     np.testing.assert_allclose(w.record().grads[0, :, 0], final, rtol=1e-5)
+
+
+def test_update_ratio_is_each_layers_step_over_its_norm_on_the_measured_steps() -> None:
+    """||theta' - theta|| / ||theta|| per layer (float64 by hand around each Adam step), on the
+    first ``check_first`` records and every ``full_every``-th; nan on the others."""
+    net = mlp()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    x, y = data()
+    layers = [m for m in net.modules() if any(True for _ in m.parameters(recurse=False))]
+    expected = []
+    with watch(net, full_every=3, check_first=2, on_alarm=None) as w:
+        for _ in range(7):
+            opt.zero_grad()
+            nn.functional.cross_entropy(net(x), y).backward()
+            before = [torch.cat([p.detach().double().flatten() for p in m.parameters()])
+                      for m in layers]
+            opt.step()
+            expected.append([float((torch.cat([p.detach().double().flatten()
+                                               for p in m.parameters()]) - b).norm() / b.norm())
+                             for m, b in zip(layers, before, strict=True)])
+    got = w.record().stat("update_ratio")
+    measured = [0, 1, 3, 6]  # records 1-2 (check_first), then every third (full_every)
+    np.testing.assert_allclose(got[measured], np.array(expected)[measured], rtol=1e-5)
+    assert np.isnan(got[[2, 4, 5]]).all()
+    assert got[0].min() > 1e-3
+    assert got[0].max() < 1
+
+
+def test_observed_losses_add_up_per_step_and_bad_losses_are_refused() -> None:
+    net = mlp()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    x, y = data(32)
+    losses = []
+    with watch(net, on_alarm=None) as w:
+        for step in range(3):
+            opt.zero_grad()
+            total = 0.0
+            for xb, yb in zip(x.chunk(2), y.chunk(2), strict=True):
+                loss = nn.functional.cross_entropy(net(xb), yb) / 2
+                loss.backward()
+                if step != 1:  # step 2 observes no loss: recorded as nan
+                    w.observe_loss(loss)
+                total += float(loss.detach())
+            losses.append(total if step != 1 else np.nan)
+            opt.step()
+        assert w.latest()["loss"] == pytest.approx(losses[-1], rel=1e-6)
+        for bad, match in [(torch.ones(2), "shape \\(2,\\)"), ("0.3", "got str"),
+                           (True, "got bool")]:
+            with pytest.raises(DepthscopeError, match=match):
+                w.observe_loss(bad)  # type: ignore[arg-type]
+    np.testing.assert_allclose(w.record().loss, losses, rtol=1e-6)
 
 
 def test_training_is_bitwise_identical_with_and_without_watch() -> None:

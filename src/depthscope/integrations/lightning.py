@@ -7,8 +7,11 @@ closure and the step; the watch reads every backward pass's gradients at its end
 ``depthscope/grad_norm`` is the norm *before* clipping, after any ``accumulate_grad_batches``.
 Every ``log_every_n_steps`` optimizer steps (the Trainer's own setting) it logs, through the
 Trainer's loggers (``LightningModule.log_dict``), the global norm, each layer's norm
-(``depthscope/grad_norm/<layer>``) and the number of alarms so far; alarms print when found
-(``on_alarm``, as for :func:`depthscope.watch`).
+(``depthscope/grad_norm/<layer>``), the number of alarms so far and the step's training loss
+(``depthscope/loss``: each backward pass's loss as Lightning hands it to ``on_before_backward``,
+already divided by ``accumulate_grad_batches``, summed over the step's micro-batches), which
+the ``loss_growing`` finding reads; alarms print when found (``on_alarm``, as for
+:func:`depthscope.watch`).
 
 Usage::
 
@@ -36,6 +39,10 @@ class GradientHealth(Callback):
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
         if self.watch is None:
             self.watch = watch(pl_module, **self.options)
+
+    def on_before_backward(self, trainer: Any, pl_module: Any, loss: Any) -> None:
+        if self.watch is not None:
+            self.watch.observe_loss(loss)
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any,
                            batch_idx: int) -> None:

@@ -5,7 +5,9 @@ backward pass's gradients before the Trainer clips them (``max_grad_norm``) and 
 gradient accumulation, so ``depthscope/grad_norm`` is the norm the Trainer's own ``grad_norm``
 reports. At every ``on_log`` it adds, for the last recorded step, the global norm, each
 layer's norm (``depthscope/grad_norm/<layer>``) and the number of alarms so far; alarms print
-when found (``on_alarm``, as for :func:`depthscope.watch`).
+when found (``on_alarm``, as for :func:`depthscope.watch`). The Trainer hands its callbacks
+no per-step loss (``on_log``'s is averaged over ``logging_steps``), so the watch's
+``loss_growing`` finding stays off here.
 
 Usage: ``attach(trainer)`` (extra ``hf``): it puts the callback *first*, so the Trainer's
 reporting integrations (TensorBoard, MLflow, ...), which come before callbacks passed to

@@ -12,6 +12,13 @@ forward growth ``(sigma_w^2/2)^l`` and the backward one cancel in ``grad W^l``),
 explosion shows here: ``q^{l+1} = sigma_w^2 q^l / 2`` grows ``sigma_w/sqrt 2`` per layer
 (Poole et al. 2016; He et al. 2015).
 
+Training signals: the loss (``Watch.observe_loss``), smoothed by a running median of 3
+records, has *grown* when it exceeds ``loss_growth`` times its lowest value so far and its
+first value (a loss that rises above where it started); the optimizer's step is too large
+when the median layer's update ratio ``||Δtheta_l|| / ||theta_l||`` exceeds ``update_ratio``
+(healthy training moves weights ~1e-3 per step, Karpathy 2019; a tenth per step is a
+reset, not a step).
+
 A pattern present from the first record is reported at once; one that starts later must last
 ``sustain`` records. The advice names the cause before the symptom: when the measured
 ``sigma_w`` is off the critical one by more than a decade over the depth
@@ -49,6 +56,8 @@ class Thresholds:
     saturation: float = 0.5  # share of saturated entries
     dead: float = 0.5  # share of dead units
     clip_quantile: float = 0.9  # clipping threshold: this quantile of observed norms
+    loss_growth: float = 10.0  # smoothed loss above this times its lowest (and its first)
+    update_ratio: float = 0.1  # median layer's ||Δtheta|| / ||theta|| per step above this
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,8 @@ def diagnose(record: Record, thresholds: Thresholds | None = None) -> list[Findi
 
     Returns:
         :class:`Finding` objects: ``kind`` (vanishing, exploding, vanishing_forward,
-        exploding_forward, nonfinite, spikes, saturation, dead_units), ``severity``, the
+        exploding_forward, nonfinite, spikes, loss_growing, large_updates, saturation,
+        dead_units), ``severity``, the
         ``layers`` and steps concerned, a ``message`` and a ``fix`` derived from theory.
 
     Example:
@@ -100,7 +110,7 @@ def diagnose(record: Record, thresholds: Thresholds | None = None) -> list[Findi
     t = thresholds or Thresholds()
     findings = [
         *_depth(record, t), *_forward(record, t), *_nonfinite(record, t), *_spikes(record, t),
-        *_growth(record, t),
+        *_growth(record, t), *_loss_growth(record, t), *_large_updates(record, t),
         *_probe_finding(record, t, "saturated", t.saturation),
         *_probe_finding(record, t, "dead", t.dead),
     ]
@@ -372,6 +382,54 @@ def _growth(record: Record, t: Thresholds) -> list[Finding]:
         f"exploding gradients over time: the global norm grew ×{late / early:.3g} "
         f"(median of the last quarter of steps vs the first)",
         init_cause(record) + advice + "; lower the learning rate", details,
+    )]
+
+
+def _loss_growth(record: Record, t: Thresholds) -> list[Finding]:
+    seen = ~np.isnan(record.loss)  # inf is a loss that grew; nan: none observed
+    loss, steps = record.loss[seen].astype(float), record.steps[seen]
+    if loss.size < 2:
+        return []
+    windows = [loss[max(0, i - 2): i + 1] for i in range(loss.size)]
+    smooth = np.array([np.median(w) for w in windows])
+    lowest = np.minimum.accumulate(smooth)
+    with np.errstate(invalid="ignore", over="ignore"):
+        grown = (smooth > t.loss_growth * lowest) & (smooth > smooth[0])
+    if not grown.any():
+        return []
+    i = int(np.argmax(grown))
+    norms = record.global_norm()
+    advice, details = clip_advice(norms, t.clip_quantile)
+    return [Finding(
+        "loss_growing", "alarm", (), int(steps[i]), int(steps[-1]),
+        f"the training loss grows: {smooth[i]:.3g} at step {steps[i]} (running median of 3), "
+        f"×{smooth[i] / lowest[i]:.3g} its lowest ({lowest[i]:.3g}) and above where it "
+        f"started ({smooth[0]:.3g}): training diverges",
+        init_cause(record) + "lower the learning rate (or warm it up); " + advice,
+        {"loss": float(smooth[i]), "lowest": float(lowest[i]), "first": float(smooth[0]),
+         **details},
+    )]
+
+
+def _large_updates(record: Record, t: Thresholds) -> list[Finding]:
+    ratio = record.stat("update_ratio").astype(float)  # (records, layers)
+    measured = np.isfinite(ratio).any(axis=1)
+    if not measured.any():
+        return []
+    median = np.nanmedian(ratio[measured], axis=1)
+    steps = record.steps[measured]
+    over = median > t.update_ratio
+    if not over.any():
+        return []
+    i = int(np.argmax(over))
+    return [Finding(
+        "large_updates", "alarm", (), int(steps[i]), int(steps[over][-1]),
+        f"the optimizer's steps are too large: the median layer's parameters moved "
+        f"{median[i]:.3g} of their own norm in step {steps[i]} (||Δθ|| / ||θ||; healthy "
+        f"training moves them ~1e-3 per step)",
+        init_cause(record) + f"lower the learning rate (about ×{1e-3 / median[i]:.2g} for "
+        f"~1e-3 per step) or warm it up",
+        {"update_ratio": float(median[i]), "steps": steps[over].tolist()[:20]},
     )]
 
 

@@ -20,10 +20,12 @@ from depthscope.monitor.record import Record
 
 
 def scalars(record: Record) -> Iterator[tuple[int, dict[str, float]]]:
-    """Per recorded step: ``grad_norm/<layer>``, ``nonfinite/<layer>`` and
-    ``grad_norm/global``; per sampled step: ``activation/<stat>/<call site>``."""
+    """Per recorded step: ``grad_norm/<layer>``, ``nonfinite/<layer>``,
+    ``grad_norm/global``, ``update_ratio/<layer>`` (where measured) and ``loss`` (where
+    observed); per sampled step: ``activation/<stat>/<call site>``."""
     norms = record.norms()
     total = record.global_norm()
+    updates = record.stat("update_ratio")
     for r, step in enumerate(record.steps):
         out: dict[str, float] = {}
         for j, info in enumerate(record.layers):
@@ -34,8 +36,12 @@ def scalars(record: Record) -> Iterator[tuple[int, dict[str, float]]]:
                 out[f"grad_norm/{info.name}"] = float(value)
             else:
                 out[f"nonfinite/{info.name}"] = 1.0
+            if np.isfinite(updates[r, j]):
+                out[f"update_ratio/{info.name}"] = float(updates[r, j])
         if np.isfinite(total[r]):
             out["grad_norm/global"] = float(total[r])
+        if record.loss.size and np.isfinite(record.loss[r]):
+            out["loss"] = float(record.loss[r])
         yield int(step), out
     for r, step in enumerate(record.probe_steps):
         yield int(step), {

@@ -7,6 +7,12 @@ of nan and inf entries; ``has_grad`` is 0 for a layer without any gradient this
 step. The norm costs one ``torch._foreach_norm`` pass over the gradients
 and runs at every monitored step; the rest (four more passes) every ``full_every`` steps.
 A non-finite norm flags nan/inf in a layer at every step.
+
+``update_ratio_l = ||theta_l' - theta_l|| / ||theta_l||``, the size of the optimizer's step
+relative to the layer's parameters (both over all of the layer's parameters; ~1e-3 is the
+usual rule of thumb for healthy training, Karpathy 2019), is measured on the steps that take
+a :meth:`GradStats.snapshot` of the parameters before the optimizer runs (a copy of them,
+kept until the step is read); nan elsewhere and for a layer whose parameters are all zero.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from collections import OrderedDict
 import torch
 
 LAYOUTS = 16  # cached layouts of present gradients
-STATS = ("norm", "max_abs", "mean_abs", "zero_frac", "nan", "inf", "has_grad")
+STATS = ("norm", "max_abs", "mean_abs", "zero_frac", "nan", "inf", "update_ratio", "has_grad")
+UPDATE = STATS.index("update_ratio")
 
 
 class GradStats:
@@ -31,6 +38,27 @@ class GradStats:
         self._local = all(p.device == device for p in self.params)
         self._index: OrderedDict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = \
             OrderedDict()
+        self._before: list[torch.Tensor] | None = None
+
+    @torch.no_grad()
+    def snapshot(self) -> None:
+        """Copy the parameters as they are before the optimizer step (for the update ratio)."""
+        self._before = torch._foreach_mul([p.detach() for p in self.params], 1.0)
+
+    @torch.no_grad()
+    def update_ratio(self) -> torch.Tensor | None:
+        """``(layers,)`` ``||theta' - theta|| / ||theta||`` since the :meth:`snapshot` (which it
+        releases), or None without one."""
+        before, self._before = self._before, None
+        if before is None:
+            return None
+        index, _ = self._layout(tuple(range(len(self.params))))
+        moved = torch._foreach_sub([p.detach() for p in self.params], before)
+        step = _stack(torch._foreach_norm(moved, 2, dtype=torch.float32), self.device)
+        size = _stack(torch._foreach_norm(before, 2, dtype=torch.float32), self.device)
+        size = self._per_layer(index, size.square()).sqrt()
+        ratio = self._per_layer(index, step.square()).sqrt() / size
+        return ratio.masked_fill_(size == 0, torch.nan)
 
     def _layout(self, present: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         """Layer index of each present gradient and the entries per layer (0: no gradient);

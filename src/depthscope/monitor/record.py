@@ -25,8 +25,10 @@ class LayerInfo:
 
 @dataclass
 class Record:
-    """Gradient rows ``(records, layers, STATS)``, probe rows ``(records, sites, PROBE_STATS)``
-    (the activation call sites, in forward order: ``probe_names``, ``probe_activations``).
+    """Gradient rows ``(records, layers, STATS)``, the observed training ``loss`` (records,)
+    (nan where none was observed: ``Watch.observe_loss``), probe rows
+    ``(records, sites, PROBE_STATS)`` (the activation call sites, in forward order:
+    ``probe_names``, ``probe_activations``).
 
     ``first_nonfinite`` maps a layer index to the first step whose gradient had nan/inf,
     read at full resolution; ``nonfinite_steps`` counts such steps; ``last_finite`` maps a
@@ -37,6 +39,7 @@ class Record:
     layers: list[LayerInfo]
     steps: np.ndarray
     grads: np.ndarray
+    loss: np.ndarray = field(default_factory=lambda: np.zeros(0))
     probe_names: list[str] = field(default_factory=list)
     probe_activations: list[Activation] = field(default_factory=list)
     probe_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

@@ -24,6 +24,8 @@ HEADERS = {
     "‖g‖ max": "largest over the recorded steps (finite values)",
     "max |g|": "largest single gradient entry seen",
     "zeros": "share of exactly-zero gradient entries at the last full reading",
+    "‖Δθ‖/‖θ‖": "the optimizer's step relative to the layer's parameters at the last reading "
+                "that measured it (about 1e-3 is typical of healthy training)",
     "first nan/inf": "the step at which the layer's gradient first held nan/inf",
     "last finite ‖g‖": "the layer's last finite norm and its step, kept beside the nan",
 }
@@ -103,13 +105,15 @@ class Summary:
 
 def summary(record: Record, findings: list[Finding]) -> Summary:
     """One row per layer in forward order (see :data:`HEADERS`) and the findings."""
-    headers = list(HEADERS)[:8] + (["last finite ‖g‖"] if record.first_nonfinite else [])
+    headers = list(HEADERS)[:9] + (["last finite ‖g‖"] if record.first_nonfinite else [])
     norms = record.norms().filled(np.nan)
     max_abs, zeros = record.stat("max_abs"), record.stat("zero_frac")
+    updates = record.stat("update_ratio")
     rows = []
     for j in record.ordered():
         info = record.layers[j]
         column, peak, zero = norms[:, j], _finite(max_abs[:, j]), _finite(zeros[:, j])
+        update = _finite(updates[:, j])
         finite = _finite(column)
         row = [
             info.name, info.activation.label if info.activation else "",
@@ -118,6 +122,7 @@ def summary(record: Record, findings: list[Finding]) -> Summary:
             _fmt(finite.max() if finite.size else None),
             _fmt(peak.max() if peak.size else None),
             _fmt(zero[-1] if zero.size else None, ".2f"),
+            _fmt(update[-1] if update.size else None, ".2g"),
             str(record.first_nonfinite.get(j, "—")),
         ]
         if record.first_nonfinite:
@@ -130,7 +135,8 @@ def summary(record: Record, findings: list[Finding]) -> Summary:
 
 
 def to_dataframe(record: Record, kind: str = "gradients") -> Any:
-    """Long format: ``step, layer, <stats>`` (``kind="activations"``: the probes)."""
+    """Long format: ``step, layer, <stats>`` and the step's observed ``loss`` (nan where none
+    was observed; ``kind="activations"``: the probes)."""
     import pandas as pd
 
     if kind == "gradients":
@@ -148,4 +154,5 @@ def to_dataframe(record: Record, kind: str = "gradients") -> Any:
     frame.insert(0, "step", np.repeat(steps, m))
     if kind == "gradients":
         frame["has_grad"] = frame["has_grad"].astype(bool)
+        frame["loss"] = np.repeat(record.loss, m) if record.loss.size == n else np.nan
     return frame

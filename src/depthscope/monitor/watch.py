@@ -33,7 +33,7 @@ from depthscope.errors import DepthscopeError
 from depthscope.fix.detect import WEIGHT_LAYERS, activation_of, layer_activations, sigma_of
 from depthscope.monitor.diagnose import Finding, Thresholds, diagnose
 from depthscope.monitor.export import LiveLog
-from depthscope.monitor.gradstats import STATS, GradStats
+from depthscope.monitor.gradstats import STATS, UPDATE, GradStats
 from depthscope.monitor.history import DeviceBuffer, History, Sentinel
 from depthscope.monitor.order import ForwardOrder
 from depthscope.monitor.probes import PROBE_STATS, Probes
@@ -125,6 +125,9 @@ class Watch:
         self._sync_every = sync_every
         self._buffer = DeviceBuffer(sync_every, shape, device)
         self._history = History(capacity, shape)
+        self._loss_buffer = DeviceBuffer(sync_every, (), device)  # in step with _buffer
+        self._loss_history = History(capacity, ())
+        self._loss: torch.Tensor | None = None  # the losses observed since the last step
         self._sentinel = Sentinel(device)
         self._first_nonfinite: dict[int, int] = {}
         self._last_finite: dict[int, tuple[int, float]] = {}
@@ -192,7 +195,10 @@ class Watch:
     def _backward_done(self) -> None:
         """The gradients as this backward pass left them: before clipping and the optimizer."""
         self._queued = False
-        rows = self._stats.compute(self._recorded % self.full_every == 0)
+        full = self._recorded % self.full_every == 0
+        rows = self._stats.compute(full)
+        if full or self._recorded < self.check_first:
+            self._stats.snapshot()  # the parameters before the optimizer: the update ratio
         scale = getattr(self._scaler, "_scale", None)
         if isinstance(scale, torch.Tensor):  # AMP: the pass produced scale × the gradient
             rows[:, :3] /= scale.to(rows.device, torch.float32)
@@ -246,7 +252,12 @@ class Watch:
             if self._pending is None and not self._hooked_all:
                 self._hook_all()
             rows = self._pending if self._pending is not None else self._stats.compute(full)
+            ratio = self._stats.update_ratio()
+            if ratio is not None:
+                rows[:, UPDATE] = ratio
             self._buffer.write(self.step_count, rows)
+            self._loss_buffer.write(self.step_count, self._loss if self._loss is not None
+                                    else _NO_LOSS)
             self._recorded += 1
             sampled = self._probes.take() if self._probes is not None else None
             if sampled is not None:
@@ -255,8 +266,27 @@ class Watch:
                     or self._buffer.full
                     or (self._probe_buffer is not None and self._probe_buffer.full)):
                 self._flush()
-        self._pending = None
+        self._pending = self._loss = None
         self._arm()
+
+    def observe_loss(self, loss: torch.Tensor | float) -> None:
+        """Note the training loss of the step being taken: call it after each backward pass,
+        before ``optimizer.step()``; losses observed between two steps add up (micro-batch
+        losses scaled by 1/k for gradient accumulation give the step's mean). Kept on the
+        device (no host sync); the ``loss_growing`` finding reads it (:func:`diagnose`)."""
+        if isinstance(loss, torch.Tensor):
+            if loss.numel() != 1:
+                raise DepthscopeError(
+                    f"observe_loss needs one number, got a tensor of shape {tuple(loss.shape)}; "
+                    "pass the reduced loss (e.g. loss.mean())")
+            value = loss.detach().reshape(()).float()
+        elif isinstance(loss, (int, float)) and not isinstance(loss, bool):
+            value = torch.tensor(float(loss))
+        else:
+            raise DepthscopeError(
+                f"observe_loss needs a number or a one-element tensor, got "
+                f"{type(loss).__name__}; pass the loss")
+        self._loss = value if self._loss is None else self._loss + value
 
     def _probe_rows(self) -> DeviceBuffer:
         """The probes' device buffer, shaped by the call sites of the first sampled forward."""
@@ -268,11 +298,13 @@ class Watch:
         return self._probe_buffer
 
     def _flush(self) -> None:
-        steps, rows = np.zeros(0, dtype=np.int64), None
+        steps, rows, loss = np.zeros(0, dtype=np.int64), None, None
         if self._buffer.steps:
             steps, rows = self._buffer.drain()
+            loss = self._loss_buffer.drain()[1]
             self._note_nonfinite(steps, rows)
             self._history.extend(steps, rows)
+            self._loss_history.extend(steps, loss)
         probe_steps, probe_rows = np.zeros(0, dtype=np.int64), None
         if self._probe_buffer is not None and self._probe_buffer.steps:
             probe_steps, probe_rows = self._probe_buffer.drain()
@@ -281,7 +313,7 @@ class Watch:
         watched = self.on_alarm is not None or self._live.active
         raised = self._raise_alarms() if watched and self._history.n else []
         if self._live.active and (rows is not None or probe_rows is not None):
-            self._live.write(self._slice(steps, rows, probe_steps, probe_rows), raised)
+            self._live.write(self._slice(steps, rows, loss, probe_steps, probe_rows), raised)
 
     def _note_nonfinite(self, steps: np.ndarray, rows: np.ndarray) -> None:
         norm, has = rows[:, :, STATS.index("norm")], rows[:, :, STATS.index("has_grad")] > 0
@@ -316,19 +348,20 @@ class Watch:
             self._flush()
         probes = self._probe_history
         return self._slice(
-            self._history.steps.copy(), self._history.rows.copy(),
+            self._history.steps.copy(), self._history.rows.copy(), self._loss_history.rows.copy(),
             probes.steps.copy() if probes is not None else np.zeros(0, dtype=np.int64),
             probes.rows.copy() if probes is not None else None,
         )
 
-    def _slice(self, steps: np.ndarray, rows: np.ndarray | None, probe_steps: np.ndarray,
-               probe_rows: np.ndarray | None) -> Record:
+    def _slice(self, steps: np.ndarray, rows: np.ndarray | None, loss: np.ndarray | None,
+               probe_steps: np.ndarray, probe_rows: np.ndarray | None) -> Record:
         """A :class:`Record` of these rows with everything else the watch knows."""
         sites = self._probes.sites if self._probes is not None else []
         return Record(
             layers=self.layers,
             steps=steps,
             grads=rows if rows is not None else np.zeros((0, len(self.layers), len(STATS))),
+            loss=loss if loss is not None else np.full(steps.shape, np.nan),
             probe_names=[name for name, _ in sites],
             probe_activations=[act for _, act in sites],
             probe_steps=probe_steps,
@@ -345,13 +378,17 @@ class Watch:
     def latest(self, per_layer: bool = True) -> dict[str, float]:
         """The last recorded step as flat metrics for a logger: ``grad_norm`` (global, before
         clipping), ``grad_norm/<layer>`` (when ``per_layer``; nan for a layer without a
-        gradient) and ``alarms`` (raised so far); empty before the first recorded step."""
+        gradient), ``alarms`` (raised so far) and ``loss`` (when observed:
+        :meth:`observe_loss`); empty before the first recorded step."""
         self._flush()
         if self._history.n == 0:
             return {}
         last = self._slice(self._history.steps[-1:], self._history.rows[-1:],
+                           self._loss_history.rows[-1:],
                            np.zeros(0, dtype=np.int64), None)
         values = {"grad_norm": float(last.global_norm()[0]), "alarms": float(len(self.alarms))}
+        if not np.isnan(last.loss[0]):
+            values["loss"] = float(last.loss[0])
         if per_layer:
             norms = last.norms()[0].filled(np.nan)
             values.update({f"grad_norm/{info.name}": float(norm)
@@ -474,6 +511,9 @@ def _activation_modules(model: nn.Module) -> list:
         if act is not None:
             out.append((name, module, act))
     return out
+
+
+_NO_LOSS = torch.tensor(float("nan"))  # a recorded step without an observed loss
 
 
 def _in_ipython() -> bool:
