@@ -53,9 +53,9 @@ class GradStats:
         if before is None:
             return None
         index, _ = self._layout(tuple(range(len(self.params))))
-        moved = torch._foreach_sub([p.detach() for p in self.params], before)
-        step = _stack(torch._foreach_norm(moved, 2, dtype=torch.float32), self.device)
         size = _stack(torch._foreach_norm(before, 2, dtype=torch.float32), self.device)
+        torch._foreach_sub_(before, [p.detach() for p in self.params])  # -Δθ, in place
+        step = _stack(torch._foreach_norm(before, 2, dtype=torch.float32), self.device)
         size = self._per_layer(index, size.square()).sqrt()
         ratio = self._per_layer(index, step.square()).sqrt() / size
         return ratio.masked_fill_(size == 0, torch.nan)
