@@ -30,6 +30,7 @@ def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     (["explain", "tanh", "--out", "afile"], "is an existing file; name a folder"),
     (["export", "--out", "afile"], "is an existing file; name a folder"),
     (["study", "--out", "afile/x"], "'afile' is a file, not a folder"),
+    (["study", "--plan", "--claim", "8"], "--plan plans the whole study; drop --claim"),
     (["sweep", str(SPEC), "--store", "afile/r.sqlite"], "'afile' is a file, not a folder"),
     # numbers and choices
     (["data", "digits", "--seed", "-1"], "Invalid value for '--seed'"),

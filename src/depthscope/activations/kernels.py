@@ -34,6 +34,7 @@ import math
 import os
 import re
 import shutil
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,12 +75,14 @@ def _check(name: str) -> Backend:
 class KernelState:
     """All the kernels' process state, in one place: the backend, the compiled kernels by
     ``(activation, kind, input dtypes, device)``, the kernels whose compilation failed (each
-    with its reason: only that kernel runs eager) and the messages already logged."""
+    with its reason: only that kernel runs eager), the messages already logged and the
+    seconds spent building kernels (compiling, or loading from Inductor's cache)."""
 
     backend: Backend
     compiled: dict[tuple[object, ...], Kernel] = field(default_factory=dict)
     failed: dict[tuple[object, ...], str] = field(default_factory=dict)
     logged: set[str] = field(default_factory=set)
+    build_seconds: float = 0.0
 
 
 STATE = KernelState(_check(os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"))
@@ -352,9 +355,13 @@ def _run(act: Activation, kind: str, *tensors: torch.Tensor, out: torch.Tensor |
         if kernel is None:
             # Warnings from inside torch's compiler stack are torch's business, not the
             # caller's (pytest would make them errors).
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                kernel = STATE.compiled[key] = _build(act, kind, flat)
+            start = time.perf_counter()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    kernel = STATE.compiled[key] = _build(act, kind, flat)
+            finally:
+                STATE.build_seconds += time.perf_counter() - start
         target = out
         if target is None and kernel.direct is not None:
             target = torch.empty_like(tensors[0], memory_format=torch.contiguous_format)

@@ -44,6 +44,10 @@ def register(app: typer.Typer) -> None:
         train_threads: Annotated[int | None, typer.Option(
             "--train-threads", min=1, help="Torch threads per training process [default: the "
             "profile's, 1]; numbers depend on it.")] = None,
+        plan: Annotated[bool, typer.Option(
+            "--plan", help="Train nothing: print the runs, FLOPs, memory and estimated time "
+            "of every section on this machine (from a short calibration), per worker count."
+        )] = False,
         json_out: JsonFlag = False,
     ) -> None:
         """Check every claim of the seeds by theory and experiment; write an HTML report."""
@@ -64,6 +68,11 @@ def register(app: typer.Typer) -> None:
                       store_path=store or out.parent / "results.sqlite", device=device,
                       executor="ray" if ray else "local", progress=not json_out,
                       workers=workers)
+        if plan:
+            if claim:
+                fail("--plan plans the whole study; drop --claim")
+            _print_plan(ctx, json_out)
+            return
         with stdout_to_stderr() if json_out else nullcontext():
             results, paths = run_study(ctx, only=claim or None)
         failed = failures(results)
@@ -90,6 +99,51 @@ def register(app: typer.Typer) -> None:
                       f"({safe(setup['CPU capability (torch)'])}; training: "
                       f"{safe(setup['training'])})", highlight=False, soft_wrap=True)
         _exit_on(failed)
+
+
+def _print_plan(ctx: object, json_out: bool) -> None:
+    """``study --plan``: the plan as tables (or JSON)."""
+    from rich.table import Table
+
+    from depthscope.study.plan import WORKER_COUNTS, plan_study, seconds_text
+
+    if json_out:
+        print_json(plan_study(ctx).to_json())  # type: ignore[arg-type]
+        return
+    with console.status("recording the study's runs and timing a calibration on this "
+                        "machine…"):
+        planned = plan_study(ctx)  # type: ignore[arg-type]
+    w = planned.workers
+    table = Table(title=f"depthscope study --profile {safe(planned.profile)} --plan: "
+                        f"{planned.runs} runs, up to {planned.optional_runs} more",
+                  caption="runs: trained whatever the results; +: at most, if results call "
+                          "for them (lr extensions, boundary checks). Time: training only, on "
+                          f"{w} worker(s) × {planned.threads} thread(s).",
+                  caption_justify="left")
+    for column in ("section", "runs", "+ at most", "batches", "GFLOP", "peak MB / batch",
+                   "time", "at most"):
+        table.add_column(column, justify="left" if column == "section" else "right")
+    for s in planned.sections:
+        table.add_row(safe(s.section), str(s.runs), str(s.optional_runs), str(s.batches),
+                      f"{s.gflop:.3g}", f"{s.peak_mb:.3g}", seconds_text(s.wall(w)),
+                      seconds_text(s.wall(w, optional=True)))
+    console.print(table)
+    cal = planned.calibration
+    console.print(
+        f"each worker first spends {cal.worker_seconds:.1f} s: imports "
+        f"{cal.import_seconds:.1f} s, kernels of {len(cal.kernel_seconds)} activations "
+        f"{sum(cal.kernel_seconds.values()):.1f} s (at the cache state found), data "
+        f"{sum(cal.data_seconds.values()):.1f} s. Not estimated: the sections that do not "
+        f"train (theory, sampling, timing). Calibration took {cal.seconds:.0f} s.",
+        highlight=False)
+    workers = Table(title="estimated training time by worker count (one core each; Ray "
+                          "workers alike)")
+    for column in ("workers", "time", "at most"):
+        workers.add_column(column, justify="right")
+    for n in sorted({*WORKER_COUNTS, w}):
+        workers.add_row(f"{n}{' (this machine)' if n == w else ''}",
+                        seconds_text(planned.wall(n)), seconds_text(planned.wall(n, True)))
+    console.print(workers)
 
 
 def _exit_on(failed: list) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from depthscope.study.profiles import Profile
+from depthscope.study.recorder import RunRecorder
 from depthscope.sweep.executors import Executor, LocalExecutor, default_workers
 
 T = TypeVar("T")
@@ -19,7 +20,8 @@ class Context:
 
     ``cache`` lets claims share an experiment (claims 5 and 8-10 read one depth sweep);
     ``progress`` turns on rich progress bars (on stderr). Bars are transient and never
-    nested, so a sweep inside a claim can show its own.
+    nested, so a sweep inside a claim can show its own. With a ``recorder`` nothing trains:
+    the experiments record their runs there (``depthscope study --plan``).
     """
 
     profile: Profile
@@ -31,6 +33,7 @@ class Context:
     threads: int | None = 1  # torch CPU threads; the study's tensors are small (see runner)
     workers: int | None = None  # local training processes (None: one per CPU)
     cache: dict[str, Any] = field(default_factory=dict)
+    recorder: RunRecorder | None = None
     _local: LocalExecutor | None = field(default=None, init=False, repr=False)
 
     def sweep_executor(self) -> Executor | Literal["ray"]:

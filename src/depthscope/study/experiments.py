@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +21,7 @@ import numpy as np
 from depthscope.errors import DepthscopeError
 from depthscope.study import protocol, stats
 from depthscope.study.context import Context
+from depthscope.study.recorder import Planned
 from depthscope.sweep.summary import correct_counts
 from depthscope.train.config import Output, RunConfig
 
@@ -48,9 +50,14 @@ OUTPUT_ARMS = (("relu", "critical"), ("softplus", "critical"))
 
 def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | None = None
         ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Train (or read back from the store) ``configs``; return runs and, on request, series."""
+    """Train (or read back from the store) ``configs``; return runs and, on request, series.
+    With ``ctx.recorder``: record them as a stage and raise :class:`Planned`."""
     from depthscope.store import load as load_store
     from depthscope.sweep import run_sweep
+
+    if ctx.recorder is not None:
+        ctx.recorder.record("evaluation" if metrics is not None else "runs", configs)
+        raise Planned
 
     load_fn = None
     if ctx.profile.data_size is not None:
@@ -287,6 +294,14 @@ def tune(ctx: Context, cells: Sequence[K], make: Callable[[K, float, int], RunCo
     grid = {c: tuple(lr_grid or p.lr_grid) for c in cells}
     chosen: dict[K, float] = {}
     edge: dict[K, bool] = {}
+    if ctx.recorder is not None:  # the first round; each extension adds one lr per cell
+        ctx.recorder.record("lr tuning", [make(c, lr, s) for c in cells for lr in grid[c]
+                                          for s in p.tune_seeds])
+        for k in range(1, protocol.MAX_EXTENSIONS + 1):
+            ctx.recorder.record(f"lr tuning: extension {k} (at most)",
+                                [make(c, min(grid[c]) / protocol.LR_STEP**k, s)
+                                 for c in cells for s in p.tune_seeds], optional=True)
+        return {c: grid[c][0] for c in cells}, grid, {c: False for c in cells}
     for round_ in range(protocol.MAX_EXTENSIONS + 1):
         configs = {(c, lr, s): make(c, lr, s) for c in cells for lr in grid[c]
                    for s in p.tune_seeds}
@@ -393,20 +408,29 @@ def _boundary_check(ctx: Context, key: str, what: str, update: dict[str, int],
     rule 1 in the new setting (computed once per study under ``key``)."""
 
     def build() -> BoundaryCheck:
-        p, ev = ctx.profile, depth_sweep(ctx)
-        cells = [(dataset, act, arm, depth) for dataset in ev.learnable_datasets(p.datasets)
-                 for act, arm in DEPTH_ARMS if arm in ("standard", "critical")  # claims 8-10
-                 for nxt in [boundary(ev, dataset, act, arm)[1]] if nxt is not None
-                 for depth in (1, nxt)]
-        if not cells:
-            return BoundaryCheck(what, ev.runs.iloc[:0])
+        p = ctx.profile
+        arms = [(act, arm) for act, arm in DEPTH_ARMS if arm in ("standard", "critical")]
+        if ctx.recorder is not None:  # no results yet: every arm at its deepest (at most)
+            cells = [(dataset, act, arm, depth) for dataset in p.datasets for act, arm in arms
+                     for depth in (1, max(arm_depths(ctx, arm)))]
+            swept = {c: p.lr_grid[0] for c in cells}
+        else:
+            ev = depth_sweep(ctx)
+            cells = [(dataset, act, arm, depth)
+                     for dataset in ev.learnable_datasets(p.datasets) for act, arm in arms
+                     for nxt in [boundary(ev, dataset, act, arm)[1]] if nxt is not None
+                     for depth in (1, nxt)]
+            swept = ev.lr
+            if not cells:
+                return BoundaryCheck(what, ev.runs.iloc[:0])
 
         def make(cell: Cell, lr: float, seed: int) -> RunConfig:
             return _config(ctx, cell, lr, seed).model_copy(update=update)
 
-        lr = tune(ctx, cells, make)[0] if retune else ev.lr
-        runs, series = run(ctx, [make(c, lr[c], s) for c in cells for s in p.seeds],
-                           metrics=("train_loss",))
+        with ctx.recorder.optional() if ctx.recorder is not None else nullcontext():
+            lr = tune(ctx, cells, make)[0] if retune else swept
+            runs, series = run(ctx, [make(c, lr[c], s) for c in cells for s in p.seeds],
+                               metrics=("train_loss",))
         return BoundaryCheck(what, scored(runs, series))
 
     return ctx.shared(key, build)
@@ -449,6 +473,17 @@ def entry_runs(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
         return runs.assign(arm=arms_of(runs)), series
 
     return ctx.shared("entry_runs", build)
+
+
+#: the experiments several claims share, by name (what ``depthscope study --plan`` walks
+#: before the claims that train runs of their own)
+SHARED: dict[str, Callable[[Context], object]] = {
+    "depth sweep (claims 5, 7-10)": depth_sweep,
+    "entry arms (claim 5)": entry_runs,
+    "read-out sweep (claim 10)": output_sweep,
+    "budget check (claims 8-10)": budget_check,
+    "width check (claims 8-10)": width_check,
+}
 
 
 def plateau_table(ctx: Context, ev: DepthEvidence) -> list[tuple[object, ...]]:

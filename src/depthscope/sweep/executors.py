@@ -88,10 +88,14 @@ OnStep = Callable[[float], None]  # called with the runs' worth trained in the c
 def run_batch(batch: Batch, trainer: Trainer, on_step: OnStep | None = None) -> BatchOutcome:
     """Train one batch; each summary gains the data set's ``chance_accuracy`` (validation),
     ``test_examples`` and ``test_chance_hits`` (count of the test split's commonest class)."""
+    from depthscope.activations import kernels
+
     started_at, start = utcnow(), time.perf_counter()
+    built = kernels.STATE.build_seconds
     train_fn, load_fn = trainer.resolved()
     configs: list[RunConfig] = list(batch.configs)
     dataset = _dataset(load_fn, configs[0].dataset)
+    setup = time.perf_counter() - start  # imports and the data set, once per process
     share = len(configs) / configs[0].steps  # runs' worth per trainer step
     progress = None if on_step is None else (lambda k: on_step(k * share))
     results = train_fn(configs, dataset, device=trainer.device, dtype=trainer.dtype,
@@ -111,7 +115,9 @@ def run_batch(batch: Batch, trainer: Trainer, on_step: OnStep | None = None) -> 
     seconds = time.perf_counter() - start
     info = provenance() | {"device": trainer.device, "dtype": str(trainer.dtype).split(".")[-1],
                            "threads": torch.get_num_threads(), "batch_runs": len(batch),
-                           "batch_seconds": round(seconds, 3)}
+                           "batch_seconds": round(seconds, 3),
+                           "kernel_seconds": round(kernels.STATE.build_seconds - built, 3),
+                           "setup_seconds": round(setup, 3)}
     return BatchOutcome(batch, results, info, started_at, seconds)
 
 

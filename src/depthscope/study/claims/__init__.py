@@ -21,6 +21,8 @@ class ClaimInfo:
     source: str
     claim: str
     method: str
+    #: trains networks through the study's sweeps (what ``depthscope study --plan`` walks)
+    trains: bool = False
 
     def result(self, verdict: str, why: str, **evidence: object) -> ClaimResult:
         return ClaimResult(self.id, self.source, self.claim, self.method, verdict, why,

@@ -31,6 +31,7 @@ INFO = ClaimInfo(
     "start' and counted apart; the escape probability per record interval is estimated from "
     "the runs that enter the vanished state during training, from their first vanished record "
     "on.",
+    trains=True,
 )
 VANISHED = 1e-3  # vanished: ||dL/dW^1|| < VANISHED x the critical-init reference
 ESCAPE = 0.05  # "rare": below 5 % per record interval

@@ -37,6 +37,7 @@ INFO = ClaimInfo(
     "every weight ×1.144 (the same draw; the same signal propagation through the hidden "
     "layers): the weight scale's part (tanh×1.144 − tanh) and the rest, the activation's "
     "own (LeCun's tanh − tanh×1.144).",
+    trains=True,
 )
 RULE = ("The stated properties: f(1) = 1 to 1e-3, argmax |f''| within 0.25 of 1, std f(z) within "
         "0.2 of 1. \"Trains better\": the difference in test accuracy (LeCun's tanh − tanh, "
@@ -184,10 +185,10 @@ def accuracy_gain(correct: list[tuple[np.ndarray, np.ndarray]], n: list[int]
 
 
 def check(ctx: Context) -> ClaimResult:
+    ev = depth_sweep(ctx)
     props = properties()
     p = ctx.profile
     twin = twin_difference(p.datasets[0], TWIN_DEPTH, p.width, p.steps, p.batch_size, TWIN_LR)
-    ev = depth_sweep(ctx)
     used = ev.learnable_datasets(ctx.profile.datasets) or list(ctx.profile.datasets)
     depths = {name: ev.depth_interval(used, name, "lecun") for name in ("lecun_tanh", "tanh")}
     examples = [ev.examples(d) for d in used]

@@ -58,11 +58,11 @@ METHOD = (
 INFO_8 = ClaimInfo(
     "8", ESSAY,
     "The logistic sigmoid, tanh and arctan are unusable (\"crap\") in any network of more "
-    "than two hidden layers.", METHOD)
+    "than two hidden layers.", METHOD, trains=True)
 INFO_9 = ClaimInfo(
     "9", ESSAY,
     "Softsign trains up to about four hidden layers; logsig remains useful through eight or "
-    "more (both with careful initialisation).", METHOD)
+    "more (both with careful initialisation).", METHOD, trains=True)
 METHOD_10 = (
     " Claim 10 also trains logmin and the logarithmic semisigmoid in the same sweep, and ReLU "
     "and softplus at He's init with sigmoid outputs (per-class sigma(z), squared error to "
@@ -72,7 +72,7 @@ INFO_10 = ClaimInfo(
     "10", ESSAY,
     "ReLU (ramp) and softplus solve both gradient problems; a sigmoid on the output layer "
     "only does not bring them back; logmin and the logarithmic semisigmoid are well-behaved "
-    "too (\"use any of these instead\").", METHOD + METHOD_10)
+    "too (\"use any of these instead\").", METHOD + METHOD_10, trains=True)
 
 LIMIT_8 = 2  # "more than two hidden layers"
 TOLERANCE_9 = math.sqrt(2.0)  # "about": within a factor √2, the same for every activation

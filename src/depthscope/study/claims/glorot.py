@@ -69,6 +69,7 @@ INFO = ClaimInfo(
     "evaluation seeds, compared paired over seeds (same seeds, same test set); Shapeset-3×2 "
     "(regenerated) and digits standing in for MNIST. Beside it, their Table 1 and the "
     "per-layer profiles at initialisation (their Figs 6-7).",
+    trains=True,
 )
 
 Cell = tuple[str, str]  # (dataset, table label)

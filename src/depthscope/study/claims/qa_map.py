@@ -51,6 +51,7 @@ INFO = ClaimInfo(
     "measured per-layer change of ||dL/dh||. A point counts where the map predicts at least "
     f"{CLEAR:g} decades per layer; the map is right there when the measured change has the "
     "predicted sign.",
+    trains=True,
 )
 RULE = (f"Agreement (share of clear points where the measured per-layer gradient change has "
         f"chi_1's sign) at init, with its Clopper-Pearson 95 % interval over runs, and along "

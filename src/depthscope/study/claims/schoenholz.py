@@ -64,6 +64,7 @@ INFO = ClaimInfo(
     "absolute trainability against the depth-1 net of the same sigma_w²). Their paper: "
     "MNIST and CIFAR-10, sigma_w² in [1, 4], depths up to 300, long training; the trainable "
     "region's edge followed 6·xi_c (their Fig. 5).",
+    trains=True,
 )
 
 Cell = tuple[float, int]  # (sigma_w², depth)

@@ -33,6 +33,7 @@ INFO = ClaimInfo(
     "trains at D when at least half its seeds do (rule 3; a run still learning is censored, "
     "rule 6). Paired over seeds: test accuracy of each transformed arm minus the standard "
     "arm's.",
+    trains=True,
 )
 RULE = ("Holds: the DKS or TAT arm trains at depth D and the standard arm does not, and the "
         "DKS input scale is below 1 and falls with depth. Inconclusive: the standard arm "
@@ -97,8 +98,10 @@ def check(ctx: Context) -> ClaimResult:
     depth = p.transform_depth
     scales = {d: _shaped("dks", d).scale for d in (*SHOWN_DEPTHS, depth)}
     tat_scales = {d: _shaped("tat", d).scale for d in (*SHOWN_DEPTHS, depth)}
-    ev = depth_sweep(ctx)
-    dataset = (ev.learnable_datasets(p.datasets) or list(p.datasets))[0]
+    # a plan (no results yet) records the first data set; the study takes the first learnable
+    ev = depth_sweep(ctx) if ctx.recorder is None else None
+    learnable = ev.learnable_datasets(p.datasets) if ev is not None else []
+    dataset = (learnable or list(p.datasets))[0]
     cells = [(dataset, arm) for arm in ARMS]
 
     def make(cell: tuple[str, str], lr: float, seed: int) -> RunConfig:
@@ -115,6 +118,7 @@ def check(ctx: Context) -> ClaimResult:
     lr, edge = {**lr, **lr_shared}, {**edge, **edge_shared}
     configs = {(c, s): make(c, lr[c], s) for c in cells for s in p.seeds}
     runs, series = run(ctx, list(configs.values()), metrics=("train_loss",))
+    assert ev is not None  # run() trains only without a recorder
     runs = runs.set_index("run_id", drop=False)
     runs = runs.assign(correct=correct_counts(runs), converged=converged(runs, series))
     chance = ev.chance(dataset)
