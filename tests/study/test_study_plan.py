@@ -18,6 +18,7 @@ from depthscope.study.plan import (
     record_study,
     seconds_text,
     shape_class,
+    si_text,
 )
 from depthscope.study.recorder import RunRecorder
 from depthscope.train import RunConfig
@@ -54,6 +55,9 @@ def test_calibration_predicts_by_groups_and_members() -> None:
     assert seconds_text(42) == "42 s"
     assert seconds_text(750) == "12.5 min"
     assert seconds_text(4 * 86400) == "4.0 days"
+    assert si_text(1.88e15, "FLOP") == "1.88 PFLOP"
+    assert si_text(740e6, "B") == "740 MB"
+    assert si_text(12.0, "B") == "12 B"
 
 
 def test_the_recorder_keeps_each_run_once_and_marks_optional_stages() -> None:

@@ -105,7 +105,7 @@ def _print_plan(ctx: object, json_out: bool) -> None:
     """``study --plan``: the plan as tables (or JSON)."""
     from rich.table import Table
 
-    from depthscope.study.plan import WORKER_COUNTS, plan_study, seconds_text
+    from depthscope.study.plan import WORKER_COUNTS, plan_study, seconds_text, si_text
 
     if json_out:
         print_json(plan_study(ctx).to_json())  # type: ignore[arg-type]
@@ -120,12 +120,13 @@ def _print_plan(ctx: object, json_out: bool) -> None:
                           "for them (lr extensions, boundary checks). Time: training only, on "
                           f"{w} worker(s) × {planned.threads} thread(s).",
                   caption_justify="left")
-    for column in ("section", "runs", "+ at most", "batches", "GFLOP", "peak MB / batch",
+    for column in ("section", "runs", "+ at most", "batches", "FLOP", "memory / batch",
                    "time", "at most"):
         table.add_column(column, justify="left" if column == "section" else "right")
     for s in planned.sections:
         table.add_row(safe(s.section), str(s.runs), str(s.optional_runs), str(s.batches),
-                      f"{s.gflop:.3g}", f"{s.peak_mb:.3g}", seconds_text(s.wall(w)),
+                      si_text(s.flop, "FLOP") if s.runs else "—", si_text(s.peak_bytes, "B"),
+                      seconds_text(s.wall(w)) if s.runs else "—",
                       seconds_text(s.wall(w, optional=True)))
     console.print(table)
     cal = planned.calibration

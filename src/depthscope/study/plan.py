@@ -16,7 +16,8 @@
    and ``S`` steps costs ``S L (a G + b M)``: ``a`` per group-layer-step (kernel launches,
    Python), ``b`` per member-layer-step (arithmetic), fitted per shape class (data set,
    width, batch size, output, record interval) from two short real ensembles (2 and 16
-   members of one activation, depth 4, two records' worth of steps) on this machine. Each
+   members of one activation, depth 4, two records' worth of steps, at most 60) on this
+   machine. Each
    stage's batches are scheduled on ``W`` workers longest-first, as the sweeps do
    (:func:`depthscope.sweep.run.run_sweep`); stages run one after the other. Every worker
    also builds each activation's kernels once (compiled, or loaded from Inductor's cache):
@@ -46,6 +47,7 @@ from depthscope.train.config import RunConfig
 
 CALIBRATION_MEMBERS = (2, 16)
 CALIBRATION_DEPTH = 4
+CALIBRATION_STEPS = 60  # at most: two records' worth where records are frequent
 BYTES = 4  # float32
 #: worker counts of the time table: this machine's, and per extra (Ray) worker beyond it
 WORKER_COUNTS = (1, 2, 4, 8, 16, 32)
@@ -175,7 +177,8 @@ def calibrate(ctx: Context, configs: Sequence[RunConfig]) -> Calibration:
     """Time, with the profile's training threads: each activation's kernel builds (a
     one-member, one-layer, two-step run twice: the first builds, the second does not), then
     per shape class two short real ensembles (:data:`CALIBRATION_MEMBERS`, depth
-    :data:`CALIBRATION_DEPTH`, two records' worth of steps) for its :class:`Rate`."""
+    :data:`CALIBRATION_DEPTH`, two records' worth of steps, at most
+    :data:`CALIBRATION_STEPS`) for its :class:`Rate`."""
     from depthscope.data import load
     from depthscope.train import train_ensemble
 
@@ -205,7 +208,7 @@ def calibrate(ctx: Context, configs: Sequence[RunConfig]) -> Calibration:
             kernel_seconds[key] = max(timed(tiny) - timed(tiny), 0.0)
         rates = {}
         for key, config in by_class.items():
-            steps = min(config.steps, 2 * config.record_every)
+            steps = min(config.steps, 2 * config.record_every, CALIBRATION_STEPS)
             shaped = config.model_copy(update={"depth": CALIBRATION_DEPTH, "steps": steps})
             small, large = (timed(shaped, m) for m in CALIBRATION_MEMBERS)
             layer_steps = steps * (CALIBRATION_DEPTH + 1)
@@ -282,8 +285,8 @@ class SectionPlan:
     runs: int
     optional_runs: int
     batches: int
-    gflop: float
-    peak_mb: float  # the largest ensemble batch
+    flop: float
+    peak_bytes: float  # the largest ensemble batch
     batch_seconds: float  # predicted training seconds of the always-trained batches, summed
     stages: tuple[tuple[bool, tuple[float, ...]], ...]  # (optional, batch seconds) per stage
 
@@ -325,7 +328,7 @@ class StudyPlan:
             "worker_setup_seconds": round(self.calibration.worker_seconds, 2),
             "sections": [{"section": s.section, "runs": s.runs,
                           "optional_runs": s.optional_runs, "batches": s.batches,
-                          "gflop": s.gflop, "peak_mb": s.peak_mb,
+                          "flop": s.flop, "peak_bytes": s.peak_bytes,
                           "batch_seconds": s.batch_seconds,
                           "wall_seconds": s.wall(self.workers),
                           "wall_seconds_at_most": s.wall(self.workers, optional=True)}
@@ -360,12 +363,21 @@ def plan_study(ctx: Context) -> StudyPlan:
             timed.append((stage.optional, tuple(times)))
         planned.append(SectionPlan(
             name, len(fixed), sum(len(s.configs) for s in parts if s.optional), count,
-            sum(flops(c, data[c.dataset]) for c in fixed) / 1e9, peak / 2**20,
+            sum(flops(c, data[c.dataset]) for c in fixed), peak,
             sum(t for opt, times in timed if not opt for t in times), tuple(timed)))
     return StudyPlan(ctx.profile.name, ctx.workers or default_workers(),
                      ctx.profile.train_threads, tuple(planned),
                      frozenset(c.run_id for s in stages if not s.optional for c in s.configs),
                      calibration)
+
+
+def si_text(value: float, unit: str) -> str:
+    """``"1.88 PFLOP"``, ``"740 MB"``: three significant digits and a decimal prefix."""
+    for prefix, scale in (("E", 1e18), ("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6),
+                          ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
 
 
 def seconds_text(seconds: float) -> str:
