@@ -26,6 +26,7 @@ docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --quiet --site-dir site
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'  # the peers measured beside depthscope
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)

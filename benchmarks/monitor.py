@@ -8,7 +8,9 @@ its first 6 steps (watch reads and diagnoses the first 5 at once) are timed apar
 steps, one whole cycle of the default full statistics, activation sampling and host copy:
 no monitor; depthscope.watch (default: norms every step, full statistics every 50th);
 depthscope with full statistics every step; TensorBoard ``add_histogram`` of every
-gradient every step; wandb.watch (offline) when wandb is installed.
+gradient every step; wandb.watch (offline, log_freq 1, unwatched between rounds) and
+Lightning's ``grad_norm`` every step when installed (extra ``bench``); Cockpit cannot be
+installed beside torch 2.13.0 CPU (``NOT_INSTALLABLE`` says why).
 Run: ``python -m benchmarks.monitor``.
 """
 
@@ -28,6 +30,7 @@ from torch import nn
 
 from benchmarks import ratio_text
 from depthscope.monitor import watch
+from depthscope.provenance import cpu_model
 
 Hook = Callable[[nn.Module], contextlib.AbstractContextManager]
 FIRST = 6  # watch's check_first (5) and one more: the steps before the steady state
@@ -91,6 +94,38 @@ def wandb_watch() -> Hook | None:
     return hook
 
 
+def lightning_grad_norm() -> Hook | None:
+    """Lightning's own recipe: ``self.log_dict(grad_norm(self, norm_type=2))`` in
+    ``on_before_optimizer_step``, i.e. every parameter's norm and the total, every step."""
+    try:
+        from lightning.pytorch.utilities import grad_norm
+    except ImportError:
+        return None
+
+    @contextlib.contextmanager
+    def hook(model: nn.Module) -> Iterator[None]:
+        from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+        logged: list[dict[str, torch.Tensor]] = []
+        handle = register_optimizer_step_pre_hook(
+            lambda *_: logged.append(grad_norm(model, norm_type=2)))
+        try:
+            yield
+        finally:
+            handle.remove()
+
+    return hook
+
+
+#: peers that cannot be installed beside torch 2.13.0 CPU, and why (pip install --dry-run)
+NOT_INSTALLABLE = {
+    "Cockpit (cockpit-for-pytorch 1.0.2)":
+        "not installable: it needs backpack-for-pytorch, which needs torchvision; pip "
+        "resolves torchvision 0.29.1, which replaces torch 2.13.0 CPU with torch 2.14.1 and "
+        "20 nvidia-* CUDA wheels",
+}
+
+
 def time_steps(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, n: int) -> float:
     start = time.perf_counter()
     for _ in range(n):
@@ -114,6 +149,7 @@ def main() -> None:
         "depthscope (full stats every step)": depthscope(1),
         "TensorBoard add_histogram": tensorboard,
         "wandb.watch (offline)": wandb_watch(),
+        "Lightning grad_norm every step": lightning_grad_norm(),
     }
     model = mlp()
     x = torch.randn(args.batch, 256)
@@ -131,8 +167,9 @@ def main() -> None:
                 # timed apart, once per watch; the steady state after them
                 start[name].append(time_steps(model, opt, x, FIRST))
                 times[name].append(time_steps(model, opt, x, n))
-    table = Table(title=f"monitoring overhead, 50×256 tanh MLP, batch {args.batch}, CPU "
-                        f"({torch.get_num_threads()} threads)")
+    table = Table(title=f"monitoring overhead, 50×256 tanh MLP, batch {args.batch}, "
+                        f"{cpu_model()} ({torch.backends.cpu.get_cpu_capability()}, "
+                        f"{torch.get_num_threads()} threads)")
     for col in ("variant", "ms/step", "ratio (95 % CI)", f"first {FIRST} steps: ratio"):
         table.add_column(col, justify="left" if col == "variant" else "right")
     for name, hook in variants.items():
@@ -142,6 +179,8 @@ def main() -> None:
         median = statistics.median(times[name])
         table.add_row(name, f"{median * 1e3:.2f}", ratio_text(times, name, "no monitor", 3),
                       ratio_text(start, name, "no monitor"))
+    for name, why in NOT_INSTALLABLE.items():
+        table.add_row(name, why, "—", "—")
     Console().print(table)
 
 
