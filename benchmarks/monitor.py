@@ -83,13 +83,14 @@ def wandb_watch() -> Hook | None:
 
     @contextlib.contextmanager
     def hook(model: nn.Module) -> Iterator[None]:
-        run = wandb.init(mode="offline")
-        wandb.watch(model, log="gradients", log_freq=1)
-        try:
-            yield
-        finally:
-            wandb.unwatch(model)  # else its tensor hooks outlive the run and fail next round
-            run.finish()
+        with tempfile.TemporaryDirectory() as logdir:
+            run = wandb.init(mode="offline", dir=logdir, settings=wandb.Settings(silent=True))
+            wandb.watch(model, log="gradients", log_freq=1)
+            try:
+                yield
+            finally:
+                wandb.unwatch(model)  # else its tensor hooks outlive the run, fail next round
+                run.finish()
 
     return hook
 
