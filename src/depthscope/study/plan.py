@@ -298,13 +298,14 @@ class SectionPlan:
 
 @dataclass(frozen=True)
 class StudyPlan:
+    """A profile's sections planned on this machine for ``workers`` processes of
+    ``threads`` torch threads, with the :class:`Calibration` behind the times."""
+
     profile: str
     workers: int
     threads: int
     sections: tuple[SectionPlan, ...]
-    run_ids: frozenset[str]  # the always-trained runs
     calibration: Calibration
-
 
     @property
     def runs(self) -> int:
@@ -315,8 +316,8 @@ class StudyPlan:
         return sum(s.optional_runs for s in self.sections)
 
     def wall(self, workers: int, optional: bool = False) -> float:
-        """Predicted wall seconds of training on ``workers``, each worker's one-off kernel
-        builds and data loads included (the workers do them side by side)."""
+        """Predicted wall seconds of training on ``workers``, each worker's one-off imports,
+        kernel builds and data loads included (the workers do them side by side)."""
         return self.calibration.worker_seconds + sum(s.wall(workers, optional)
                                                      for s in self.sections)
 
@@ -366,9 +367,7 @@ def plan_study(ctx: Context) -> StudyPlan:
             sum(flops(c, data[c.dataset]) for c in fixed), peak,
             sum(t for opt, times in timed if not opt for t in times), tuple(timed)))
     return StudyPlan(ctx.profile.name, ctx.workers or default_workers(),
-                     ctx.profile.train_threads, tuple(planned),
-                     frozenset(c.run_id for s in stages if not s.optional for c in s.configs),
-                     calibration)
+                     ctx.profile.train_threads, tuple(planned), calibration)
 
 
 def si_text(value: float, unit: str) -> str:
