@@ -51,5 +51,8 @@ def test_the_callback_logs_the_trainers_own_pre_clip_norm(tmp_path) -> None:
         assert row["grad_norm"] > 1.0  # clipping was active
         assert row["depthscope/grad_norm"] == pytest.approx(row["grad_norm"], rel=1e-4)
         assert "depthscope/grad_norm/net.0" in row
+        # the step's loss as the Trainer logs it (the mean over the 2 micro-batches; the
+        # Trainer rounds its log to 4 digits)
+        assert row["depthscope/loss"] == pytest.approx(row["loss"], rel=1e-3, abs=1e-4)
     assert callback.watch is not None
     assert callback.watch.step_count == 4

@@ -59,6 +59,29 @@ def test_ray_sweep_equals_local_sweep(cluster: RayExecutor, tmp_path: Path) -> N
     assert runs["hostname"].notna().all()
 
 
+def test_real_training_stores_the_same_bits_through_ray_and_locally(
+        cluster: RayExecutor, tmp_path: Path) -> None:
+    """The real trainer in float64 on a small case: every stored metric of every run is the
+    same to the last bit whether Ray's workers or local worker processes trained it."""
+    import torch
+
+    from depthscope.sweep import LocalExecutor
+
+    options = {"progress": False, "max_batch": 2, "dtype": torch.float64}
+    through_ray = run_sweep(SPEC, store=tmp_path / "ray.sqlite", executor=cluster, **options)
+    local = LocalExecutor(2, threads=1)
+    try:
+        locally = run_sweep(SPEC, store=tmp_path / "local.sqlite", executor=local, **options)
+    finally:
+        local.close()
+    assert through_ray["run_id"].tolist() == locally["run_id"].tolist()
+    assert through_ray["test_accuracy"].tolist() == locally["test_accuracy"].tolist()
+    ray_series = load(tmp_path / "ray.sqlite").series
+    local_series = load(tmp_path / "local.sqlite").series
+    assert len(ray_series) > 100
+    assert ray_series.equals(local_series)
+
+
 @pytest.mark.parametrize("failure", ["crash_once", "raise_once"])
 def test_failed_worker_batch_is_retried_not_duplicated(cluster: RayExecutor, tmp_path: Path,
                                                        failure: str) -> None:

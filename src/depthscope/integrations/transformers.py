@@ -6,8 +6,12 @@ gradient accumulation, so ``depthscope/grad_norm`` is the norm the Trainer's own
 reports. At every ``on_log`` it adds, for the last recorded step, the global norm, each
 layer's norm (``depthscope/grad_norm/<layer>``) and the number of alarms so far; alarms print
 when found (``on_alarm``, as for :func:`depthscope.watch`). The Trainer hands its callbacks
-no per-step loss (``on_log``'s is averaged over ``logging_steps``), so the watch's
-``loss_growing`` finding stays off here.
+no per-step loss (``on_log``'s is averaged over ``logging_steps``), so :func:`attach` also
+wraps ``trainer.training_step`` to pass each micro-batch's loss (as the Trainer returns it,
+divided by the accumulation steps) to ``Watch.observe_loss``: the step's loss, which the
+``loss_growing`` finding reads and ``depthscope/loss`` logs, is the one the Trainer logs as
+``loss`` at ``logging_steps=1``. A callback passed as ``Trainer(callbacks=[...])`` sees no
+loss.
 
 Usage: ``attach(trainer)`` (extra ``hf``): it puts the callback *first*, so the Trainer's
 reporting integrations (TensorBoard, MLflow, ...), which come before callbacks passed to
@@ -56,8 +60,18 @@ class GradientHealthCallback(TrainerCallback):
 
 def attach(trainer: Any, per_layer: bool = True, **watch_options: Any
            ) -> GradientHealthCallback:
-    """A :class:`GradientHealthCallback` put first among ``trainer``'s callbacks."""
+    """A :class:`GradientHealthCallback` put first among ``trainer``'s callbacks, with
+    ``trainer.training_step`` wrapped to hand it each micro-batch's loss."""
     callback = GradientHealthCallback(per_layer, **watch_options)
     trainer.callback_handler.callbacks.insert(0, callback)
+    training_step = trainer.training_step
+
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        loss = training_step(*args, **kwargs)
+        if callback.watch is not None:
+            callback.watch.observe_loss(loss)
+        return loss
+
+    trainer.training_step = observed
     return callback
 
