@@ -120,6 +120,11 @@ def test_update_ratio_is_each_layers_step_over_its_norm_on_the_measured_steps() 
                                                for p in m.parameters()]) - b).norm() / b.norm())
                              for m, b in zip(layers, before, strict=True)])
     got = w.record().stat("update_ratio")
+    with watch(net, updates=False, on_alarm=None) as off:  # no copies: nothing measured
+        train(net, 2, opt)
+    assert np.isnan(off.record().stat("update_ratio")).all()
+    with pytest.raises(DepthscopeError, match="updates must be True or False"):
+        watch(net, updates="yes")
     measured = [0, 1, 3, 6]  # records 1-2 (check_first), then every third (full_every)
     np.testing.assert_allclose(got[measured], np.array(expected)[measured], rtol=1e-5)
     assert np.isnan(got[[2, 4, 5]]).all()

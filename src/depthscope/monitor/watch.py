@@ -88,6 +88,7 @@ class Watch:
         activation_every: int = 50,
         sync_every: int = 50,
         check_first: int = 5,
+        updates: bool = True,
         capacity: int = 4096,
         thresholds: Thresholds | None = None,
         on_alarm: Callable[[Finding], None] | Literal["print"] | None = "print",
@@ -103,6 +104,9 @@ class Watch:
         self.activation_every = _positive("activation_every", activation_every)
         sync_every = _positive("sync_every", sync_every)
         self.check_first = _count("check_first", check_first)
+        if not isinstance(updates, bool):
+            raise DepthscopeError(f"updates must be True or False, got {updates!r}")
+        self.updates = updates
         if _positive("capacity", capacity) % 2:
             raise DepthscopeError(f"capacity must be even, got {capacity}; e.g. capacity=4096")
         _check_options(optimizer, scaler, auto, thresholds, on_alarm)
@@ -197,7 +201,7 @@ class Watch:
         self._queued = False
         full = self._recorded % self.full_every == 0
         rows = self._stats.compute(full)
-        if full or self._recorded < self.check_first:
+        if self.updates and (full or self._recorded < self.check_first):
             self._stats.snapshot()  # the parameters before the optimizer: the update ratio
         scale = getattr(self._scaler, "_scale", None)
         if isinstance(scale, torch.Tensor):  # AMP: the pass produced scale × the gradient
@@ -455,7 +459,10 @@ def watch(model: nn.Module, every: int = 1, activations: bool = True, **options:
         **options: ``optimizer`` (hook only this one), ``scaler`` (a ``GradScaler``: read
             after unscaling, also on skipped steps), ``auto=False`` (call ``w.step()``
             yourself), ``full_every``, ``activation_every``, ``sync_every``, ``check_first``
-            (steps read and diagnosed at once from the start, default 5), ``capacity``,
+            (steps read and diagnosed at once from the start, default 5), ``updates``
+            (the update ratio ||Δθ||/||θ|| on those steps and every ``full_every``-th: each
+            takes a transient copy of the parameters; ``updates=False`` where they fill the
+            device), ``capacity``,
             ``thresholds``, ``on_alarm`` (None: no live alarms), ``tensorboard`` (a
             ``SummaryWriter`` or log directory) and ``csv`` (a ``.csv`` path) written while
             training, findings included.
