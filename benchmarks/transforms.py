@@ -26,10 +26,8 @@ from rich.table import Table
 from benchmarks import ratio_text
 from depthscope.provenance import cpu_model
 from depthscope.theory import dks_transform
+from depthscope.theory.shaping import DKS_PACKAGE_NAMES
 
-#: depthscope's name -> dks's name
-NAMES = {"tanh": "tanh", "softplus": "softplus", "sigmoid": "sigmoid", "arctan": "atan",
-         "softsign": "softsign", "erf": "erf", "gelu": "gelu_exact"}
 DEPTHS = (10, 50, 100)
 X = np.linspace(-3.0, 3.0, 61)
 
@@ -61,7 +59,7 @@ def main() -> None:
         table.add_column(column, justify="left" if column == "activation" else "right")
     x = torch.tensor(X, dtype=torch.float64)
     for depth in DEPTHS:
-        for ours, theirs in NAMES.items():
+        for ours, theirs in DKS_PACKAGE_NAMES.items():
             times: dict[str, list[float]] = {"dks": [], "depthscope": []}
             results: dict[str, object] = {}
 

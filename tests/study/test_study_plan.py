@@ -48,7 +48,7 @@ def test_flops_and_memory_by_hand() -> None:
 def test_calibration_predicts_by_groups_and_members() -> None:
     a = RunConfig(activation="tanh", depth=3, steps=20, seed=0)
     b = a.model_copy(update={"activation": "relu", "seed": 1})
-    cal = Calibration({shape_class(a): Rate(1e-3, 1e-4)}, {}, {}, 0.0, 0.0)
+    cal = Calibration({shape_class(a): Rate(1e-3, 1e-4)}, {}, {}, {}, 0.0, 0.0)
     assert cal.batch_seconds([a, b, a.model_copy(update={"seed": 2})]) == \
         pytest.approx(20 * 4 * (1e-3 * 2 + 1e-4 * 3))
     assert seconds_text(4.21) == "4.2 s"

@@ -276,7 +276,10 @@ def test_claim7_lecun_tanh_trains_as_its_tanh_twin_with_per_layer_learning_rates
     """The same curve to float tolerance: 60 momentum-SGD steps of a depth-6 LeCun's-tanh net
     and its tanh twin (weights scaled per layer, lrs ×s²) in float64 differ by rounding only;
     the twin with one lr for every layer (the lr scales dropped) trains differently."""
-    same = c07_lecun.twin_difference("digits", depth=6, width=16, steps=60, batch_size=32,
+    from depthscope.data import load
+
+    digits = load("digits")
+    same = c07_lecun.twin_difference(digits, depth=6, width=16, steps=60, batch_size=32,
                                      lr=0.05)
     assert same < 1e-11
 
@@ -287,7 +290,7 @@ def test_claim7_lecun_tanh_trains_as_its_tanh_twin_with_per_layer_learning_rates
         return net, [{**g, "lr": kw["lr"] if "lr" in kw else args[-1]} for g in groups]
 
     monkeypatch.setattr(c07_lecun, "tanh_twin", one_lr)
-    assert c07_lecun.twin_difference("digits", depth=6, width=16, steps=60, batch_size=32,
+    assert c07_lecun.twin_difference(digits, depth=6, width=16, steps=60, batch_size=32,
                                      lr=0.05) > 1e-3
 
 

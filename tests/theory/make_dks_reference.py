@@ -15,7 +15,9 @@ from pathlib import Path
 
 from dks.base import activation_transform as at
 
-DKS_NAMES = ("tanh", "softplus", "sigmoid", "atan", "softsign", "erf", "gelu_exact")
+from depthscope.theory.shaping import DKS_PACKAGE_NAMES
+
+DKS_NAMES = tuple(DKS_PACKAGE_NAMES.values())
 DEPTHS = (10, 50, 100)
 OUT = Path(__file__).parent / "data" / "dks_reference.json"
 

@@ -21,7 +21,7 @@ from depthscope.theory import (
     tat_leaky_relu,
     tat_transform,
 )
-from depthscope.theory.shaping import leaky_relu_c_map
+from depthscope.theory.shaping import DKS_PACKAGE_NAMES, leaky_relu_c_map
 
 SMOOTH = ("tanh", "sigmoid", "arctan", "softsign", "erf", "softplus", "gelu", "silu",
           "logsig", "log_semisigmoid")
@@ -120,8 +120,7 @@ def test_dks_test_suite_transformed_values() -> None:
 
 # ---- the dks package itself as an oracle (test-only extra `dks==0.1.2`) ----------------------
 
-DKS_NAMES = {"tanh": "tanh", "softplus": "softplus", "sigmoid": "sigmoid", "arctan": "atan",
-             "softsign": "softsign", "erf": "erf", "gelu": "gelu_exact"}
+DKS_NAMES = DKS_PACKAGE_NAMES
 CENTRES = {"tanh": 0.0, "arctan": 0.0, "softsign": 0.0, "erf": 0.0, "sigmoid": 0.5}
 
 

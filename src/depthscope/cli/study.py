@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from depthscope.cli.common import (
     safe,
     stdout_to_stderr,
 )
+
+if TYPE_CHECKING:
+    from depthscope.study import Context
 
 DEFAULT_OUT = Path("depthscope-results") / "study"
 
@@ -101,18 +104,18 @@ def register(app: typer.Typer) -> None:
         _exit_on(failed)
 
 
-def _print_plan(ctx: object, json_out: bool) -> None:
+def _print_plan(ctx: Context, json_out: bool) -> None:
     """``study --plan``: the plan as tables (or JSON)."""
     from rich.table import Table
 
     from depthscope.study.plan import WORKER_COUNTS, plan_study, seconds_text, si_text
 
     if json_out:
-        print_json(plan_study(ctx).to_json())  # type: ignore[arg-type]
+        print_json(plan_study(ctx).to_json())
         return
     with console.status("recording the study's runs and timing a calibration on this "
                         "machine…"):
-        planned = plan_study(ctx)  # type: ignore[arg-type]
+        planned = plan_study(ctx)
     w = planned.workers
     table = Table(title=f"depthscope study --profile {safe(planned.profile)} --plan: "
                         f"{planned.runs} runs, up to {planned.optional_runs} more",

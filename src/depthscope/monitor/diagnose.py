@@ -390,8 +390,10 @@ def _loss_growth(record: Record, t: Thresholds) -> list[Finding]:
     loss, steps = record.loss[seen].astype(float), record.steps[seen]
     if loss.size < 2:
         return []
-    windows = [loss[max(0, i - 2): i + 1] for i in range(loss.size)]
-    smooth = np.array([np.median(w) for w in windows])
+    smooth = loss.copy()  # the running median of 3 (of 1 and 2 at the start)
+    smooth[1] = np.median(loss[:2])
+    if loss.size > 2:
+        smooth[2:] = np.median(np.lib.stride_tricks.sliding_window_view(loss, 3), axis=1)
     lowest = np.minimum.accumulate(smooth)
     with np.errstate(invalid="ignore", over="ignore"):
         grown = (smooth > t.loss_growth * lowest) & (smooth > smooth[0])

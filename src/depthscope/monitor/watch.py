@@ -52,8 +52,8 @@ def _count(name: str, value: object) -> int:
     return value
 
 
-def _check_options(optimizer: object, scaler: object, auto: object, thresholds: object,
-                   on_alarm: object) -> None:
+def _check_options(optimizer: object, scaler: object, auto: object, updates: object,
+                   thresholds: object, on_alarm: object) -> None:
     """One line for each argument of :func:`watch` that cannot work."""
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise DepthscopeError(f"optimizer must be a torch.optim.Optimizer, got "
@@ -62,8 +62,9 @@ def _check_options(optimizer: object, scaler: object, auto: object, thresholds: 
                                    and hasattr(scaler, "_scale")):
         raise DepthscopeError(f"scaler must be a torch.amp.GradScaler, got "
                               f"{type(scaler).__name__}")
-    if not isinstance(auto, bool):
-        raise DepthscopeError(f"auto must be True or False, got {auto!r}")
+    for name, flag in (("auto", auto), ("updates", updates)):
+        if not isinstance(flag, bool):
+            raise DepthscopeError(f"{name} must be True or False, got {flag!r}")
     if thresholds is not None and not isinstance(thresholds, Thresholds):
         raise DepthscopeError(f"thresholds must be a depthscope.monitor.Thresholds, got "
                               f"{type(thresholds).__name__}; e.g. Thresholds(sustain=3)")
@@ -104,12 +105,10 @@ class Watch:
         self.activation_every = _positive("activation_every", activation_every)
         sync_every = _positive("sync_every", sync_every)
         self.check_first = _count("check_first", check_first)
-        if not isinstance(updates, bool):
-            raise DepthscopeError(f"updates must be True or False, got {updates!r}")
-        self.updates = updates
         if _positive("capacity", capacity) % 2:
             raise DepthscopeError(f"capacity must be even, got {capacity}; e.g. capacity=4096")
-        _check_options(optimizer, scaler, auto, thresholds, on_alarm)
+        _check_options(optimizer, scaler, auto, updates, thresholds, on_alarm)
+        self.updates = updates
         groups = _layers(model)
         if not groups:
             raise DepthscopeError(
@@ -132,6 +131,7 @@ class Watch:
         self._loss_buffer = DeviceBuffer(sync_every, (), device)  # in step with _buffer
         self._loss_history = History(capacity, ())
         self._loss: torch.Tensor | None = None  # the losses observed since the last step
+        self._no_loss = torch.full((), float("nan"), device=device)  # none observed: no copy
         self._sentinel = Sentinel(device)
         self._first_nonfinite: dict[int, int] = {}
         self._last_finite: dict[int, tuple[int, float]] = {}
@@ -261,7 +261,7 @@ class Watch:
                 rows[:, UPDATE] = ratio
             self._buffer.write(self.step_count, rows)
             self._loss_buffer.write(self.step_count, self._loss if self._loss is not None
-                                    else _NO_LOSS)
+                                    else self._no_loss)
             self._recorded += 1
             sampled = self._probes.take() if self._probes is not None else None
             if sampled is not None:
@@ -518,9 +518,6 @@ def _activation_modules(model: nn.Module) -> list:
         if act is not None:
             out.append((name, module, act))
     return out
-
-
-_NO_LOSS = torch.tensor(float("nan"))  # a recorded step without an observed loss
 
 
 def _in_ipython() -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from depthscope.activations import get
 from depthscope.errors import DepthscopeError
 from depthscope.study import protocol, stats
 from depthscope.study.context import Context
@@ -29,12 +30,15 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from depthscope.data import Dataset
+    from depthscope.study.profiles import Profile
+
 STANDARD, CRITICAL, LECUN, HE = "glorot_standard", "critical", "lecun", "he"
 ARMS = ("standard", "critical", "lecun", "lecun_gain")  # the depth sweep's inits, by arm name
 #: LeCun's tanh 1.7159·tanh(2x/3) has slope 1.7159·2/3 at 0: plain tanh under LeCun's init
 #: with every weight scaled by it has the same signal propagation in the hidden layers
 #: (claim 7's "lecun_gain" arm)
-LECUN_GAIN = 1.7159 * 2 / 3
+LECUN_GAIN = get("lecun_tanh").gain * get("lecun_tanh").scale
 #: Schoenholz et al. 2017's bias variance: the edge of chaos with q* > 0 for odd activations
 CRITICAL_SIGMA_B = math.sqrt(0.05)
 MAX_BATCH = 256  # members per ensemble: a whole depth's cells of one stage fit in one or two
@@ -48,6 +52,14 @@ DEPTH_ARMS = (*((a, arm) for arm in ("standard", "critical") for a in DEPTH_ACTI
 OUTPUT_ARMS = (("relu", "critical"), ("softplus", "critical"))
 
 
+def data_loader(profile: Profile) -> Callable[..., Dataset]:
+    """How the study loads a data set: :func:`depthscope.data.load` with the profile's
+    ``data_size`` (picklable: sweeps hand it to their workers)."""
+    from depthscope.data import load
+
+    return load if profile.data_size is None else partial(load, n=profile.data_size)
+
+
 def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | None = None
         ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Train (or read back from the store) ``configs``; return runs and, on request, series.
@@ -59,15 +71,10 @@ def run(ctx: Context, configs: Sequence[RunConfig], metrics: Iterable[str] | Non
         ctx.recorder.record("evaluation" if metrics is not None else "runs", configs)
         raise Planned
 
-    load_fn = None
-    if ctx.profile.data_size is not None:
-        from depthscope.data import load
-
-        load_fn = partial(load, n=ctx.profile.data_size)
     ctx.store_path.parent.mkdir(parents=True, exist_ok=True)
     runs = run_sweep(list(configs), store=ctx.store_path, executor=ctx.sweep_executor(),
-                     progress=ctx.progress, device=ctx.device, load_fn=load_fn,
-                     max_batch=MAX_BATCH)
+                     progress=ctx.progress, device=ctx.device,
+                     load_fn=data_loader(ctx.profile), max_batch=MAX_BATCH)
     series = None
     if metrics is not None:
         series = load_store(ctx.store_path, run_ids=list(runs["run_id"]),

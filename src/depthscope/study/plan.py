@@ -87,14 +87,6 @@ class Sizes:
     n_test: int
 
 
-def sizes(ctx: Context, dataset: str) -> Sizes:
-    """Feature and class counts and split sizes, as the study loads the data set."""
-    from depthscope.data import load
-
-    data = load(dataset, **({"n": ctx.profile.data_size} if ctx.profile.data_size else {}))
-    return Sizes(data.in_features, data.num_classes, len(data.val), len(data.test))
-
-
 def weights(config: RunConfig, s: Sizes) -> int:
     """``P = sum_l fan_in_l fan_out_l`` of the run's net (biases left out)."""
     w = config.width
@@ -125,8 +117,7 @@ def peak_bytes(configs: Sequence[RunConfig], s: Sizes) -> float:
 # ----------------------------------------------------------------------- time
 def shape_class(config: RunConfig) -> tuple[object, ...]:
     """Runs whose per-layer-step cost is alike: the shape key without depth and steps."""
-    return (config.dataset, config.width, config.batch_size, config.output, config.residual,
-            config.layernorm, config.record_every)
+    return config.model_copy(update={"depth": 1, "steps": 1}).shape_key()
 
 
 def activation_key(config: RunConfig) -> tuple[object, ...]:
@@ -155,6 +146,7 @@ class Calibration:
     rates: dict[tuple[object, ...], Rate]
     kernel_seconds: dict[tuple[object, ...], float]
     data_seconds: dict[str, float]  # loading each data set (once per worker)
+    sizes: dict[str, Sizes]  # each data set's, as the study loads it
     import_seconds: float  # a fresh interpreter importing what a worker trains with
     seconds: float
 
@@ -179,18 +171,18 @@ def calibrate(ctx: Context, configs: Sequence[RunConfig]) -> Calibration:
     per shape class two short real ensembles (:data:`CALIBRATION_MEMBERS`, depth
     :data:`CALIBRATION_DEPTH`, two records' worth of steps, at most
     :data:`CALIBRATION_STEPS`) for its :class:`Rate`."""
-    from depthscope.data import load
+    from depthscope.study.experiments import data_loader
     from depthscope.train import train_ensemble
 
     start = time.perf_counter()
+    load = data_loader(ctx.profile)
     loaded: dict[str, Any] = {}
     data_seconds: dict[str, float] = {}
 
     def timed(config: RunConfig, members: int = 1) -> float:
         if config.dataset not in loaded:
-            options = {"n": ctx.profile.data_size} if ctx.profile.data_size else {}
             begin = time.perf_counter()
-            loaded[config.dataset] = load(config.dataset, **options)
+            loaded[config.dataset] = load(config.dataset)
             data_seconds[config.dataset] = time.perf_counter() - begin
         runs = [config.model_copy(update={"seed": s}) for s in range(members)]
         begin = time.perf_counter()
@@ -218,7 +210,9 @@ def calibrate(ctx: Context, configs: Sequence[RunConfig]) -> Calibration:
             rates[key] = Rate(per_group, per_member)
     finally:
         torch.set_num_threads(threads)
-    return Calibration(rates, kernel_seconds, data_seconds, import_seconds(),
+    sizes = {name: Sizes(d.in_features, d.num_classes, len(d.val), len(d.test))
+             for name, d in loaded.items()}
+    return Calibration(rates, kernel_seconds, data_seconds, sizes, import_seconds(),
                        time.perf_counter() - start)
 
 
@@ -347,25 +341,25 @@ def plan_study(ctx: Context) -> StudyPlan:
 
     stages = record_study(ctx)
     calibration = calibrate(ctx, [c for s in stages for c in s.configs])
-    data = {name: sizes(ctx, name) for name in {c.dataset for s in stages for c in s.configs}}
+    data = calibration.sizes
     sections: dict[str, list[Stage]] = {}
     for stage in stages:
         sections.setdefault(stage.section, []).append(stage)
     planned = []
     for name, parts in sections.items():
         fixed = [c for s in parts if not s.optional for c in s.configs]
-        timed, peak, count = [], 0.0, 0
+        stage_times, peak, count = [], 0.0, 0
         for stage in parts:
             times = []
             for batch in batches_of(list(stage.configs), MAX_BATCH):
                 times.append(calibration.batch_seconds(batch.configs))
                 peak = max(peak, peak_bytes(batch.configs, data[batch.configs[0].dataset]))
                 count += not stage.optional
-            timed.append((stage.optional, tuple(times)))
+            stage_times.append((stage.optional, tuple(times)))
         planned.append(SectionPlan(
             name, len(fixed), sum(len(s.configs) for s in parts if s.optional), count,
             sum(flops(c, data[c.dataset]) for c in fixed), peak,
-            sum(t for opt, times in timed if not opt for t in times), tuple(timed)))
+            sum(t for opt, times in stage_times if not opt for t in times), tuple(stage_times)))
     return StudyPlan(ctx.profile.name, ctx.workers or default_workers(),
                      ctx.profile.train_threads, tuple(planned), calibration)
 

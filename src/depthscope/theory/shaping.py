@@ -57,6 +57,12 @@ from depthscope.theory.gauss import normal_rule
 from depthscope.theory.maps import ActLike, as_activation
 from depthscope.theory.shapes import MLP, NetworkShape, ShapeLike, as_shape
 
+#: the activations DeepMind's ``dks`` package (Martens et al. 2021) also transforms: our name
+#: -> its name for the same function (the peer that tests and ``benchmarks/transforms.py``
+#: compare with)
+DKS_PACKAGE_NAMES = {"tanh": "tanh", "softplus": "softplus", "sigmoid": "sigmoid",
+                     "arctan": "atan", "softsign": "softsign", "erf": "erf",
+                     "gelu": "gelu_exact"}
 RESIDUAL_TOL = 1e-10  # |equation residual| a root must reach (after polishing)
 _STARTS = {"scale": (1.0, 0.1), "shift": (0.0, 1.0, -1.0), "offset": (0.0, 1.0, -1.0),
            "negative_slope": (0.0, 0.5)}

@@ -13,12 +13,14 @@ from depthscope.report.figures import plot
 from depthscope.study import stats
 from depthscope.study.claims import QA, ClaimInfo
 from depthscope.study.context import Context
-from depthscope.study.experiments import depth_sweep
+from depthscope.study.experiments import data_loader, depth_sweep
 from depthscope.study.result import ClaimResult, Table
 from depthscope.train import RunConfig
 
 if TYPE_CHECKING:
     import torch
+
+    from depthscope.data import Dataset
 
 INFO = ClaimInfo(
     "7", QA + " — comment citing LeCun et al. 1998",
@@ -47,8 +49,8 @@ RULE = ("The stated properties: f(1) = 1 to 1e-3, argmax |f''| within 0.25 of 1,
         "0 or below → holds with caveats (the gain is the weight scale's); at or below 0 → "
         "does not hold (it trains no better); across 0 → inconclusive. A property that is "
         "off → does not hold.")
-#: LeCun's tanh is ``A·tanh(B x)``
-A, B = 1.7159, 2 / 3
+#: LeCun's tanh is ``A·tanh(B x)`` (the registry's ``lecun_tanh`` preset)
+A, B = get("lecun_tanh").gain, get("lecun_tanh").scale
 #: the depth, steps and lr of the side-by-side run of LeCun's tanh and its tanh twin
 TWIN_DEPTH, TWIN_LR = 16, 0.01
 TWIN = "LeCun's tanh vs its tanh twin: max rel. loss difference"
@@ -107,19 +109,19 @@ def tanh_twin(lecun: torch.nn.Sequential, cfg: RunConfig, in_features: int, clas
     return twin, groups
 
 
-def twin_difference(dataset: str, depth: int, width: int, steps: int, batch_size: int,
+def twin_difference(dataset: Dataset, depth: int, width: int, steps: int, batch_size: int,
                     lr: float, seed: int = 0) -> float:
     """Train a LeCun's-tanh net (LeCun init, momentum 0.9, the study's optimiser) and its
-    :func:`tanh_twin` side by side on the same minibatches in float64; the largest relative
-    difference of their training losses over ``steps`` steps (rounding only: ~1e-13)."""
+    :func:`tanh_twin` side by side on the same minibatches of ``dataset`` in float64; the
+    largest relative difference of their training losses over ``steps`` steps (rounding
+    only: ~1e-13)."""
     import torch
 
-    from depthscope.data import load
     from depthscope.nets import build
 
-    data = load(dataset).to(dtype=torch.float64)
-    cfg = RunConfig(dataset=dataset, activation="lecun_tanh", init="lecun", depth=depth,
-                    width=width, seed=seed)
+    data = dataset.to(dtype=torch.float64)
+    cfg = RunConfig(dataset=dataset.card.name, activation="lecun_tanh", init="lecun",
+                    depth=depth, width=width, seed=seed)
     lecun = build(cfg.mlp_spec(data.in_features, data.num_classes), seed=seed,
                   dtype=torch.float64)
     twin, groups = tanh_twin(lecun, cfg, data.in_features, data.num_classes, lr)
@@ -188,7 +190,8 @@ def check(ctx: Context) -> ClaimResult:
     ev = depth_sweep(ctx)
     props = properties()
     p = ctx.profile
-    twin = twin_difference(p.datasets[0], TWIN_DEPTH, p.width, p.steps, p.batch_size, TWIN_LR)
+    twin = twin_difference(data_loader(p)(p.datasets[0]), TWIN_DEPTH, p.width, p.steps,
+                           p.batch_size, TWIN_LR)
     used = ev.learnable_datasets(ctx.profile.datasets) or list(ctx.profile.datasets)
     depths = {name: ev.depth_interval(used, name, "lecun") for name in ("lecun_tanh", "tanh")}
     examples = [ev.examples(d) for d in used]
