@@ -212,3 +212,25 @@ def test_c_star_is_exact_for_any_batch_size() -> None:
         scalar = brentq(gap, 0.0, 0.999, xtol=1e-14)
         assert batch.c_star[i] == pytest.approx(scalar, abs=1e-9)
         assert depth_scales("tanh", sw[i], 0.3).c_star == pytest.approx(scalar, abs=1e-9)
+
+
+@pytest.mark.parametrize("act", ["tanh", "erf", "lecun_tanh"])
+def test_odd_activation_without_bias_has_c_star_zero_in_a_batch(act: str) -> None:
+    """Odd phi at sigma_b = 0 in the chaotic phase: C(0) = sigma_w² E[phi]²/q* = 0, so c* = 0
+    and chi_c = sigma_w² E[phi'(u)]² (u ~ N(0, q*)), in a batch of more than 8 points (the
+    tabulated path) as alone. Before 2026-12-05 the batch's table root landed next to the
+    trivial root c = 1 just above the edge of chaos (erf, sigma_w = 0.9: c* 0.9999999,
+    chi_c 1, xi_c inf; alone: 0)."""
+    from depthscope.activations import get
+    from depthscope.theory.gauss import expect
+
+    a = get(act)
+    edge = critical_sigma_w(act, 0.0)
+    sw = edge * np.linspace(1.01, 2.0, 12)
+    batch = depth_scales(act, sw, 0.0)
+    assert np.all(batch.phase == "chaotic")
+    np.testing.assert_allclose(batch.c_star, 0.0, rtol=0, atol=1e-12)
+    for i in (0, 5, 11):
+        mean_slope = float(expect(a, a.dphi, np.array([batch.q_star[i]]))[0])
+        assert batch.chi_c[i] == pytest.approx(sw[i] ** 2 * mean_slope**2, rel=1e-9)
+        assert depth_scales(act, sw[i], 0.0).c_star == pytest.approx(0.0, abs=1e-12)

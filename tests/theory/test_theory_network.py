@@ -10,7 +10,9 @@ import torch
 
 from depthscope.activations import get, names
 from depthscope.errors import DepthscopeError
-from depthscope.theory import depth_scales, layerwise
+from depthscope.theory import layerwise
+from depthscope.theory.blocks import block_scales
+from depthscope.theory.gauss import expect2
 from depthscope.theory.maps import moments
 from depthscope.theory.network import (
     Dense,
@@ -18,8 +20,8 @@ from depthscope.theory.network import (
     Phi,
     Residual,
     State,
-    block_scales,
     mlp,
+    mlp_block,
     propagate,
     repeat,
     res_mlp,
@@ -59,25 +61,75 @@ def test_plain_mlp_through_the_algebra_is_the_recursion(act: str, sigma_w: float
     np.testing.assert_allclose(lw.chi, chi, rtol=1e-12, atol=1e-300)
 
 
+def _scalar_scales(act: str, sigma_w: float, sigma_b: float) -> dict[str, float] | None:
+    """The plain block's q*, chi_1, c*, chi_c solved point by point, independently of the
+    solver: q* by brentq between the first sign change of ``sigma_w² K(q) + sigma_b² - q`` on
+    a log grid of exact moments, c* by brentq on ``(sigma_w² K2(q*, c) + sigma_b²)/q* - c``
+    (12-node panels) over [0, 1 - 1e-6]; None where no fixed point is found."""
+    from scipy.optimize import brentq
+
+    a = get(act)
+    w2, b2 = sigma_w**2, sigma_b**2
+
+    def h(q: float) -> float:
+        return w2 * float(moments(a, np.array([q]))[0][0]) + b2 - q
+
+    grid = np.geomspace(1e-6, 1e8, 141)
+    k = moments(a, grid)[0]
+    down = np.flatnonzero(w2 * k + b2 - grid <= 0)
+    if down.size == 0 or down[0] == 0:
+        return None
+    q = brentq(h, grid[down[0] - 1], grid[down[0]], xtol=1e-300, rtol=1e-15)
+    _, kd, g = moments(a, np.array([q]))
+    out = {"q_star": q, "chi1": w2 * kd[0], "xi_q": -1.0 / math.log(w2 * g[0])}
+    if out["chi1"] <= 1.0:
+        return out
+
+    def gap(c: float) -> float:
+        k2 = float(expect2(a, a.phi, a.phi, np.array([q]), np.array([c]), n=12)[0])
+        return (w2 * k2 + b2) / q - c
+
+    c = 0.0 if gap(0.0) == 0.0 else brentq(gap, 0.0, 1.0 - 1e-6, xtol=1e-15)
+    kd2 = float(expect2(a, a.dphi, a.dphi, np.array([q]), np.array([c]), n=12)[0])
+    return out | {"c_star": c, "chi_c": w2 * kd2}
+
+
 @pytest.mark.parametrize("act", names())
-def test_block_scales_of_the_plain_block_are_depth_scales(act: str) -> None:
-    """The generic repeated-block analysis (iteration + Newton on the block's own maps and
-    derivatives) gives meanfield's vectorised solver's q*, c*, chi_1, chi_c and depth scales
-    to 1e-9, in both phases, for every registered activation; where one finds no fixed
-    point the other finds none."""
+def test_block_scales_of_the_plain_block_are_a_scalar_solve(act: str) -> None:
+    """The repeated-block solver on the plain MLP's block (behind depth_scales, fixed_point,
+    chi1, phase, the phase diagram and the edge of chaos) agrees with a point-by-point
+    brentq solve of the written-out maps to 1e-9 in q*, chi_1, xi_q, c*, chi_c, in both
+    phases, for every registered activation; where one finds no fixed point so does the
+    other."""
     sigma_b = 0.05**0.5
     for sigma_w in (0.8, 1.6, 3.0):
-        got = block_scales(serial(Phi(act), Dense(sigma_w, sigma_b)))
-        want = depth_scales(act, np.array([sigma_w]), sigma_b)
-        assert bool(got.exists) == bool(want.exists[0])
-        assert str(got.phase) == str(want.phase[0])
-        np.testing.assert_allclose(got.chi1, want.chi1[0], rtol=1e-9)
-        if not got.exists:
+        got = block_scales(mlp_block(act, sigma_w, sigma_b))
+        want = _scalar_scales(act, sigma_w, sigma_b)
+        assert bool(got.exists) == (want is not None), f"{act} sigma_w={sigma_w}"
+        if want is None:
             continue
-        for name in ("q_star", "c_star", "chi_c", "xi_q", "xi_c", "xi_grad",
-                     "trainable_depth"):
-            np.testing.assert_allclose(getattr(got, name), getattr(want, name)[0], rtol=1e-9,
+        assert str(got.phase) == ("chaotic" if want["chi1"] > 1 else "ordered")
+        for name, value in want.items():
+            np.testing.assert_allclose(getattr(got, name), value, rtol=1e-9, atol=1e-12,
                                        err_msg=f"{act} sigma_w={sigma_w} {name}")
+
+
+@pytest.mark.parametrize("sigma_w", [1.2, 2.0])
+def test_dks_weighted_residual_block_keeps_the_branch_fixed_points(sigma_w: float) -> None:
+    """With DKS's weights (shortcut w, alpha sqrt(1 - w²)) a residual block around the plain
+    block has the branch's q* and c* (its maps are w² x + (1 − w²) B(x)), and its chi_1 and
+    chi_c are w² + (1 − w²) times the branch's: the generic solver on a block that is not
+    the plain one, in both phases."""
+    w = 0.6
+    plain = block_scales(mlp_block("tanh", sigma_w, 0.3))
+    res = block_scales(Residual(mlp_block("tanh", sigma_w, 0.3), alpha=math.sqrt(1 - w * w),
+                                shortcut=w))
+    for name in ("q_star", "c_star"):
+        np.testing.assert_allclose(getattr(res, name), getattr(plain, name), rtol=1e-10)
+    for name in ("chi1", "chi_c"):
+        np.testing.assert_allclose(getattr(res, name),
+                                   w * w + (1 - w * w) * getattr(plain, name), rtol=1e-10)
+    assert str(res.phase) == str(plain.phase)
 
 
 def _c_map(net, c0: float) -> float:

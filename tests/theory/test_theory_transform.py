@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from depthscope.errors import DepthscopeError
-from depthscope.theory import critical_transform
+from depthscope.theory import chi1, critical_transform, fixed_point
 from depthscope.theory.maps import moments
 
 
@@ -20,6 +20,13 @@ def test_fixed_point_and_chi1_hold(name, kw) -> None:
     k, kd, _ = moments(ct.activation, np.array([ct.q_star]))
     assert ct.sigma_w**2 * k[0] + ct.sigma_b**2 == pytest.approx(ct.q_star, rel=1e-10)
     assert ct.sigma_w**2 * kd[0] == pytest.approx(1.0, rel=1e-10)
+    # the block solver (depthscope.theory.blocks, behind fixed_point and chi1) agrees: chi_1 =
+    # 1, and q* is the fixed point it finds (relu's map at chi_1 = 1 is q -> q: every q is
+    # one, and the first, 0, is found)
+    assert chi1(ct.activation, ct.sigma_w, ct.sigma_b) == pytest.approx(1.0, rel=1e-10)
+    if name != "relu":
+        assert fixed_point(ct.activation, ct.sigma_w, ct.sigma_b).q_star == pytest.approx(
+            ct.q_star, rel=1e-10)
 
 
 def test_odd_activation_canonical_offset_and_its_mirror() -> None:

@@ -13,44 +13,53 @@ from dataclasses import dataclass
 import numpy as np
 
 from depthscope.errors import DepthscopeError
+from depthscope.theory.blocks import block_scales, length_fixed_point
 from depthscope.theory.maps import ActLike, as_activation
-from depthscope.theory.meanfield import analyse, moments_at, solve_q, variances
+from depthscope.theory.meanfield import plain_block, variances
 
 SW_RANGE = (1e-3, 1e3)
 
 
-def _chi_minus_one(act, sw: np.ndarray, sb2: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
-    q, exists = solve_q(act, sw * sw, sb2, polish=3 if exact else 0)
-    return sw * sw * moments_at(act, q, exact)[1] - 1.0, exists
+def _length(act, sw: np.ndarray, sb: np.ndarray, exact: bool = True):
+    """The plain block's length fixed point at a secant iterate ``sw`` (its sign does not
+    matter; a non-finite or zero iterate gives nan and no fixed point)."""
+    bad = ~np.isfinite(sw) | (sw == 0)
+    res = length_fixed_point(plain_block(act, np.where(bad, 1.0, np.abs(sw)), sb), exact)
+    return (np.where(bad, np.nan, res.q_star), res.exists & ~bad,
+            np.where(bad, np.nan, res.slope), np.where(bad, np.nan, res.chi1))
 
 
-def _critical(act, sb2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _chi_minus_one(act, sw: np.ndarray, sb: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
+    _, exists, _, chi = _length(act, sw, sb, exact)
+    return chi - 1.0, exists
+
+
+def _critical(act, sb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bisection in ln sigma_w on the tabulated maps, then secant steps with exact quadrature."""
-    a = np.full(sb2.shape, np.log(SW_RANGE[0]))
-    b = np.full(sb2.shape, np.log(SW_RANGE[1]))
-    fa = _chi_minus_one(act, np.exp(a), sb2, exact=False)[0]
-    fb = _chi_minus_one(act, np.exp(b), sb2, exact=False)[0]
+    a = np.full(sb.shape, np.log(SW_RANGE[0]))
+    b = np.full(sb.shape, np.log(SW_RANGE[1]))
+    fa = _chi_minus_one(act, np.exp(a), sb, exact=False)[0]
+    fb = _chi_minus_one(act, np.exp(b), sb, exact=False)[0]
     bracketed = (fa < 0) & (fb > 0)
     for _ in range(45):  # to ~1e-13 in ln sigma_w on the splines; exact secant steps follow
         mid = 0.5 * (a + b)
-        fm = _chi_minus_one(act, np.exp(mid), sb2, exact=False)[0]
+        fm = _chi_minus_one(act, np.exp(mid), sb, exact=False)[0]
         a, b = np.where(fm < 0, mid, a), np.where(fm < 0, b, mid)
     x0, x1 = np.exp(a), np.exp(a) * (1 + 1e-7)
-    f0 = _chi_minus_one(act, x0, sb2, exact=True)[0]
+    f0 = _chi_minus_one(act, x0, sb, exact=True)[0]
     for _ in range(4):
-        f1, exists = _chi_minus_one(act, x1, sb2, exact=True)
+        f1, exists = _chi_minus_one(act, x1, sb, exact=True)
         denom = np.where(f1 != f0, f1 - f0, 1.0)
         x2 = np.where(np.abs(f1) > 1e-15, x1 - f1 * (x1 - x0) / denom, x1)
         x0, f0, x1 = x1, f1, x2
-    f1, exists = _chi_minus_one(act, x1, sb2, exact=True)
-    fb, exists_b = _chi_minus_one(act, np.exp(b), sb2, exact=True)
+    f1, exists = _chi_minus_one(act, x1, sb, exact=True)
+    fb, exists_b = _chi_minus_one(act, np.exp(b), sb, exact=True)
     keep = np.abs(fb) < np.abs(f1)  # where chi_1 - 1 is flat on one side (tanh, sigma_b = 0)
     x1, f1, exists = np.where(keep, np.exp(b), x1), np.where(keep, fb, f1), np.where(
         keep, exists_b, exists)
-    q, _ = solve_q(act, x1 * x1, sb2, polish=3)
-    slope = x1 * x1 * moments_at(act, q, exact=True)[2]
+    q, _, slope, _ = _length(act, x1, sb)
     # a huge q* on a map of slope ~1 escapes to infinity (relu, sigma_b > 0: q* = sb^2/0)
-    marginal = (q > 1e3 * (1.0 + sb2)) & (slope > 1.0 - 1e-6)
+    marginal = (q > 1e3 * (1.0 + sb * sb)) & (slope > 1.0 - 1e-6)
     ok = bracketed & exists & ~marginal & (np.abs(f1) < 1e-9)
     return np.where(ok, x1, np.nan), ok
 
@@ -86,13 +95,14 @@ def critical_sigma_w(act: ActLike, sigma_b: object = 0.0, orthogonal: bool = Fal
     """
     del orthogonal  # documented: criticality is the same for orthogonal weights
     a = as_activation(act)
-    _, sb2, shape = variances(1.0, sigma_b)
-    sw, ok = _critical(a, sb2)
+    _, _, shape = variances(1.0, sigma_b)
+    sb = np.asarray(sigma_b, float).ravel()
+    sw, ok = _critical(a, sb)
     if shape == () and not ok[0]:
         raise DepthscopeError(
-            f"{a.label} has no edge of chaos at sigma_b={np.sqrt(sb2[0]):g}: no sigma_w in "
+            f"{a.label} has no edge of chaos at sigma_b={sb[0]:g}: no sigma_w in "
             f"[{SW_RANGE[0]:g}, {SW_RANGE[1]:g}] gives chi_1 = 1 with a finite fixed point"
-            + (" (ReLU-like: only sigma_b = 0, Hayou et al. 2019)" if sb2[0] > 0 else "")
+            + (" (ReLU-like: only sigma_b = 0, Hayou et al. 2019)" if sb[0] > 0 else "")
         )
     return sw.item() if shape == () else sw.reshape(shape)
 
@@ -133,7 +143,7 @@ def edge_of_chaos(act: ActLike, sigma_b_values: object) -> EdgeOfChaos:
     ok = np.isfinite(sw)
     q = np.full(sb.shape, np.nan)
     if np.any(ok):
-        q[ok] = solve_q(a, sw[ok] ** 2, sb[ok] ** 2, polish=3)[0]
+        q[ok] = length_fixed_point(plain_block(a, sw[ok], sb[ok])).q_star
     return EdgeOfChaos(sb, sw, q)
 
 
@@ -169,8 +179,7 @@ def phase_diagram(act: ActLike, sigma_w_values: object, sigma_b_values: object,
     sw = np.atleast_1d(np.asarray(sigma_w_values, float))
     sb = np.atleast_1d(np.asarray(sigma_b_values, float))
     gw, gb = np.meshgrid(sw, sb)  # (B, W)
-    sw2, sb2, shape = variances(gw, gb)
-    res = analyse(a, sw2, sb2, exact=exact)
-    return PhaseDiagram(sw, sb, *(res[k].reshape(shape) for k in
+    res = block_scales(plain_block(a, gw, gb), exact=exact)
+    return PhaseDiagram(sw, sb, *(np.asarray(getattr(res, k)) for k in
                         ("chi1", "q_star", "c_star", "xi_c", "trainable_depth", "phase",
                          "exists")))

@@ -42,26 +42,38 @@ Every quantity is a NumPy array: ``sigma_w``, ``sigma_b`` (and ``q0``, ``c0``) m
 one shape, and the whole net is evaluated on that grid at once.
 
 The plain MLP ``h^l = W^l phi(h^{l-1}) + b^l`` is ``serial(Dense, repeat(serial(Phi, Dense),
-L - 1))``; :func:`block_scales` gives a repeated block's fixed point, depth scales and phase
-(for the plain block, :func:`depthscope.theory.depth_scales`'s numbers).
+L - 1))`` (its block is :func:`mlp_block`); :mod:`depthscope.theory.blocks` solves a repeated
+block's fixed points, depth scales and phase, and every mean-field number of the plain MLP
+(:func:`depthscope.theory.depth_scales` and the rest) is that solver on :func:`mlp_block`.
+
+**Evaluation rules.** A state may ask to be evaluated on the tabulated maps
+(``tabulated=True``: the activation's spline table for ``K, Kd, G`` and a Chebyshev table for
+``K2, Kd2``, :mod:`depthscope.theory.maps`) instead of exact quadrature, and to skip the
+curvature (``curvature=False``); both flags travel with the state. The solvers use them to
+bracket roots cheaply before polishing them exactly.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from depthscope.activations import Activation
 from depthscope.errors import DepthscopeError
-from depthscope.theory.maps import ActLike, as_activation, kernel_products, moments
-from depthscope.theory.meanfield import Q_MAX, TRAINABLE_FACTOR, depth_scale, phase_of
+from depthscope.theory.maps import (
+    ActLike,
+    as_activation,
+    kernel_products,
+    kernel_table,
+    ln_q_range,
+    moments,
+    table,
+)
 
-FIXED_POINT_TOL = 1e-12  # |map(x) - x| <= tol · max(x, 1): a fixed point
-_ITERATIONS, _NEWTON = 60, 60  # plain iterations (towards the stable root), then Newton steps
-BIVARIATE_NODES = 10  # Gauss-Legendre nodes per panel of the two-input expectations (as c*)
+BIVARIATE_NODES = 10  # Gauss-Legendre nodes per panel of the two-input expectations
 
 
 def _array(x: object) -> np.ndarray:
@@ -72,14 +84,17 @@ def _array(x: object) -> np.ndarray:
 class State:
     """The signal at one point of the net: second moment ``q``, two-input covariance ``k``,
     and the derivatives of ``q`` and ``c`` with respect to the net's input (module docstring).
-    Every field is an array of the grid's shape (0-d for one point)."""
+    Every field is an array of the grid's shape (0-d for one point; the derivatives' and the
+    gain's defaults are plain numbers)."""
 
     q: np.ndarray
     k: np.ndarray
-    q_slope: np.ndarray = field(default_factory=lambda: np.ones(()))
-    c_slope: np.ndarray = field(default_factory=lambda: np.ones(()))
-    c_curvature: np.ndarray = field(default_factory=lambda: np.zeros(()))
-    gain: np.ndarray = field(default_factory=lambda: np.ones(()))
+    q_slope: np.ndarray | float = 1.0
+    c_slope: np.ndarray | float = 1.0
+    c_curvature: np.ndarray | float = 0.0
+    gain: np.ndarray | float = 1.0
+    tabulated: bool = False
+    curvature: bool = True
 
     @classmethod
     def start(cls, q0: object, c0: object = 1.0) -> State:
@@ -97,15 +112,16 @@ class State:
             return np.where(self.q > 0, self.k / np.where(self.q > 0, self.q, 1.0), 1.0)
 
     def restart(self) -> State:
-        """The same ``q``, ``k`` as a new input (derivatives reset): for local maps."""
-        return State(self.q, self.k)
+        """The same ``q``, ``k`` as a new input (derivatives reset, rules kept): for local
+        maps."""
+        return State(self.q, self.k, tabulated=self.tabulated, curvature=self.curvature)
 
 
 def _chain(s: State, out: State) -> State:
     """``out`` (local derivatives and gain) after ``s`` (the net's so far): the chain rule."""
     return State(out.q, out.k, out.q_slope * s.q_slope, out.c_slope * s.c_slope,
                  out.c_curvature * s.c_slope**2 + out.c_slope * s.c_curvature,
-                 out.gain * s.gain)
+                 out.gain * s.gain, s.tabulated, s.curvature)
 
 
 class Layer:
@@ -124,6 +140,11 @@ class Layer:
     def forward(self, s: State) -> State:
         """The output state, its derivatives and gain chained with the input's."""
         return _chain(s, self.local(s))
+
+    def select(self, shape: tuple[int, ...], index: np.ndarray) -> Layer:
+        """This layer at the points ``index`` of its parameter grid broadcast to ``shape``
+        and flattened (a layer without parameters is itself)."""
+        return self
 
 
 @dataclass(frozen=True)
@@ -148,6 +169,12 @@ class Dense(Layer):
             c_slope = np.where(q > 0, w2 * s.q / q, 1.0)
         return State(q, w2 * s.k + b2, w2 + 0.0 * q, c_slope, np.zeros_like(q), w2 + 0.0 * q)
 
+    def select(self, shape: tuple[int, ...], index: np.ndarray) -> Dense:
+        def take(x: float | np.ndarray) -> np.ndarray:
+            return np.broadcast_to(_array(x), shape).ravel()[index]
+
+        return Dense(take(self.sigma_w), take(self.sigma_b))
+
 
 @dataclass(frozen=True)
 class Phi(Layer):
@@ -165,10 +192,26 @@ class Phi(Layer):
 
     def local(self, s: State) -> State:
         a = self.activation
-        k, kd, dk = moments(a, s.q)
-        fns = (a.phi, a.dphi) if a.kinks else (a.phi, a.dphi, a.d2phi)
-        k2, kd2, *kdd2 = kernel_products(a, s.q, s.c, fns, n=BIVARIATE_NODES)
-        curvature = s.q**2 * kdd2[0] if kdd2 else np.full(np.shape(k), math.nan)
+        k, kd, dk = table(a)(s.q) if s.tabulated else moments(a, s.q)
+        c = s.c
+        smooth = s.curvature and not a.kinks and not s.tabulated
+        apart = c < 1.0
+        curvature: np.ndarray | float = math.nan
+        if not np.any(apart):  # c = 1: the one-input moments, as they are
+            k2, kd2 = k, kd
+            if smooth:
+                curvature = s.q**2 * kernel_products(a, s.q, c, (a.d2phi,))[0]
+        elif s.tabulated:
+            k2 = np.broadcast_to(k, c.shape).copy()
+            kd2 = np.broadcast_to(kd, c.shape).copy()
+            q, cc = np.broadcast_to(s.q, c.shape)[apart], c[apart]
+            k2[apart], kd2[apart] = kernel_table(a, *ln_q_range(q))(
+                q, cc, np.broadcast_to(k, c.shape)[apart])
+        else:
+            fns = (a.phi, a.dphi, a.d2phi) if smooth else (a.phi, a.dphi)
+            k2, kd2, *kdd2 = kernel_products(a, s.q, c, fns, n=BIVARIATE_NODES)
+            if kdd2:
+                curvature = s.q**2 * kdd2[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             return State(k, k2, dk, s.q * kd2 / k, curvature / k, kd)
 
@@ -188,6 +231,9 @@ class Serial(Layer):
         for layer in self.layers:
             out = layer.forward(out)
         return out
+
+    def select(self, shape: tuple[int, ...], index: np.ndarray) -> Serial:
+        return Serial(tuple(layer.select(shape, index) for layer in self.layers))
 
 
 @dataclass(frozen=True)
@@ -212,6 +258,9 @@ class Residual(Layer):
             return State(q, w2 * s.k + a2 * out.k, w2 + a2 * out.q_slope,
                          (w2 * s.q + a2 * out.q * out.c_slope) / q,
                          a2 * out.q * out.c_curvature / q, w2 + a2 * out.gain)
+
+    def select(self, shape: tuple[int, ...], index: np.ndarray) -> Residual:
+        return Residual(self.branch.select(shape, index), self.alpha, self.shortcut)
 
 
 @dataclass(frozen=True)
@@ -241,12 +290,18 @@ def repeat(block: Layer, n: int) -> Serial:
     return Serial((block,) * n)
 
 
+def mlp_block(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> Serial:
+    """The plain MLP's repeated block ``h -> W phi(h) + b``: ``serial(Phi, Dense)``."""
+    return serial(Phi(act), Dense(sigma_w, sigma_b))
+
+
 def mlp(act: ActLike, sigma_w: float, sigma_b: float, depth: int) -> Serial:
-    """The plain MLP of ``depth`` hidden layers: ``Dense`` then ``(Phi, Dense)`` × (depth-1)."""
+    """The plain MLP of ``depth`` hidden layers: ``Dense`` then :func:`mlp_block` ×
+    (depth-1)."""
     dense = Dense(sigma_w, sigma_b)
     if depth == 1:
         return serial(dense)
-    return serial(dense, repeat(serial(Phi(act), dense), depth - 1))
+    return serial(dense, repeat(mlp_block(act, sigma_w, sigma_b), depth - 1))
 
 
 def residual_block(act: ActLike, sigma_w: float, sigma_b: float, alpha: float = 1.0,
@@ -295,84 +350,3 @@ def propagate(net: Layer, q0: object = 1.0, c0: object = 1.0) -> Propagation:
         s = _chain(s, out)
         rows.append(np.broadcast_arrays(s.q, s.c, out.gain, s.gain, s.c_slope, s.c_curvature))
     return Propagation(*(np.stack(col) for col in zip(*rows, strict=True)))
-
-
-@dataclass(frozen=True)
-class BlockScales:
-    """A repeated block's mean field at its fixed point (Schoenholz et al. 2017 for the plain
-    block): ``q*``; ``c*`` (1 where ``c = 1`` is stable); the block's gradient gain ``chi1``
-    and C-map slope ``chi_c`` at ``c*``; ``xi_q = -1/ln(dq/dq at q*)``, ``xi_c = -1/ln
-    chi_c``, ``xi_grad = -1/ln chi1``; trainable depth ``6 xi_c``; the phase from the C-map
-    slope at ``c = 1``. Where no fixed point exists (``exists`` False) all but ``chi1`` and
-    ``phase`` are ``nan``, and those two are the large-``q`` limit's (``q = Q_MAX``; the phase
-    then from ``chi1``, the rate gradients grow at, as :func:`depthscope.theory.phase`)."""
-
-    q_star: np.ndarray
-    c_star: np.ndarray
-    chi1: np.ndarray
-    chi_c: np.ndarray
-    xi_q: np.ndarray
-    xi_c: np.ndarray
-    xi_grad: np.ndarray
-    trainable_depth: np.ndarray
-    phase: np.ndarray
-    exists: np.ndarray
-
-
-def _fixed_point(step, x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` with ``step(x)[0] = x``: plain iterations (which approach a stable root), then
-    Newton steps with the slope ``step(x)[1]``; also whether each converged."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for _ in range(_ITERATIONS):
-            x = np.clip(step(x)[0], lo, hi)
-        for _ in range(_NEWTON):
-            value, slope = step(x)
-            done = np.abs(value - x) <= FIXED_POINT_TOL * np.maximum(np.abs(x), 1.0)
-            if np.all(done | ~np.isfinite(x)):
-                break
-            newton = x - (value - x) / (slope - 1.0)
-            x = np.where(done, x, np.clip(np.where(np.isfinite(newton), newton, value), lo,
-                                          hi))
-        value = step(x)[0]
-    ok = np.isfinite(x) & (np.abs(value - x) <= FIXED_POINT_TOL * np.maximum(np.abs(x), 1.0))
-    return x, ok
-
-
-def block_scales(block: Layer, q0: object = 1.0) -> BlockScales:
-    """Fixed point, depth scales and phase of ``block`` repeated without end.
-
-    Example: ``block_scales(serial(Phi("tanh"), Dense(1.5, 0.3))).xi_c`` equals
-    ``depth_scales("tanh", 1.5, 0.3).xi_c``.
-    """
-    if not isinstance(block, Layer):
-        raise DepthscopeError(f"block_scales() takes a layer, got {block!r}")
-    start = State.start(q0)
-    shape = np.shape(block.forward(start).q)
-
-    def q_step(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        out = block.local(State(q, q))
-        return out.q, out.q_slope
-
-    found, q_ok = _fixed_point(q_step, np.broadcast_to(start.q, shape).copy(), 0.0, Q_MAX)
-    q = np.where(q_ok, found, Q_MAX)  # no fixed point: the large-q limit, as meanfield
-    at_one = block.local(State(q, q))
-    exists = q_ok & (q > 0) & (at_one.q_slope <= 1.0 + FIXED_POINT_TOL)
-    chi1 = at_one.gain
-    chaotic = exists & (at_one.c_slope > 1.0)
-
-    def c_step(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        out = block.local(State(q, q * c))
-        return out.c, out.c_slope
-
-    c = np.ones(shape)
-    chi_c = at_one.c_slope + 0.0
-    if np.any(chaotic):
-        found, c_ok = _fixed_point(c_step, np.zeros(shape), -1.0, 1.0)
-        c = np.where(chaotic, np.where(c_ok, found, np.nan), 1.0)
-        chi_c = np.where(chaotic, c_step(np.where(np.isfinite(c), c, 0.0))[1], chi_c)
-        chi_c = np.where(chaotic, np.minimum(chi_c, 1.0), chi_c)  # c* is stable
-    nan = np.where(exists, 1.0, np.nan)
-    xi_c = depth_scale(chi_c) * nan
-    return BlockScales(q * nan, c * nan, chi1, chi_c * nan, depth_scale(at_one.q_slope) * nan,
-                       xi_c, depth_scale(chi1), TRAINABLE_FACTOR * xi_c,
-                       phase_of(np.where(exists, at_one.c_slope, chi1)), exists)

@@ -14,6 +14,11 @@ roots we take the one of least ``|offset|``, and for odd ``phi`` (whose mirror p
 A real root needs ``T >= Var[phi]``; with ``sigma_b = 0`` this always holds (Gaussian
 Poincaré inequality ``Var f(z) <= E f'(z)^2``), which also shows why an odd phi can never be
 critical at ``sigma_b = 0`` without an offset: it would have to be linear.
+
+The second moments are the network algebra's activation layer at ``q*``
+(:class:`~depthscope.theory.network.Phi`: its ``K = E[phi^2]`` and gain ``E[phi'^2]``); the
+result is the plain block's fixed point with ``chi_1 = 1`` for the block solver
+(:mod:`depthscope.theory.blocks`), which the tests check.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from depthscope.activations import Activation
 from depthscope.errors import DepthscopeError
 from depthscope.theory.gauss import expect
 from depthscope.theory.maps import ActLike, as_activation
+from depthscope.theory.network import Phi, State
 
 
 @dataclass(frozen=True)
@@ -81,10 +87,9 @@ def critical_transform(act: ActLike, *, q_star: float = 1.0, sigma_w: float = 1.
         raise DepthscopeError(f"q_star must exceed sigma_b^2 = {sigma_b**2:g} (q = sigma_w^2 "
                               "E[phi^2] + sigma_b^2 >= sigma_b^2)")
     inner = base.with_transform(scale=scale)
-    q = np.array([q_star])
-    m = float(expect(inner, inner.phi, q)[0])
-    m2 = float(expect(inner, lambda u: inner.phi(u) ** 2, q)[0])
-    d2 = float(expect(inner, lambda u: inner.dphi(u) ** 2, q)[0])
+    at = Phi(inner).local(State.start(q_star))  # the layer's K = E[phi^2], gain E[phi'^2]
+    m2, d2 = float(at.q), float(at.gain)
+    m = float(expect(inner, inner.phi, np.array([q_star]))[0])  # E[phi]: a first moment
     if not d2 > 0:
         raise DepthscopeError(f"{inner.label} has zero slope under N(0, {q_star:g})")
     gain = 1.0 / (sigma_w * math.sqrt(d2))
