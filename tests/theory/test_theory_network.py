@@ -331,3 +331,25 @@ def test_a_residual_spec_gives_the_residual_theory_and_builds_its_net() -> None:
     assert all(torch.equal(a, b) for a, b in zip(weights, plain_weights, strict=True))
     with pytest.raises(ValueError, match="set residual=True"):
         MLPSpec(depth=2, width=8, in_features=4, out_features=2, alpha=0.5)
+
+
+def test_edge_of_chaos_of_other_blocks() -> None:
+    """critical_scale on families that are not the plain block: a DKS-weighted residual block
+    (chi_1 = w² + (1 − w²) chi_1,branch is 1 exactly where the branch's is: the plain edge)
+    and a pre-LayerNorm block LN → tanh → Dense(s, sigma_b), whose q* = s² K(1) + sigma_b² and
+    chi_1 = s² Kd(1)/q* give the closed form s = sigma_b / sqrt(Kd(1) − K(1))."""
+    from depthscope.theory import critical_sigma_w
+    from depthscope.theory.blocks import critical_scale
+
+    sb = np.array([0.1, 0.3, 0.6])
+    w = 0.6
+    residual, ok = critical_scale(
+        lambda s: Residual(mlp_block("tanh", s, sb), alpha=math.sqrt(1 - w * w), shortcut=w),
+        sb.size, (1e-3, 1e3))
+    assert np.all(ok)
+    np.testing.assert_allclose(residual, critical_sigma_w("tanh", sb), rtol=1e-10)
+    k, kd, _ = moments(get("tanh"), np.array([1.0]))
+    normed, ok = critical_scale(lambda s: serial(LayerNorm(), Phi("tanh"), Dense(s, sb)),
+                                sb.size, (1e-3, 1e3))
+    assert np.all(ok)
+    np.testing.assert_allclose(normed, sb / math.sqrt(kd[0] - k[0]), rtol=1e-10)

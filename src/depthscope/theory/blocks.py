@@ -16,7 +16,9 @@ for the plain block ``B_q(q) = sigma_w^2 K(q) + sigma_b^2`` and ``G_B = sigma_w^
 * ``c*``: in the chaotic phase, the root in ``[0, 1)`` of ``B_c(c) = c`` at ``q*`` (``c* = 1``
   otherwise); ``chi_c = B_c'(c*)``;
 * ``xi_q = -1/ln B_q'(q*)``, ``xi_c = -1/ln chi_c``, ``xi_grad = -1/ln chi_1`` (Schoenholz et
-  al. 2017, eqs. 6, 9), and the trainable depth ``6 xi_c``.
+  al. 2017, eqs. 6, 9), and the trainable depth ``6 xi_c``;
+* the edge of chaos of a one-parameter family of blocks ``s -> B_s`` (:func:`critical_scale`:
+  the plain block's ``sigma_w``): the ``s`` with ``chi_1 = 1`` at a finite fixed point.
 
 **Method** (vectorised over a grid of parameters). ``q*``: a scan of every
 :data:`SCAN_STRIDE`-th node of the tabulated map's ``ln q`` grid for the first sign change of
@@ -30,6 +32,7 @@ keep that), on the tabulated kernels for many points, then on exact 2-D quadratu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -289,3 +292,70 @@ def block_scales(block: Layer, exact: bool = True) -> DepthScales:
     fields = (q, c * nan, chi, chi_c * nan, depth_scale(length.slope) * nan, xi_c,
               depth_scale(chi), TRAINABLE_FACTOR * xi_c, labels, exists)
     return DepthScales(*(np.reshape(x, shape) for x in fields))
+
+
+#: critical_scale: bisection steps in ln s on the tables (to ~1e-13), then exact secant steps
+CRITICAL_BISECTIONS = 45
+CRITICAL_SECANTS = 4
+CRITICAL_TOL_EXACT = 1e-9  # |chi_1 - 1| at an accepted edge
+#: a q* this many times the map's value at q = 0 (plus 1), on a map of slope within
+#: CRITICAL_MARGINAL of 1, escapes to infinity (relu, sigma_b > 0: q* = sigma_b^2/0)
+CRITICAL_ESCAPE = 1e3
+CRITICAL_MARGINAL = 1e-6
+
+
+def critical_scale(family: Callable[[np.ndarray], Layer], size: int,
+                   bounds: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The edge of chaos of ``size`` one-parameter families of blocks: for each point, the
+    ``s`` in ``bounds`` with ``chi_1(B_s) = 1`` at a finite fixed point, and whether one
+    exists (``nan`` where none).
+
+    ``family(s)`` builds the blocks for an array ``s`` of ``size`` values, one per point (the
+    plain block: ``lambda s: mlp_block(act, s, sigma_b)``; Poole et al. 2016, Schoenholz et al.
+    2017). Method: bisection in ``ln s`` on the tabulated maps (``chi_1 - 1`` must change sign
+    from below to above between the bounds), then secant steps with exact quadrature; the
+    upper end of the last bracket is kept where ``chi_1 - 1`` is flat on one side (tanh at
+    ``sigma_b = 0``); a huge ``q*`` on a map of slope ~1 is no fixed point.
+
+    Example: ``critical_scale(lambda s: mlp_block("tanh", s, np.array([0.2])), 1, (1e-3,
+    1e3))``.
+    """
+
+    lo, hi = bounds
+    if not (0 < lo < hi < np.inf):
+        raise DepthscopeError(f"critical_scale needs bounds 0 < lo < hi, got {bounds!r}")
+
+    def length(s: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
+        bad = ~np.isfinite(s) | (s == 0)  # a secant iterate's sign does not matter
+        flat, shape = _flat(family(np.where(bad, 1.0, np.abs(s))))
+        if shape != (size,):
+            raise DepthscopeError(f"critical_scale: family(s) must give {size} blocks (one per "
+                                  f"value of s), got a grid of shape {shape}")
+        res = _length(flat, size, exact)
+        return (np.where(bad, np.nan, res.q_star), res.exists & ~bad,
+                np.where(bad, np.nan, res.slope), np.where(bad, np.nan, res.chi1 - 1.0),
+                flat)
+
+    a, b = np.full(size, np.log(lo)), np.full(size, np.log(hi))
+    bracketed = (length(np.exp(a), False)[3] < 0) & (length(np.exp(b), False)[3] > 0)
+    for _ in range(CRITICAL_BISECTIONS):
+        mid = 0.5 * (a + b)
+        below = length(np.exp(mid), False)[3] < 0
+        a, b = np.where(below, mid, a), np.where(below, b, mid)
+    x0, x1 = np.exp(a), np.exp(a) * (1 + 1e-7)
+    f0 = length(x0, True)[3]
+    for _ in range(CRITICAL_SECANTS):
+        f1 = length(x1, True)[3]
+        denom = np.where(f1 != f0, f1 - f0, 1.0)
+        x2 = np.where(np.abs(f1) > 1e-15, x1 - f1 * (x1 - x0) / denom, x1)
+        x0, f0, x1 = x1, f1, x2
+    _, exists, _, f1, _ = length(x1, True)
+    _, exists_b, _, fb, _ = length(np.exp(b), True)
+    keep = np.abs(fb) < np.abs(f1)  # where chi_1 - 1 is flat on one side (tanh, sigma_b = 0)
+    x1, f1 = np.where(keep, np.exp(b), x1), np.where(keep, fb, f1)
+    exists = np.where(keep, exists_b, exists)
+    q, _, slope, _, flat = length(x1, True)
+    at_zero = np.broadcast_to(_at(flat, np.zeros(size)).q, (size,))
+    marginal = (q > CRITICAL_ESCAPE * (1.0 + at_zero)) & (slope > 1.0 - CRITICAL_MARGINAL)
+    ok = bracketed & exists & ~marginal & (np.abs(f1) < CRITICAL_TOL_EXACT)
+    return np.where(ok, x1, np.nan), ok

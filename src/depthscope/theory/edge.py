@@ -13,55 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from depthscope.errors import DepthscopeError
-from depthscope.theory.blocks import block_scales, length_fixed_point
+from depthscope.theory.blocks import block_scales, critical_scale, length_fixed_point
 from depthscope.theory.maps import ActLike, as_activation
 from depthscope.theory.meanfield import plain_block, variances
 
 SW_RANGE = (1e-3, 1e3)
-
-
-def _length(act, sw: np.ndarray, sb: np.ndarray, exact: bool = True):
-    """The plain block's length fixed point at a secant iterate ``sw`` (its sign does not
-    matter; a non-finite or zero iterate gives nan and no fixed point)."""
-    bad = ~np.isfinite(sw) | (sw == 0)
-    res = length_fixed_point(plain_block(act, np.where(bad, 1.0, np.abs(sw)), sb), exact)
-    return (np.where(bad, np.nan, res.q_star), res.exists & ~bad,
-            np.where(bad, np.nan, res.slope), np.where(bad, np.nan, res.chi1))
-
-
-def _chi_minus_one(act, sw: np.ndarray, sb: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
-    _, exists, _, chi = _length(act, sw, sb, exact)
-    return chi - 1.0, exists
-
-
-def _critical(act, sb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bisection in ln sigma_w on the tabulated maps, then secant steps with exact quadrature."""
-    a = np.full(sb.shape, np.log(SW_RANGE[0]))
-    b = np.full(sb.shape, np.log(SW_RANGE[1]))
-    fa = _chi_minus_one(act, np.exp(a), sb, exact=False)[0]
-    fb = _chi_minus_one(act, np.exp(b), sb, exact=False)[0]
-    bracketed = (fa < 0) & (fb > 0)
-    for _ in range(45):  # to ~1e-13 in ln sigma_w on the splines; exact secant steps follow
-        mid = 0.5 * (a + b)
-        fm = _chi_minus_one(act, np.exp(mid), sb, exact=False)[0]
-        a, b = np.where(fm < 0, mid, a), np.where(fm < 0, b, mid)
-    x0, x1 = np.exp(a), np.exp(a) * (1 + 1e-7)
-    f0 = _chi_minus_one(act, x0, sb, exact=True)[0]
-    for _ in range(4):
-        f1, exists = _chi_minus_one(act, x1, sb, exact=True)
-        denom = np.where(f1 != f0, f1 - f0, 1.0)
-        x2 = np.where(np.abs(f1) > 1e-15, x1 - f1 * (x1 - x0) / denom, x1)
-        x0, f0, x1 = x1, f1, x2
-    f1, exists = _chi_minus_one(act, x1, sb, exact=True)
-    fb, exists_b = _chi_minus_one(act, np.exp(b), sb, exact=True)
-    keep = np.abs(fb) < np.abs(f1)  # where chi_1 - 1 is flat on one side (tanh, sigma_b = 0)
-    x1, f1, exists = np.where(keep, np.exp(b), x1), np.where(keep, fb, f1), np.where(
-        keep, exists_b, exists)
-    q, _, slope, _ = _length(act, x1, sb)
-    # a huge q* on a map of slope ~1 escapes to infinity (relu, sigma_b > 0: q* = sb^2/0)
-    marginal = (q > 1e3 * (1.0 + sb * sb)) & (slope > 1.0 - 1e-6)
-    ok = bracketed & exists & ~marginal & (np.abs(f1) < 1e-9)
-    return np.where(ok, x1, np.nan), ok
 
 
 def critical_sigma_w(act: ActLike, sigma_b: object = 0.0, orthogonal: bool = False
@@ -97,7 +53,7 @@ def critical_sigma_w(act: ActLike, sigma_b: object = 0.0, orthogonal: bool = Fal
     a = as_activation(act)
     _, _, shape = variances(1.0, sigma_b)
     sb = np.asarray(sigma_b, float).ravel()
-    sw, ok = _critical(a, sb)
+    sw, ok = critical_scale(lambda s: plain_block(a, s, sb), sb.size, SW_RANGE)
     if shape == () and not ok[0]:
         raise DepthscopeError(
             f"{a.label} has no edge of chaos at sigma_b={sb[0]:g}: no sigma_w in "

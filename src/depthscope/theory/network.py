@@ -269,7 +269,8 @@ class LayerNorm(Layer):
 
     def local(self, s: State) -> State:
         one = np.ones_like(s.q)
-        return State(one, s.c, 0.0 * one, one, 0.0 * one, 1.0 / s.q)
+        with np.errstate(divide="ignore"):  # q = 0: a zero vector, its scale's gain unbounded
+            return State(one, s.c, 0.0 * one, one, 0.0 * one, 1.0 / s.q)
 
 
 def serial(*layers: Layer) -> Serial:
