@@ -86,3 +86,27 @@ def test_worker_errors_surface_and_bad_worker_counts() -> None:
     for bad in (0, -1, 1.5, True):
         with pytest.raises(DepthscopeError, match="workers must be an integer"):
             LocalExecutor(bad)  # type: ignore[arg-type]
+
+
+LOADS: list[tuple[str, int]] = []
+
+
+def counting_load(name: str, *, seed: int, n: int) -> tuple[str, int, int]:
+    LOADS.append((name, n))
+    return name, n, seed
+
+
+def test_a_process_loads_a_data_set_once_per_loader_value() -> None:
+    """Each batch's task unpickles its own copy of the sweep's loader (a functools.partial:
+    equal, not identical); a worker loads the data set once for all of them, and again only
+    for a loader with other arguments."""
+    import pickle
+
+    from depthscope.sweep import executors
+
+    loader = functools.partial(counting_load, n=7)
+    for copy in [pickle.loads(pickle.dumps(loader)) for _ in range(3)]:
+        assert executors._dataset(copy, "cache-test") == ("cache-test", 7, executors.DATA_SEED)
+    assert LOADS.count(("cache-test", 7)) == 1
+    executors._dataset(functools.partial(counting_load, n=8), "cache-test")
+    assert LOADS.count(("cache-test", 8)) == 1

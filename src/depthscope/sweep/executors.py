@@ -14,11 +14,12 @@ import multiprocessing
 import os
 import queue
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import partial
 from typing import Any, Protocol
 
 import torch
@@ -70,10 +71,29 @@ class BatchOutcome:
     seconds: float = 0.0
 
 
-@lru_cache(maxsize=4)
+DATASET_CACHE = 4  # data sets a process keeps loaded
+_DATASETS: OrderedDict[tuple[Any, str], Any] = OrderedDict()
+
+
+def _loader_key(load_fn: LoadFn) -> Any:
+    """``load_fn`` as a value: a ``functools.partial`` by its function and arguments (each
+    batch's task unpickles a new partial object, equal but not identical), else itself."""
+    if isinstance(load_fn, partial):
+        return (_loader_key(load_fn.func), load_fn.args, tuple(sorted(load_fn.keywords.items())))
+    return load_fn
+
+
 def _dataset(load_fn: LoadFn, name: str) -> Any:
-    """Datasets are loaded once per process (workers train many batches on one dataset)."""
-    return load_fn(name, seed=DATA_SEED)
+    """Datasets are loaded once per process (workers train many batches on one dataset),
+    keyed by the loader's value; the :data:`DATASET_CACHE` most recently used are kept."""
+    key = (_loader_key(load_fn), name)
+    if key in _DATASETS:
+        _DATASETS.move_to_end(key)
+        return _DATASETS[key]
+    _DATASETS[key] = dataset = load_fn(name, seed=DATA_SEED)
+    while len(_DATASETS) > DATASET_CACHE:
+        _DATASETS.popitem(last=False)
+    return dataset
 
 
 def chance_accuracy(dataset: Any) -> float:
