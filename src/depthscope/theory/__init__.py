@@ -8,6 +8,9 @@
 * :func:`gradient_distribution` — how often gradients vanish at finite width (log-normal);
 * :mod:`depthscope.theory.network` — composable layers (Dense, Phi, Residual, LayerNorm) and
   :func:`~depthscope.theory.network.propagate` for plain, residual and normalised nets;
+* :func:`block_scales`, :func:`length_fixed_point`, :func:`critical_scale` — a repeated block's
+  fixed points, depth scales, phase and edge of chaos (:mod:`depthscope.theory.blocks`: the
+  one solver behind every mean-field number above);
 * :func:`branch_scale`, :func:`total_gain` — residual MLPs: the branch scale alpha that
   bounds the total gradient gain (Hayou et al. 2021; :mod:`depthscope.theory.residual`);
 * :func:`jacobian_spectrum`, :func:`empirical_jacobian_spectrum` — Pennington et al. 2017;
@@ -22,6 +25,12 @@
 ``sigma_w``, ``sigma_b`` are standard deviations (``W_ij ~ N(0, sigma_w^2/fan_in)``).
 """
 
+from depthscope.theory.blocks import (
+    LengthFixedPoint,
+    block_scales,
+    critical_scale,
+    length_fixed_point,
+)
 from depthscope.theory.edge import (
     EdgeOfChaos,
     PhaseDiagram,
@@ -76,6 +85,7 @@ __all__ = [
     "GradientDistribution",
     "JacobianSpectrum",
     "Layerwise",
+    "LengthFixedPoint",
     "LocalMaps",
     "NetworkShape",
     "PhaseDiagram",
@@ -86,8 +96,10 @@ __all__ = [
     "ShapedActivation",
     "Thresholds",
     "best_scale",
+    "block_scales",
     "branch_scale",
     "chi1",
+    "critical_scale",
     "critical_sigma_w",
     "critical_transform",
     "depth_scales",
@@ -98,6 +110,7 @@ __all__ = [
     "gradient_distribution",
     "jacobian_spectrum",
     "layerwise",
+    "length_fixed_point",
     "local_maps",
     "phase",
     "phase_diagram",
