@@ -48,9 +48,10 @@ block's fixed points, depth scales and phase, and every mean-field number of the
 
 **Evaluation rules.** A state may ask to be evaluated on the tabulated maps
 (``tabulated=True``: the activation's spline table for ``K, Kd, G`` and a Chebyshev table for
-``K2, Kd2``, :mod:`depthscope.theory.maps`) instead of exact quadrature, and to skip the
-curvature (``curvature=False``); both flags travel with the state. The solvers use them to
-bracket roots cheaply before polishing them exactly.
+``K2, Kd2`` for ``c`` in ``[0, 1]``, :mod:`depthscope.theory.maps`) instead of exact
+quadrature, and to skip the curvature (``curvature=False``: ``nan``); both flags travel with
+the state. The solvers of :mod:`depthscope.theory.blocks` use them to bracket roots cheaply
+before polishing them exactly; :func:`propagate` always evaluates exactly.
 """
 
 from __future__ import annotations
