@@ -100,7 +100,8 @@ def _flat(block: Layer) -> tuple[Layer, tuple[int, ...]]:
 
 def _at(block: Layer, q: np.ndarray, c: np.ndarray | float = 1.0, exact: bool = True) -> State:
     """The block's local map and slopes at inputs ``q``, ``c`` (no curvature)."""
-    return block.local(State(q, q * c, tabulated=not exact, curvature=False))
+    k = q if isinstance(c, float) and c == 1.0 else q * c
+    return block.local(State(q, k, tabulated=not exact, curvature=False))
 
 
 def _scan(block: Layer, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -109,6 +109,8 @@ class State:
     @property
     def c(self) -> np.ndarray:
         """The two inputs' correlation ``k / q`` (1 where ``q = 0``)."""
+        if self.k is self.q:  # one input
+            return np.ones(np.shape(self.q))
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.q > 0, self.k / np.where(self.q > 0, self.q, 1.0), 1.0)
 
@@ -198,7 +200,7 @@ class Phi(Layer):
         smooth = s.curvature and not a.kinks and not s.tabulated
         apart = c < 1.0
         curvature: np.ndarray | float = math.nan
-        if not np.any(apart):  # c = 1: the one-input moments, as they are
+        if not apart.any():  # c = 1: the one-input moments, as they are
             k2, kd2 = k, kd
             if smooth:
                 curvature = s.q**2 * kernel_products(a, s.q, c, (a.d2phi,))[0]
