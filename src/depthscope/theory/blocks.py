@@ -196,7 +196,11 @@ def length_fixed_point(block: Layer, exact: bool = True) -> LengthFixedPoint:
     ``exact=False`` skips the quadrature polish (``q*`` to ~1e-7 on the tables; for big
     grids and brackets).
 
-    Example: ``length_fixed_point(mlp_block("tanh", 1.5, 0.3)).q_star``.
+    Example (relu: ``q* = sigma_b^2 / (1 - sigma_w^2/2)``, ``chi_1 = sigma_w^2/2``):
+        >>> from depthscope.theory.network import mlp_block
+        >>> fp = length_fixed_point(mlp_block("relu", 1.2, 0.1))
+        >>> round(float(fp.q_star), 6), round(float(fp.chi1), 4)
+        (0.035714, 0.72)
     """
     flat, shape = _flat(block)
     res = _length(flat, int(np.prod(shape)), exact)
@@ -275,8 +279,15 @@ def block_scales(block: Layer, exact: bool = True) -> DepthScales:
     ``exact=False`` skips both quadrature polishes, for maps: ``q*`` to ~1e-7 and ``c*`` to
     ~3e-3 (the tabulated kernels' error).
 
-    Example: ``block_scales(mlp_block("tanh", 1.5, 0.3)).xi_c`` (what
-    :func:`depthscope.theory.depth_scales` returns for ``("tanh", 1.5, 0.3)``).
+    Example (the plain block, as :func:`depthscope.theory.depth_scales`; around it a
+    DKS-weighted residual block, whose ``chi_1`` is ``w^2 + (1 - w^2)`` times the branch's):
+        >>> from depthscope.theory.network import Residual, mlp_block
+        >>> plain = block_scales(mlp_block("tanh", 1.3, 0.3))
+        >>> str(plain.phase), round(float(plain.chi1), 4), round(float(plain.xi_c), 2)
+        ('ordered', 0.9398, 16.11)
+        >>> res = block_scales(Residual(mlp_block("tanh", 1.3, 0.3), alpha=0.8, shortcut=0.6))
+        >>> round(float(res.chi1), 4), round(float(res.q_star / plain.q_star), 9)
+        (0.9615, 1.0)
     """
     flat, shape = _flat(block)
     size = int(np.prod(shape))
@@ -318,8 +329,13 @@ def critical_scale(family: Callable[[np.ndarray], Layer], size: int,
     upper end of the last bracket is kept where ``chi_1 - 1`` is flat on one side (tanh at
     ``sigma_b = 0``); a huge ``q*`` on a map of slope ~1 is no fixed point.
 
-    Example: ``critical_scale(lambda s: mlp_block("tanh", s, np.array([0.2])), 1, (1e-3,
-    1e3))``.
+    Example (Schoenholz et al. 2017's edge for tanh at ``sigma_b^2 = 0.05``):
+        >>> import numpy as np
+        >>> from depthscope.theory.network import mlp_block
+        >>> sigma_b = np.full(1, 0.05**0.5)
+        >>> s, ok = critical_scale(lambda s: mlp_block("tanh", s, sigma_b), 1, (1e-3, 1e3))
+        >>> round(float(s[0]) ** 2, 5), bool(ok[0])
+        (1.76095, True)
     """
 
     lo, hi = bounds
