@@ -110,3 +110,18 @@ def test_a_process_loads_a_data_set_once_per_loader_value() -> None:
     assert LOADS.count(("cache-test", 7)) == 1
     executors._dataset(functools.partial(counting_load, n=8), "cache-test")
     assert LOADS.count(("cache-test", 8)) == 1
+
+
+def test_a_loader_with_unhashable_arguments_is_cached_by_identity() -> None:
+    """A partial whose arguments cannot be hashed (a list) still loads, once per object, as
+    before the value key (no TypeError from the cache)."""
+    from depthscope.sweep import executors
+
+    def load(name: str, *, seed: int, sizes: list[int]) -> tuple[str, int]:
+        LOADS.append((name, sizes[0]))
+        return name, sizes[0]
+
+    loader = functools.partial(load, sizes=[9])
+    assert executors._dataset(loader, "unhashable-test") == ("unhashable-test", 9)
+    assert executors._dataset(loader, "unhashable-test") == ("unhashable-test", 9)
+    assert LOADS.count(("unhashable-test", 9)) == 1

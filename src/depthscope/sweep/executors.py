@@ -77,10 +77,16 @@ _DATASETS: OrderedDict[tuple[Any, str], Any] = OrderedDict()
 
 def _loader_key(load_fn: LoadFn) -> Any:
     """``load_fn`` as a value: a ``functools.partial`` by its function and arguments (each
-    batch's task unpickles a new partial object, equal but not identical), else itself."""
-    if isinstance(load_fn, partial):
-        return (_loader_key(load_fn.func), load_fn.args, tuple(sorted(load_fn.keywords.items())))
-    return load_fn
+    batch's task unpickles a new partial object, equal but not identical), else itself; a
+    partial with unhashable arguments by identity (as before)."""
+    if not isinstance(load_fn, partial):
+        return load_fn
+    value = (_loader_key(load_fn.func), load_fn.args, tuple(sorted(load_fn.keywords.items())))
+    try:
+        hash(value)
+    except TypeError:
+        return load_fn
+    return value
 
 
 def _dataset(load_fn: LoadFn, name: str) -> Any:

@@ -342,37 +342,45 @@ def critical_scale(family: Callable[[np.ndarray], Layer], size: int,
     if not (0 < lo < hi < np.inf):
         raise DepthscopeError(f"critical_scale needs bounds 0 < lo < hi, got {bounds!r}")
 
-    def length(s: np.ndarray, exact: bool) -> tuple[np.ndarray, ...]:
+    def length(s: np.ndarray, exact: bool) -> tuple[LengthFixedPoint, Layer]:
+        """The blocks' length fixed point at ``s``, and the (flattened) blocks."""
         bad = ~np.isfinite(s) | (s == 0)  # a secant iterate's sign does not matter
         flat, shape = _flat(family(np.where(bad, 1.0, np.abs(s))))
         if shape != (size,):
             raise DepthscopeError(f"critical_scale: family(s) must give {size} blocks (one per "
                                   f"value of s), got a grid of shape {shape}")
         res = _length(flat, size, exact)
-        return (np.where(bad, np.nan, res.q_star), res.exists & ~bad,
-                np.where(bad, np.nan, res.slope), np.where(bad, np.nan, res.chi1 - 1.0),
-                flat)
+        return LengthFixedPoint(np.where(bad, np.nan, res.q_star), res.exists & ~bad,
+                                np.where(bad, np.nan, res.slope),
+                                np.where(bad, np.nan, res.chi1)), flat
+
+    def gap(s: np.ndarray, exact: bool) -> np.ndarray:
+        return length(s, exact)[0].chi1 - 1.0
 
     a, b = np.full(size, np.log(lo)), np.full(size, np.log(hi))
-    bracketed = (length(np.exp(a), False)[3] < 0) & (length(np.exp(b), False)[3] > 0)
+    bracketed = (gap(np.exp(a), False) < 0) & (gap(np.exp(b), False) > 0)
     for _ in range(CRITICAL_BISECTIONS):
         mid = 0.5 * (a + b)
-        below = length(np.exp(mid), False)[3] < 0
+        below = gap(np.exp(mid), False) < 0
         a, b = np.where(below, mid, a), np.where(below, b, mid)
     x0, x1 = np.exp(a), np.exp(a) * (1 + 1e-7)
-    f0 = length(x0, True)[3]
+    f0 = gap(x0, True)
     for _ in range(CRITICAL_SECANTS):
-        f1 = length(x1, True)[3]
+        f1 = gap(x1, True)
         denom = np.where(f1 != f0, f1 - f0, 1.0)
         x2 = np.where(np.abs(f1) > 1e-15, x1 - f1 * (x1 - x0) / denom, x1)
         x0, f0, x1 = x1, f1, x2
-    _, exists, _, f1, _ = length(x1, True)
-    _, exists_b, _, fb, _ = length(np.exp(b), True)
-    keep = np.abs(fb) < np.abs(f1)  # where chi_1 - 1 is flat on one side (tanh, sigma_b = 0)
-    x1, f1 = np.where(keep, np.exp(b), x1), np.where(keep, fb, f1)
-    exists = np.where(keep, exists_b, exists)
-    q, _, slope, _, flat = length(x1, True)
-    at_zero = np.broadcast_to(_at(flat, np.zeros(size)).q, (size,))
+    (at_x, flat_x), (at_b, flat_b) = length(x1, True), length(np.exp(b), True)
+    # where chi_1 - 1 is flat on one side (tanh, sigma_b = 0) the bracket's upper end is nearer
+    keep = np.abs(at_b.chi1 - 1.0) < np.abs(at_x.chi1 - 1.0)
+
+    def pick(at_x_value: np.ndarray, at_b_value: np.ndarray) -> np.ndarray:
+        return np.where(keep, at_b_value, at_x_value)
+
+    x1 = pick(x1, np.exp(b))
+    q, slope, chi = (pick(getattr(at_x, n), getattr(at_b, n)) for n in ("q_star", "slope", "chi1"))
+    at_zero = pick(*(np.broadcast_to(_at(f, np.zeros(size)).q, (size,)) for f in (flat_x, flat_b)))
     marginal = (q > CRITICAL_ESCAPE * (1.0 + at_zero)) & (slope > 1.0 - CRITICAL_MARGINAL)
-    ok = bracketed & exists & ~marginal & (np.abs(f1) < CRITICAL_TOL_EXACT)
+    ok = bracketed & pick(at_x.exists, at_b.exists) & ~marginal & (
+        np.abs(chi - 1.0) < CRITICAL_TOL_EXACT)
     return np.where(ok, x1, np.nan), ok

@@ -205,11 +205,9 @@ class Phi(Layer):
             if smooth:
                 curvature = s.q**2 * kernel_products(a, s.q, c, (a.d2phi,))[0]
         elif s.tabulated:
-            k2 = np.broadcast_to(k, c.shape).copy()
-            kd2 = np.broadcast_to(kd, c.shape).copy()
-            q, cc = np.broadcast_to(s.q, c.shape)[apart], c[apart]
-            k2[apart], kd2[apart] = kernel_table(a, *ln_q_range(q))(
-                q, cc, np.broadcast_to(k, c.shape)[apart])
+            k2, kd2 = (np.broadcast_to(x, c.shape).copy() for x in (k, kd))
+            q = np.broadcast_to(s.q, c.shape)[apart]
+            k2[apart], kd2[apart] = kernel_table(a, *ln_q_range(q))(q, c[apart], k2[apart])
         else:
             fns = (a.phi, a.dphi, a.d2phi) if smooth else (a.phi, a.dphi)
             k2, kd2, *kdd2 = kernel_products(a, s.q, c, fns, n=BIVARIATE_NODES)
