@@ -6,7 +6,9 @@ over rounds, paired by round as the study's claim 13 does; the order rotates fro
 round, so no variant always follows the slow ones). Each round starts a new monitor:
 its first 6 steps (watch reads and diagnoses the first 5 at once) are timed apart, then 50
 steps, one whole cycle of the default full statistics, activation sampling and host copy:
-no monitor; depthscope.watch (default: norms every step, full statistics every 50th);
+no monitor; the floor of any monitor that reads every gradient every step (one
+``_foreach_norm`` of them all at the end of each backward pass, nothing else);
+depthscope.watch (default: norms every step, full statistics every 50th);
 depthscope with full statistics every step; TensorBoard ``add_histogram`` of every
 gradient every step; wandb.watch (offline, log_freq 1, unwatched between rounds) and
 Lightning's ``grad_norm`` every step when installed (extra ``bench``); Cockpit cannot be
@@ -73,6 +75,26 @@ def tensorboard(model: nn.Module) -> Iterator[None]:
             yield
         finally:
             handle.remove()
+
+
+@contextlib.contextmanager
+def norm_floor(model: nn.Module) -> Iterator[None]:
+    """The floor of any monitor that reads every gradient at every step: one
+    ``torch._foreach_norm`` of all of them at the end of each backward pass (where ``watch``
+    reads), nothing kept, nothing else."""
+    params = [p for p in model.parameters() if p.requires_grad]
+
+    def read() -> None:
+        torch._foreach_norm([p.grad for p in params], 2, dtype=torch.float32)
+
+    def queue(_: torch.Tensor) -> None:
+        torch.autograd.Variable._execution_engine.queue_callback(read)
+
+    handle = params[0].register_post_accumulate_grad_hook(queue)
+    try:
+        yield
+    finally:
+        handle.remove()
 
 
 def wandb_watch() -> Hook | None:
@@ -146,6 +168,7 @@ def main() -> None:
     args = parser.parse_args()
     variants: dict[str, Hook | None] = {
         "no monitor": nothing,
+        "floor: every gradient's norm, nothing else": norm_floor,
         "depthscope (default: full stats every 50)": depthscope(50),
         "depthscope (full stats every step)": depthscope(1),
         "TensorBoard add_histogram": tensorboard,

@@ -8,11 +8,14 @@ from collections.abc import Sequence
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from depthscope.data import Dataset, load
 from depthscope.errors import DepthscopeError
 from depthscope.nets import build
 from depthscope.train import RunConfig, batch_schedule, train_ensemble
+from depthscope.train.ensemble import _finite, _mean_std
 
 F64 = torch.float64
 
@@ -242,3 +245,34 @@ def test_small_ensembles_take_the_compiled_kernels(data: Dataset, monkeypatch) -
     kinds = [kind for kind, n in calls if n == 2 * 16 * 8]
     assert kinds.count("phi") >= 3 * 2  # two hidden layers, every step
     assert sum(kind.startswith("grad") for kind in kinds) >= 3 * 1  # below the top hidden layer
+
+
+SPECIAL = (math.nan, math.inf, -math.inf, 3.0e38, -3.0e38, 1e-45, -0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 59), st.sampled_from(SPECIAL)),
+                max_size=6),
+       st.sampled_from([torch.float32, torch.float64]), st.booleans())
+def test_finite_check_is_the_mask(entries: list[tuple[int, int, float]], dtype: torch.dtype,
+                                  bad_loss: bool) -> None:
+    """The divergence check (one amax) says what ``isfinite(...).all()`` says, member by
+    member: nan, ±inf caught; the largest finite floats and subnormals are not."""
+    grad = torch.randn(5, 6, 10, dtype=dtype)
+    for member, at, value in entries:
+        grad[member].view(-1)[at] = value
+    loss = torch.rand(5, dtype=dtype)
+    if bad_loss:
+        loss[2] = math.nan
+    want = torch.isfinite(loss) & torch.isfinite(grad).flatten(1).all(1)
+    assert torch.equal(_finite(loss, grad), want)
+
+
+@pytest.mark.parametrize("shift", [0.0, 1e4])
+def test_two_pass_mean_and_std(shift: float) -> None:
+    """The recorded mean and population std equal torch's over all but the member dim
+    (float64, also far from 0, where a one-pass sum of squares would cancel)."""
+    x = torch.randn(4, 64, 32, dtype=F64, generator=torch.Generator().manual_seed(0)) + shift
+    mean, std = _mean_std(x)
+    torch.testing.assert_close(mean, x.mean((1, 2)), rtol=1e-14, atol=0)
+    torch.testing.assert_close(std, x.std((1, 2), correction=0), rtol=1e-12, atol=0)

@@ -345,13 +345,21 @@ def _run(act: Activation, kind: str, *tensors: torch.Tensor, out: torch.Tensor |
          ) -> torch.Tensor | None:
     """The compiled kernel on flattened inputs (into ``out``, contiguous, when given), or
     ``None`` if it cannot run: its compilation failed, now or before (logged once, with the
-    activation, the kernel and the reason; every other kernel stays compiled)."""
-    flat = [t.contiguous().view(-1).detach() for t in tensors]  # (N,) each
-    key = (act, kind, *(t.dtype for t in flat), flat[0].device)
-    if key in STATE.failed:
+    activation, the kernel and the reason; every other kernel stays compiled). A built
+    kernel with a direct call on contiguous tensors is called at once on their memory (no
+    flattening, no wrapper: a hot caller's path, ~2 us instead of ~8 us a call)."""
+    key = (act, kind, *(t.dtype for t in tensors), tensors[0].device)
+    kernel = STATE.compiled.get(key)
+    if kernel is None and key in STATE.failed:
         return None
     try:
-        kernel = STATE.compiled.get(key)
+        if (kernel is not None and kernel.direct is not None
+                and all(t.is_contiguous() for t in tensors)):
+            target = out if out is not None else torch.empty_like(
+                tensors[0], memory_format=torch.contiguous_format)
+            kernel.direct(*tensors, out=target)
+            return target
+        flat = [t.contiguous().view(-1).detach() for t in tensors]  # (N,) each
         if kernel is None:
             # Warnings from inside torch's compiler stack are torch's business, not the
             # caller's (pytest would make them errors).
@@ -369,11 +377,12 @@ def _run(act: Activation, kind: str, *tensors: torch.Tensor, out: torch.Tensor |
         return result.view(tensors[0].shape) if target is None else target
     except Exception as err:
         reason = f"{type(err).__name__}: {err}"
+        STATE.compiled.pop(key, None)
         STATE.failed[key] = reason
-        dtypes = ", ".join(str(t.dtype).removeprefix("torch.") for t in flat)
+        dtypes = ", ".join(str(t.dtype).removeprefix("torch.") for t in tensors)
         _log_once(
             f"failed:{key}",
-            f"compiling the {act.label} {kind} kernel ({dtypes}, {flat[0].device}) failed "
+            f"compiling the {act.label} {kind} kernel ({dtypes}, {tensors[0].device}) failed "
             f"({reason}); this kernel runs eager from now on",
             logging.WARNING,
         )

@@ -92,9 +92,9 @@ class _Normed:
 
     @classmethod
     def of(cls, h: torch.Tensor) -> _Normed:
-        var, mean = torch.var_mean(h, dim=-1, keepdim=True, correction=0)
-        inv = (var + LAYERNORM_EPS).rsqrt()
-        return cls((h - mean) * inv, inv)
+        centred = h - h.mean(-1, keepdim=True)
+        inv = (centred.square().mean(-1, keepdim=True) + LAYERNORM_EPS).rsqrt()
+        return cls(centred * inv, inv)
 
     def backward(self, g: torch.Tensor) -> torch.Tensor:
         """``dL/dh`` from ``g = dL/du``."""
@@ -199,10 +199,12 @@ class _Ensemble:
         """Whether hidden layer ``j``'s activation takes LayerNorm(h) (a block's input)."""
         return self.layernorm and self.is_block(j + 1)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor],
-                                                list[torch.Tensor], list[_Normed | None]]:
+    def forward(self, x: torch.Tensor, keep: bool = True
+                ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor],
+                           list[_Normed | None]]:
         """Logits (M, B, C), pre-activations ``h^l``, activations ``a^l`` (a^{-1} = x) and,
-        where a LayerNorm feeds the activation, its output and inverse scale."""
+        where a LayerNorm feeds the activation, its output and inverse scale (``keep=False``:
+        the logits alone, each layer's tensors freed as the next is formed)."""
         a, h, pres, acts = x, x, [], [x]  # x: (M, B, in)
         norms: list[_Normed | None] = []
         for j in range(self.depth + 1):
@@ -212,9 +214,10 @@ class _Ensemble:
                 return h, pres, acts, norms
             norm = _Normed.of(h) if self.normed(j) else None
             a = _per_group(self.groups, _phi, h if norm is None else norm.u)  # (M, B, width)
-            pres.append(h)
-            norms.append(norm)
-            acts.append(a)
+            if keep:
+                pres.append(h)
+                norms.append(norm)
+                acts.append(a)
         raise AssertionError("unreachable")
 
     def evaluate(self, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
@@ -224,7 +227,7 @@ class _Ensemble:
         hits = torch.zeros_like(loss_sum)
         for s in range(0, len(split), EVAL_CHUNK):
             x, y = split.X[s : s + EVAL_CHUNK], split.y[s : s + EVAL_CHUNK]
-            logits = self.forward(x.expand(m, -1, -1))[0]  # (M, n, C)
+            logits = self.forward(x.expand(m, -1, -1), keep=False)[0]  # (M, n, C)
             loss, acc, _ = _loss(self.configs[0].output, logits, y.expand(m, -1))
             loss_sum += loss * len(y)
             hits += acc * len(y)
@@ -352,11 +355,20 @@ def _loss(output: Output, logits: torch.Tensor, y: torch.Tensor
         err = p.scatter_add(2, y[..., None], -torch.ones_like(p[..., :1]))  # sigma - onehot
         loss = 0.5 * err.square().sum(2).mean(1)
         return loss, acc, err * p * (1 - p) / y.shape[1]
-    logp = torch.log_softmax(logits, dim=-1)  # (M, B, C)
+    # over the classes as dim 1 of the (M, C, B) view: the same softmax, 10-20x faster on CPU
+    # than along a short last dim (C = 10)
+    logp = torch.log_softmax(logits.transpose(1, 2), dim=1).transpose(1, 2)  # (M, B, C)
     loss = -logp.gather(2, y[..., None]).squeeze(2).mean(1)  # (M,)
     delta = logp.exp()
     delta.scatter_add_(2, y[..., None], -torch.ones_like(delta[..., :1]))
     return loss, acc, delta / y.shape[1]
+
+
+def _finite(loss: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """(M,) whether member m's loss and every entry of ``grad[m]`` are finite: the largest
+    ``|entry|`` is finite iff every entry is (``amax`` propagates nan), one reduction where
+    ``isfinite(grad).all()`` takes three passes and a mask (~10x slower on CPU)."""
+    return torch.isfinite(loss) & torch.isfinite(grad.abs().amax(tuple(range(1, grad.ndim))))
 
 
 def _layer_stats(groups: list[_Group], h: torch.Tensor, a: torch.Tensor, dphi: torch.Tensor
@@ -370,7 +382,17 @@ def _layer_stats(groups: list[_Group], h: torch.Tensor, a: torch.Tensor, dphi: t
                 (1, 2), dtype=a.dtype)
         if g.can_die:
             dead[g.sl] = (dphi[g.sl] == 0).all(1).to(a.dtype).mean(1)
-    return [a.mean((1, 2)), a.std((1, 2), correction=0), h.std((1, 2), correction=0), sat, dead]
+    a_mean, a_std = _mean_std(a)
+    return [a_mean, a_std, _mean_std(h)[1], sat, dead]
+
+
+def _mean_std(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and population standard deviation (M,) over all but the first dim, in two passes:
+    ``mu = mean x``, ``sqrt(mean (x - mu)^2)`` (torch's one-pass ``std`` runs ~10x slower at
+    the trainer's (M, B, width) shapes on CPU)."""
+    flat = x.flatten(1)
+    mean = flat.mean(1, keepdim=True)
+    return mean.squeeze(1), (flat - mean).square().mean(1).sqrt()
 
 
 def train_ensemble(
@@ -431,13 +453,15 @@ def train_ensemble(
 
     for step in range(steps):
         idx = next(batches).to(device)  # (M, B)
-        x, y = data.train.X[idx], data.train.y[idx]  # (M, B, in), (M, B)
+        rows = idx.reshape(-1)  # index_select: the same rows as X[idx], ~5x faster on CPU
+        x = data.train.X.index_select(0, rows).view(*idx.shape, -1)  # (M, B, in)
+        y = data.train.y.index_select(0, rows).view(idx.shape)  # (M, B)
         record = step % first.record_every == 0 or step == steps - 1
         logits, pres, acts, norms = net.forward(x)  # forward
         loss, acc, delta = _loss(first.output, logits, y)  # (M,), (M,), (M, B, C)
         gW, gb, layer_rows = net.backward(delta, pres, acts, norms, record)  # backward
         # check: nan/inf anywhere in the gradients reaches the first layer's
-        ok = torch.isfinite(loss) & torch.isfinite(gW[0]).all(2).all(1)  # type: ignore[union-attr]
+        ok = _finite(loss, gW[0])  # type: ignore[arg-type]
         diverged_at = torch.where(alive & ~ok, step, diverged_at)
         alive = alive & ok
         if record:
