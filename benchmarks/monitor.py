@@ -8,7 +8,8 @@ its first 6 steps (watch reads and diagnoses the first 5 at once) are timed apar
 steps, one whole cycle of the default full statistics, activation sampling and host copy:
 no monitor; the floor of any monitor that reads every gradient every step (one
 ``_foreach_norm`` of them all at the end of each backward pass, nothing else);
-depthscope.watch (default: norms every step, full statistics every 50th);
+depthscope.watch (default: norms every step, full statistics every 50th, alarms diagnosed at
+each host copy but not printed);
 depthscope with full statistics every step; TensorBoard ``add_histogram`` of every
 gradient every step; wandb.watch (offline, log_freq 1, unwatched between rounds) and
 Lightning's ``grad_norm`` every step when installed (extra ``bench``); Cockpit cannot be
@@ -31,7 +32,7 @@ from rich.table import Table
 from torch import nn
 
 from benchmarks import ratio_text
-from depthscope.monitor import watch
+from depthscope.monitor import Finding, watch
 from depthscope.provenance import cpu_model
 
 Hook = Callable[[nn.Module], contextlib.AbstractContextManager]
@@ -48,10 +49,15 @@ def nothing(model: nn.Module) -> Iterator[None]:
     yield
 
 
+def _silent(finding: Finding) -> None:
+    """An alarm handler that prints nothing: alarms are diagnosed at every host copy as with
+    the default ``on_alarm="print"`` (``on_alarm=None`` would skip the diagnosis)."""
+
+
 def depthscope(full_every: int) -> Hook:
     @contextlib.contextmanager
     def hook(model: nn.Module) -> Iterator[None]:
-        with watch(model, full_every=full_every, on_alarm=None):
+        with watch(model, full_every=full_every, on_alarm=_silent):
             yield
 
     return hook
