@@ -166,6 +166,42 @@ def test_direct_kernels_write_into_slices_and_equal_the_wrapper(name: str) -> No
         assert (out[5:] == 123.0).all()
 
 
+@pytest.mark.skipif(bool(kernels._compiler_missing("cpu")), reason="no C++ compiler")
+def test_hot_calls_on_contiguous_tensors_equal_the_flattened_path() -> None:
+    """A built kernel is called on a contiguous tensor's memory as it is (no flattening):
+    bit for bit the flattened call's result, into ``out`` or a new tensor; non-contiguous
+    inputs take the flattened path and give the same values."""
+    act = get("logsig")
+    x = torch.randn(4, 9, 5) * 3
+    g = torch.randn_like(x)
+    y = kernels.phi(act, x, hot=True)  # builds the kernel
+    flat = kernels.STATE.compiled[(act, "phi", x.dtype, x.device)](x.view(-1).clone())
+    out = torch.empty_like(x)
+    assert kernels.phi(act, x, hot=True, out=out) is out
+    assert torch.equal(out.view(-1), flat)
+    assert torch.equal(y.view(-1), flat)
+    dx = kernels.grad(act, x, g, y, hot=True)
+    dx_t = kernels.grad(act, x.transpose(0, 2), g.transpose(0, 2), y.transpose(0, 2), hot=True)
+    assert torch.equal(dx_t, dx.transpose(0, 2))
+    assert not kernels.STATE.failed
+
+
+@pytest.mark.parametrize("bad", ["shape", "dtype", "strides"])
+def test_out_of_another_shape_dtype_or_layout_is_refused(bad: str) -> None:
+    """The kernels write x.numel() values into out's memory: an out of another shape or
+    dtype, or not contiguous, is a one-line error, never a silent overrun."""
+    act = get("tanh")
+    x = torch.randn(8, 6)
+    out = {"shape": torch.empty(8, 7), "dtype": torch.empty(8, 6, dtype=torch.float64),
+           "strides": torch.empty(6, 8).t()}[bad]
+    with pytest.raises(DepthscopeError, match="out must be a contiguous tensor"):
+        kernels.phi(act, x, hot=True, out=out)
+    with pytest.raises(DepthscopeError, match="out must be a contiguous tensor"):
+        kernels.grad(act, x, torch.ones_like(x), hot=True, out=out)
+    with pytest.raises(DepthscopeError, match="must have x's shape"):
+        kernels.grad(act, x, torch.ones_like(x), torch.zeros(3), hot=True)
+
+
 def test_direct_call_needs_the_one_kernel_wrapper(tmp_path) -> None:
     """A wrapper that launches one kernel on the inputs, the returned buffer and the length
     gets a direct call with the launch's argument order; any other shape (two launches, an

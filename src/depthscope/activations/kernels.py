@@ -389,11 +389,23 @@ def _run(act: Activation, kind: str, *tensors: torch.Tensor, out: torch.Tensor |
         return None
 
 
+def _check_out(out: torch.Tensor | None, x: torch.Tensor) -> None:
+    """``out`` is None or a contiguous tensor of ``x``'s shape, dtype and device (the kernels
+    write ``x.numel()`` values into its memory)."""
+    if out is not None and (out.shape != x.shape or out.dtype != x.dtype
+                            or out.device != x.device or not out.is_contiguous()):
+        raise DepthscopeError(
+            f"out must be a contiguous tensor of x's shape {tuple(x.shape)}, dtype {x.dtype} "
+            f"and device {x.device}, got shape {tuple(out.shape)}, {out.dtype}, {out.device}"
+            f"{'' if out.is_contiguous() else ', not contiguous'}")
+
+
 def phi(act: Activation, x: torch.Tensor, *, hot: bool = False,
         out: torch.Tensor | None = None) -> torch.Tensor:
     """``phi(x)``, fused when possible; same shape and dtype as ``x``. ``hot``: the caller is a
     loop that calls this kernel many times (compiled whatever the size under ``"auto"``).
     ``out``: a contiguous tensor of ``x``'s shape and dtype to write into (returned)."""
+    _check_out(out, x)
     result = _run(act, "phi", x, out=out) if _use_compiled(x, hot) else None
     if result is None:
         result = eager_phi(act, x)
@@ -408,6 +420,10 @@ def grad(
     """``g * phi'(x)``, fused when possible; same shape and dtype as ``x``. With ``y = phi(x)``
     given (and ``act.backward_uses_value``), the kernel takes ``phi'`` from ``x`` and ``y``.
     ``hot`` and ``out`` as in :func:`phi`."""
+    _check_out(out, x)
+    if y is not None and y.shape != x.shape:
+        raise DepthscopeError(f"y = phi(x) must have x's shape {tuple(x.shape)}, got "
+                              f"{tuple(y.shape)}")
     result = None
     if _use_compiled(x, hot):
         if y is not None and act.backward_uses_value:
