@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from depthscope import init
 from depthscope.activations import get
 from depthscope.monitor import STATS, LayerInfo, Record, Thresholds, diagnose, watch
+from depthscope.monitor.diagnose import nanmedian
 from depthscope.monitor.history import History
 from depthscope.theory import chi1, critical_sigma_w
 
@@ -170,3 +174,19 @@ def test_history_thins_uniformly() -> None:
     h.extend(np.arange(10), np.arange(10, dtype=float)[:, None])
     assert h.steps.tolist() == [0, 4, 8]
     assert h.rows[:, 0].tolist() == [0, 4, 8]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 6), st.integers(0, 2**31 - 1),
+       st.sampled_from([0.0, 0.2, 1.0]), st.sampled_from([None, 0, 1]))
+def test_nanmedian_is_numpys(rows: int, cols: int, seed: int, nan_share: float,
+                             axis: int | None) -> None:
+    """The diagnosis's median equals ``np.nanmedian`` (its fast path only skips the
+    nan-aware one on nan-free data), with inf and ties, along any axis."""
+    rng = np.random.default_rng(seed)
+    values = rng.choice([0.5, 1.0, 2.0, 3.0, np.inf], size=(rows, cols)) * rng.random((rows, cols))
+    values[rng.random((rows, cols)) < nan_share] = np.nan
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan slices: nan, both ways
+        want, got = np.nanmedian(values, axis=axis), nanmedian(values, axis=axis)
+    np.testing.assert_array_equal(got, want)
