@@ -41,8 +41,9 @@ def test_flops_and_memory_by_hand() -> None:
     weights = 3 * 4 + 4 * 4 + 4 * 2  # 36
     # 6 P B per step, 2 P n_val per record (2 records), 2 P (n_val + n_test) at the end
     assert flops(cfg, s) == 2 * weights * (3 * 5 * 10 + 2 * 7 + 7 + 9)
-    # 4 bytes x 3 members x (P x (weights, gradients, momentum) + 3 x 3 layers x 7 rows x 4)
-    assert peak_bytes([cfg] * 3, s) == 4 * 3 * (weights * 3 + 3 * 3 * 7 * 4)
+    # 4 bytes x 3 members x (P x (weights, gradients, momentum) + 3 x 3 layers x 5 (batch)
+    # x 4 (width) + 3 x 7 (validation rows, one chunk) x 4)
+    assert peak_bytes([cfg] * 3, s) == 4 * 3 * (weights * 3 + 3 * 3 * 5 * 4 + 3 * 7 * 4)
 
 
 def test_calibration_predicts_by_groups_and_members() -> None:

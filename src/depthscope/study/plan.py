@@ -9,9 +9,11 @@
    training step (forward ``2 P B``, backward ``4 P B``), ``2 P n_val`` per record and
    ``2 P (n_val + n_test)`` at the end.
 3. **Peak memory** of one ensemble batch of ``M`` members (float32): the parameters, their
-   gradients and optimizer state (``2 + s`` copies, ``s`` = 1 for momentum, 2 for Adam) and
-   three ``(depth + 1)`` stacks of ``rows x width`` activations (pre-activations, activations,
-   their gradients), ``rows`` = the larger of the minibatch and an evaluation chunk.
+   gradients and optimizer state (``2 + s`` copies, ``s`` = 1 for momentum, 2 for Adam),
+   three ``(depth + 1)`` stacks of ``batch x width`` activations (pre-activations,
+   activations, their gradients) and, at a record step while they are alive, the evaluation
+   of one chunk of ``rows`` examples (``min(n_val, EVAL_CHUNK)``), which keeps three ``rows x
+   width`` tensors at a time (a layer's input, output and activation).
 4. **Time.** A batch of ``M`` members in ``G`` activation groups, ``L = depth + 1`` layers
    and ``S`` steps costs ``S L (a G + b M)``: ``a`` per group-layer-step (kernel launches,
    Python), ``b`` per member-layer-step (arithmetic), fitted per shape class (data set,
@@ -108,9 +110,9 @@ def peak_bytes(configs: Sequence[RunConfig], s: Sizes) -> float:
     first = configs[0]
     state = {"sgd": 0, "momentum": 1, "adam": 2}
     copies = 2 + max(state[c.optimizer] for c in configs)
-    rows = max(first.batch_size, min(s.n_val, EVAL_CHUNK))
+    rows = min(s.n_val, EVAL_CHUNK)
     per_member = (weights(first, s) * copies
-                  + 3 * (first.depth + 1) * rows * first.width)
+                  + 3 * ((first.depth + 1) * first.batch_size + rows) * first.width)
     return float(BYTES * len(configs) * per_member)
 
 
