@@ -197,8 +197,9 @@ def clip_advice(norms: np.ndarray, q: float) -> tuple[str, dict[str, Any]]:
 # ----------------------------------------------------------------------- patterns
 def nanmedian(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:
     """``np.nanmedian``, by ``np.median`` when nothing is nan (the same value: nan-free data
-    is all ``nanmedian`` keeps; numpy's nan-aware path sorts each row apart, ~50x slower on a
-    (records, layers) array, and the alarms read one at every host copy)."""
+    is all ``nanmedian`` keeps). numpy's nan-aware path is slower on nan-free (records, layers)
+    arrays — 165 vs 17 us at (20, 50), 445 vs 139 us at (200, 50), 1.7 vs 1.1 ms at (1 800,
+    50) on an Intel Xeon, AVX-512 — and the alarms read medians at every host copy."""
     values = np.asarray(values)
     if np.isnan(values).any():
         return np.nanmedian(values, axis=axis)
