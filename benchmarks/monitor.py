@@ -1,4 +1,4 @@
-"""Overhead of gradient monitoring at every step: 50-layer width-256 tanh MLP, CPU.
+"""Overhead of gradient monitoring at every step: 50-layer width-256 tanh MLP, CPU (any size).
 
 Variants, measured side by side in one process (rounds interleaved, median per step; the
 ratio to no monitor is the median of the per-round ratios with its 95 % bootstrap interval
@@ -167,6 +167,10 @@ def time_steps(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, n:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--depth", type=int, default=50)
+    parser.add_argument("--width", type=int, default=256,
+                        help="a small model (e.g. --depth 8 --width 64 --batch 64) shows the "
+                             "fixed cost of each step's reading")
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--steps", type=int, default=50,
                         help="timed steps per round and variant (50: one cycle of the default "
@@ -181,8 +185,8 @@ def main() -> None:
         "wandb.watch (offline)": wandb_watch(),
         "Lightning grad_norm every step": lightning_grad_norm(),
     }
-    model = mlp()
-    x = torch.randn(args.batch, 256)
+    model = mlp(args.depth, args.width)
+    x = torch.randn(args.batch, args.width)
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
     time_steps(model, opt, x, 3)  # warm up
     times: dict[str, list[float]] = {k: [] for k, v in variants.items() if v is not None}
@@ -197,7 +201,8 @@ def main() -> None:
                 # timed apart, once per watch; the steady state after them
                 start[name].append(time_steps(model, opt, x, FIRST))
                 times[name].append(time_steps(model, opt, x, n))
-    table = Table(title=f"monitoring overhead, 50×256 tanh MLP, batch {args.batch}, "
+    table = Table(title=f"monitoring overhead, {args.depth}×{args.width} tanh MLP, batch "
+                        f"{args.batch}, "
                         f"{cpu_model()} ({torch.backends.cpu.get_cpu_capability()}, "
                         f"{torch.get_num_threads()} threads)")
     for col in ("variant", "ms/step", "ratio (95 % CI)", f"first {FIRST} steps: ratio"):

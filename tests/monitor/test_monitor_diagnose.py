@@ -190,3 +190,48 @@ def test_nanmedian_is_numpys(rows: int, cols: int, seed: int, nan_share: float,
         warnings.simplefilter("ignore", RuntimeWarning)  # all-nan slices: nan, both ways
         want, got = np.nanmedian(values, axis=axis), nanmedian(values, axis=axis)
     np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 6), st.integers(0, 2**31 - 1))
+def test_global_norm_is_the_root_sum_of_squares_of_layers_with_a_gradient(
+        rows: int, cols: int, seed: int) -> None:
+    """``Record.global_norm`` equals the straightforward loop (to float64 rounding): the root of the
+    sum of squares over the layers with a gradient (0 for a row without any); a nan or inf
+    layer makes it nan or inf, as ``clip_grad_norm_`` reports (numpy.ma's power, used before,
+    masked nan squares away: a step with a nan layer read as finite)."""
+    rng = np.random.default_rng(seed)
+    norms = rng.choice([0.0, 1e-3, 1.0, 3e30, np.inf, np.nan], size=(rows, cols))
+    norms = (norms * rng.random((rows, cols))).astype(np.float32)
+    record = synthetic(norms)
+    has = rng.random((rows, cols)) < 0.7
+    record.grads[:, :, STATS.index("has_grad")] = has
+    want = []
+    for r in range(rows):
+        squares = [float(norms[r, j]) ** 2 if np.isfinite(norms[r, j]) else float(norms[r, j])
+                   for j in range(cols) if has[r, j]]
+        want.append(math.sqrt(math.fsum(squares)) if all(map(math.isfinite, squares))
+                    else (math.nan if any(map(math.isnan, squares)) else math.inf))
+    got = record.global_norm()
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+
+
+def test_the_live_alarms_are_the_diagnosis_alarms() -> None:
+    """``alarms`` (what a watch raises at each host copy) gives the alarms of ``diagnose``, in
+    its order, on records with every kind of finding."""
+    from depthscope.monitor.diagnose import alarms
+
+    decay = 10.0 ** -np.arange(4)[::-1] * np.ones((40, 1))
+    decay[30] *= 50.0  # a spike as well
+    records = [synthetic(np.ones((10, 4)), first_nonfinite={2: 6}, nonfinite_steps=2),
+               synthetic(decay, loss=np.r_[np.ones(20), np.full(20, 1e3)]),
+               synthetic(np.ones((40, 3)))]
+    w, _ = run(deep(nn.Tanh))
+    records.append(w.record())
+    kinds = []
+    for record in records:
+        want = [f for f in diagnose(record) if f.severity == "alarm"]
+        assert alarms(record) == want
+        kinds += [f.kind for f in diagnose(record)]
+    assert {"nonfinite", "vanishing", "loss_growing", "spikes"} <= set(kinds)

@@ -88,7 +88,50 @@ def test_statistics_equal_brute_force_with_frozen_unused_and_nonfinite() -> None
     assert got[2, STATS.index("nan")] == 1
     assert got[2, STATS.index("inf")] == 1
     assert got[3, STATS.index("has_grad")] == 0
+    assert np.isnan(got[3, :-1]).all()  # a layer without a gradient: nan but has_grad
     assert w.record().first_nonfinite == {2: 3}
+
+
+def test_norm_only_rows_and_the_nonfinite_check_on_every_step() -> None:
+    """Between full statistics, a row holds the norm (brute force, float64) and has_grad,
+    nan elsewhere, for a layer without a gradient too; the reading's total is the sum of the
+    parameters' norms, and the check on it fires for nan and inf, not for a large finite norm
+    (the host copy comes at once: the first nan step is known before the block ends)."""
+    from depthscope.monitor.gradstats import GradStats
+    from depthscope.monitor.history import Sentinel
+
+    class WithUnused(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body, self.unused = mlp(), nn.Linear(3, 3)  # unused: never a gradient
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.body(x)
+
+    net = WithUnused()
+    layers = [list(m.parameters(recurse=False)) for m in net.modules()
+              if any(True for _ in m.parameters(recurse=False))]
+    stats = GradStats(layers, torch.device("cpu"))
+    train(net, 1, torch.optim.SGD(net.parameters(), lr=0.0))
+    reading = stats.compute(full=False)
+    row, expected = reading.row.numpy(), brute(net)
+    np.testing.assert_allclose(row[:, 0], expected[:, 0], rtol=1e-6, equal_nan=True)
+    np.testing.assert_array_equal(row[:, -1], [1, 1, 1, 1, 1, 0])
+    assert np.isnan(row[:, 1:-1]).all()
+    by_hand = sum(p.grad.double().norm().item() for p in net.parameters() if p.grad is not None)
+    assert reading.total.item() == pytest.approx(by_hand, rel=1e-6)
+    sentinel = Sentinel(torch.device("cpu"))
+    assert not sentinel.push(reading.total)
+    assert not sentinel.push(torch.tensor(3e38))
+    assert sentinel.push(torch.tensor(float("nan")))
+    assert sentinel.push(torch.tensor(float("inf")))
+    with watch(net, sync_every=50, check_first=0, on_alarm=None) as w:
+        train(net, 3, torch.optim.SGD(net.parameters(), lr=0.0))
+        assert w._history.n == 0  # the first block is still on the device
+        net.body[0].weight.register_hook(lambda g: g * float("nan"))
+        train(net, 1, torch.optim.SGD(net.parameters(), lr=0.0))
+        assert w._history.n == 4  # copied at once, not at step 50
+        assert w._first_nonfinite == {0: 4}
 
 
 def test_reads_final_accumulated_gradient_once_per_step() -> None:

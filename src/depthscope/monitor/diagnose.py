@@ -107,13 +107,19 @@ def diagnose(record: Record, thresholds: Thresholds | None = None) -> list[Findi
         >>> "critical_" in diagnose(w.record())[0].fix
         True
     """
+    return _run(ALARM_DETECTORS + WARNING_DETECTORS, record, thresholds)
+
+
+def alarms(record: Record, thresholds: Thresholds | None = None) -> list[Finding]:
+    """The findings of :func:`diagnose` of severity "alarm", from the detectors that can raise
+    one only (what a watch raises live at each host copy: the warnings' detectors, a sliding
+    median over every record among them, are left for :func:`diagnose`)."""
+    return [f for f in _run(ALARM_DETECTORS, record, thresholds) if f.severity == "alarm"]
+
+
+def _run(detectors: tuple, record: Record, thresholds: Thresholds | None) -> list[Finding]:
     t = thresholds or Thresholds()
-    findings = [
-        *_depth(record, t), *_forward(record, t), *_nonfinite(record, t), *_spikes(record, t),
-        *_growth(record, t), *_loss_growth(record, t), *_large_updates(record, t),
-        *_probe_finding(record, t, "saturated", t.saturation),
-        *_probe_finding(record, t, "dead", t.dead),
-    ]
+    findings = [finding for detector in detectors for finding in detector(record, t)]
     order = {"alarm": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.first_step))
 
@@ -478,3 +484,16 @@ def _probe_finding(record: Record, t: Thresholds, stat: str, level: float) -> li
         f"batch, in {len(names)} layers ({', '.join(names[:3])}) since step {first}",
         "use leaky_relu or gelu; " + advice + "; lower the learning rate", details,
     )]
+
+
+def _saturation(record: Record, t: Thresholds) -> list[Finding]:
+    return _probe_finding(record, t, "saturated", t.saturation)
+
+
+def _dead_units(record: Record, t: Thresholds) -> list[Finding]:
+    return _probe_finding(record, t, "dead", t.dead)
+
+
+#: the detectors that can raise an alarm, and those that only warn, in :func:`diagnose`'s order
+ALARM_DETECTORS = (_depth, _forward, _nonfinite, _growth, _loss_growth, _large_updates)
+WARNING_DETECTORS = (_spikes, _saturation, _dead_units)

@@ -9,6 +9,8 @@ from the full-resolution rows before thinning.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -78,7 +80,10 @@ class History:
 
 
 class Sentinel:
-    """Whether a gradient row holds a non-finite norm, without stalling an accelerator.
+    """Whether a step's gradients held nan/inf, without stalling an accelerator: it is given
+    the sum of the step's gradient norms (:class:`~depthscope.monitor.gradstats.Reading`),
+    finite unless a norm is not (a sum past float32's 3.4e38 also fires: an early host copy,
+    where the per-layer rows are read exactly).
 
     On the CPU the answer is read at once. On CUDA the flag is copied asynchronously to
     pinned host memory with an event behind it, and read at a later step once the event has
@@ -91,20 +96,16 @@ class Sentinel:
         self._flag = torch.zeros((), dtype=torch.bool, pin_memory=self._async)
         self._event: torch.cuda.Event | None = None
 
-    @staticmethod
-    def _bad(row: torch.Tensor) -> torch.Tensor:
-        """Any layer with a gradient (last column > 0) whose norm (first column) is nan/inf."""
-        return (torch.isfinite(row[:, 0]) | (row[:, -1] == 0)).logical_not_().any()
-
-    def push(self, row: torch.Tensor) -> bool:
-        """Note ``row``; True when a row (this one, or on CUDA an earlier one) was bad."""
+    def push(self, total: torch.Tensor) -> bool:
+        """Note a step's ``total``; True when one (this one, or on CUDA an earlier one) was
+        not finite."""
         if not self._async:
-            return bool(self._bad(row))
+            return not math.isfinite(total.item())
         fired = False
         if self._event is not None and self._event.query():
             fired, self._event = bool(self._flag), None
         if self._event is None:
-            self._flag.copy_(self._bad(row), non_blocking=True)
+            self._flag.copy_(torch.isfinite(total).logical_not_(), non_blocking=True)
             self._event = torch.cuda.Event()
             self._event.record()
         return fired

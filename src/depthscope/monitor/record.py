@@ -82,5 +82,7 @@ class Record:
 
     def global_norm(self) -> np.ndarray:
         """``(records,)`` ``sqrt(sum_l norm_l^2)`` over layers with a gradient."""
+        has = self.stat("has_grad") != 0
         with np.errstate(over="ignore", invalid="ignore"):
-            return np.sqrt((self.norms() ** 2).sum(axis=1).filled(0.0))
+            squares = np.where(has, self.stat("norm").astype(float) ** 2, 0.0)
+            return np.sqrt(squares.sum(axis=1))

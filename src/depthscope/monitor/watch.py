@@ -31,9 +31,9 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from depthscope.errors import DepthscopeError
 from depthscope.fix.detect import WEIGHT_LAYERS, activation_of, layer_activations, sigma_of
-from depthscope.monitor.diagnose import Finding, Thresholds, diagnose
+from depthscope.monitor.diagnose import Finding, Thresholds, alarms, diagnose
 from depthscope.monitor.export import LiveLog
-from depthscope.monitor.gradstats import STATS, UPDATE, GradStats
+from depthscope.monitor.gradstats import STATS, UPDATE, GradStats, Reading
 from depthscope.monitor.history import DeviceBuffer, History, Sentinel
 from depthscope.monitor.order import ForwardOrder
 from depthscope.monitor.probes import PROBE_STATS, Probes
@@ -148,7 +148,7 @@ class Watch:
         self._scaler = scaler
         self._handles: list[Any] = []
         self._update: Any = None
-        self._pending: torch.Tensor | None = None  # the last backward pass's reading
+        self._pending: Reading | None = None  # the last backward pass's reading
         self._queued = False
         self._attach(optimizer, scaler, auto)
         # one hooked parameter is enough to learn that a backward pass happened (each hook
@@ -200,13 +200,13 @@ class Watch:
         """The gradients as this backward pass left them: before clipping and the optimizer."""
         self._queued = False
         full = self._recorded % self.full_every == 0
-        rows = self._stats.compute(full)
+        reading = self._stats.compute(full)
         if self.updates and (full or self._recorded < self.check_first):
             self._stats.snapshot()  # the parameters before the optimizer: the update ratio
         scale = getattr(self._scaler, "_scale", None)
         if isinstance(scale, torch.Tensor):  # AMP: the pass produced scale × the gradient
-            rows[:, :3] /= scale.to(rows.device, torch.float32)
-        self._pending = rows
+            reading.row[:, :3] /= scale.to(reading.row.device, torch.float32)
+        self._pending = reading
 
     def _global_hook(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         if any(id(p) in self._param_ids for g in optimizer.param_groups for p in g["params"]):
@@ -255,7 +255,8 @@ class Watch:
             full = self._recorded % self.full_every == 0
             if self._pending is None and not self._hooked_all:
                 self._hook_all()
-            rows = self._pending if self._pending is not None else self._stats.compute(full)
+            reading = self._pending if self._pending is not None else self._stats.compute(full)
+            rows = reading.row
             ratio = self._stats.update_ratio()
             if ratio is not None:
                 rows[:, UPDATE] = ratio
@@ -266,7 +267,7 @@ class Watch:
             sampled = self._probes.take() if self._probes is not None else None
             if sampled is not None:
                 self._probe_rows().write(self.step_count, sampled)
-            if (self._sentinel.push(rows) or self._recorded <= self.check_first
+            if (self._sentinel.push(reading.total) or self._recorded <= self.check_first
                     or self._buffer.full
                     or (self._probe_buffer is not None and self._probe_buffer.full)):
                 self._flush()
@@ -336,8 +337,8 @@ class Watch:
         threshold moves as records come in."""
         seen = {(a.kind, bool(a.layers)) for a in self.alarms}
         raised = []
-        for finding in diagnose(self.record(flush=False), self.thresholds):
-            if finding.severity == "alarm" and (finding.kind, bool(finding.layers)) not in seen:
+        for finding in alarms(self.record(flush=False), self.thresholds):
+            if (finding.kind, bool(finding.layers)) not in seen:
                 seen.add((finding.kind, bool(finding.layers)))
                 self.alarms.append(finding)
                 raised.append(finding)
