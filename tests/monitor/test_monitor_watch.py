@@ -120,6 +120,13 @@ def test_norm_only_rows_and_the_nonfinite_check_on_every_step() -> None:
     assert np.isnan(row[:, 1:-1]).all()
     by_hand = sum(p.grad.double().norm().item() for p in net.parameters() if p.grad is not None)
     assert reading.total.item() == pytest.approx(by_hand, rel=1e-6)
+    with torch.no_grad():  # counts of nan and inf: read where a norm is not finite
+        net.body[0].weight.grad.fill_(1e30)  # finite entries, a norm past float32
+        net.body[2].bias.grad[:2] = float("inf")
+        net.body[4].weight.grad[0, :3] = float("nan")
+    full, expected = stats.compute(full=True).row.numpy(), brute(net)
+    np.testing.assert_array_equal(full[:, 4:6], expected[:, 4:6])
+    assert full[:5, 4:6].tolist() == [[0, 0], [0, 2], [3, 0], [0, 0], [0, 0]]
     sentinel = Sentinel(torch.device("cpu"))
     assert not sentinel.push(reading.total)
     assert not sentinel.push(torch.tensor(3e38))

@@ -5,7 +5,9 @@ For the gradients ``g_p`` of the parameters ``p`` of layer ``l``:
 ``mean_abs_l = sum_p ||g_p||_1 / n_l``, ``zero_frac_l`` = share of exact zeros, and the counts
 of nan and inf entries; ``has_grad`` is 0 for a layer without any gradient this
 step. The norm costs one ``torch._foreach_norm`` pass over the gradients
-and runs at every monitored step; the rest (four more passes) every ``full_every`` steps.
+and runs at every monitored step; the rest every ``full_every`` steps (three more passes,
+and two more over a gradient whose norm is not finite for its counts of nan and inf — over
+every gradient off the CPU, where reading the norms would cost a host sync).
 A non-finite norm flags nan/inf in a layer at every step.
 
 ``update_ratio_l = ||theta_l' - theta_l|| / ||theta_l||``, the size of the optimizer's step
@@ -17,6 +19,7 @@ kept until the step is read); nan elsewhere and for a layer whose parameters are
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -112,6 +115,25 @@ class GradStats:
             present.append(i)
         return grads, tuple(present)
 
+    def _nonfinite_counts(self, grads: list[torch.Tensor],
+                          squares: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(P,)`` counts of nan and of inf entries of each gradient. A gradient whose squared
+        norm (``squares``) is finite has neither, so on the CPU, where the norms are read at
+        no cost, only the others are counted (two passes over every gradient saved, half of
+        the full statistics' time); elsewhere every gradient is counted (no host sync)."""
+        if self.device.type == "cpu":
+            suspects = [i for i, s in enumerate(squares.tolist()) if not math.isfinite(s)]
+        else:
+            suspects = list(range(len(grads)))
+        nan = torch.zeros(len(grads), device=self.device)
+        inf = torch.zeros(len(grads), device=self.device)
+        if suspects:
+            nan[suspects] = _stack([torch.count_nonzero(grads[i].isnan()) for i in suspects],
+                                   self.device)
+            inf[suspects] = _stack([torch.count_nonzero(grads[i].isinf()) for i in suspects],
+                                   self.device)
+        return nan, inf
+
     def _per_layer(self, index: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
         out = torch.zeros(self.n_layers, dtype=torch.float32, device=self.device)
         return out.index_add_(0, index, values)  # (layers,)
@@ -146,8 +168,7 @@ class GradStats:
             out[:, 1] = layer_max.scatter_reduce(0, index, peak, "amax", include_self=False)
             l1 = _stack(torch._foreach_norm(grads, 1, dtype=torch.float32), self.device)
             nonzero = _stack([torch.count_nonzero(g) for g in grads], self.device)
-            nan = _stack([torch.count_nonzero(g.isnan()) for g in grads], self.device)
-            inf = _stack([torch.count_nonzero(g.isinf()) for g in grads], self.device)
+            nan, inf = self._nonfinite_counts(grads, norms)
             dense = _stack([float(self.params[i].numel()) for i in present], self.device)
             out[:, 2] = self._per_layer(index, l1) / numel
             out[:, 3] = self._per_layer(index, dense - nonzero) / numel
