@@ -16,7 +16,8 @@ import torch
 
 
 class DeviceBuffer:
-    """``size`` rows of shape ``shape`` on the device, with the step of each row."""
+    """``size`` rows of shape ``shape`` on the device, with the step of each row; a row not
+    written (``write(step, None)``: nothing observed that step) holds nan."""
 
     def __init__(self, size: int, shape: tuple[int, ...], device: torch.device) -> None:
         self.rows = torch.full((size, *shape), float("nan"), device=device)
@@ -26,14 +27,16 @@ class DeviceBuffer:
     def full(self) -> bool:
         return len(self.steps) == self.rows.shape[0]
 
-    def write(self, step: int, row: torch.Tensor) -> None:
-        self.rows[len(self.steps)].copy_(row)
+    def write(self, step: int, row: torch.Tensor | None) -> None:
+        if row is not None:
+            self.rows[len(self.steps)].copy_(row)
         self.steps.append(step)
 
     def drain(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(steps (n,), rows (n, *shape))`` on the host; the buffer starts over."""
+        """``(steps (n,), rows (n, *shape))`` on the host; the buffer starts over, all nan."""
         n = len(self.steps)
         rows = self.rows[:n].cpu().numpy().copy()
+        self.rows[:n] = float("nan")
         steps = np.asarray(self.steps, dtype=np.int64)
         self.steps = []
         return steps, rows

@@ -131,7 +131,6 @@ class Watch:
         self._loss_buffer = DeviceBuffer(sync_every, (), device)  # in step with _buffer
         self._loss_history = History(capacity, ())
         self._loss: torch.Tensor | None = None  # the losses observed since the last step
-        self._no_loss = torch.full((), float("nan"), device=device)  # none observed: no copy
         self._sentinel = Sentinel(device)
         self._first_nonfinite: dict[int, int] = {}
         self._last_finite: dict[int, tuple[int, float]] = {}
@@ -261,8 +260,7 @@ class Watch:
             if ratio is not None:
                 rows[:, UPDATE] = ratio
             self._buffer.write(self.step_count, rows)
-            self._loss_buffer.write(self.step_count, self._loss if self._loss is not None
-                                    else self._no_loss)
+            self._loss_buffer.write(self.step_count, self._loss)  # None: nan, no kernel
             self._recorded += 1
             sampled = self._probes.take() if self._probes is not None else None
             if sampled is not None:
