@@ -218,9 +218,9 @@ def test_global_norm_is_the_root_sum_of_squares_of_layers_with_a_gradient(
 
 
 def test_the_live_alarms_are_the_diagnosis_alarms() -> None:
-    """``alarms`` (what a watch raises at each host copy) gives the alarms of ``diagnose``, in
-    its order, on records with every kind of finding."""
-    from depthscope.monitor.diagnose import alarms
+    """``alarm_findings`` (what a watch raises at each host copy) gives the alarms of
+    ``diagnose``, in its order, on records with every kind of finding."""
+    from depthscope.monitor.diagnose import alarm_findings
 
     decay = 10.0 ** -np.arange(4)[::-1] * np.ones((40, 1))
     decay[30] *= 50.0  # a spike as well
@@ -232,6 +232,6 @@ def test_the_live_alarms_are_the_diagnosis_alarms() -> None:
     kinds = []
     for record in records:
         want = [f for f in diagnose(record) if f.severity == "alarm"]
-        assert alarms(record) == want
+        assert alarm_findings(record) == want
         kinds += [f.kind for f in diagnose(record)]
     assert {"nonfinite", "vanishing", "loss_growing", "spikes"} <= set(kinds)

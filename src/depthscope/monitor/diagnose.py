@@ -110,7 +110,7 @@ def diagnose(record: Record, thresholds: Thresholds | None = None) -> list[Findi
     return _run(ALARM_DETECTORS + WARNING_DETECTORS, record, thresholds)
 
 
-def alarms(record: Record, thresholds: Thresholds | None = None) -> list[Finding]:
+def alarm_findings(record: Record, thresholds: Thresholds | None = None) -> list[Finding]:
     """The findings of :func:`diagnose` of severity "alarm", from the detectors that can raise
     one only (what a watch raises live at each host copy: the warnings' detectors, a sliding
     median over every record among them, are left for :func:`diagnose`)."""

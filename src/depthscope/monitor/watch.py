@@ -31,7 +31,7 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from depthscope.errors import DepthscopeError
 from depthscope.fix.detect import WEIGHT_LAYERS, activation_of, layer_activations, sigma_of
-from depthscope.monitor.diagnose import Finding, Thresholds, alarms, diagnose
+from depthscope.monitor.diagnose import Finding, Thresholds, alarm_findings, diagnose
 from depthscope.monitor.export import LiveLog
 from depthscope.monitor.gradstats import STATS, UPDATE, GradStats, Reading
 from depthscope.monitor.history import DeviceBuffer, History, Sentinel
@@ -335,7 +335,7 @@ class Watch:
         threshold moves as records come in."""
         seen = {(a.kind, bool(a.layers)) for a in self.alarms}
         raised = []
-        for finding in alarms(self.record(flush=False), self.thresholds):
+        for finding in alarm_findings(self.record(flush=False), self.thresholds):
             if (finding.kind, bool(finding.layers)) not in seen:
                 seen.add((finding.kind, bool(finding.layers)))
                 self.alarms.append(finding)
