@@ -270,8 +270,25 @@ def test_residual_and_layernorm_maps_by_hand() -> None:
 
 
 def test_bad_input_is_one_clear_error() -> None:
+    from depthscope.theory import chi1, critical_transform
+    from depthscope.theory.network import check_sigmas
+
     with pytest.raises(DepthscopeError, match="sigma_w > 0"):
         Dense(-1.0)
+    # one check for every way in: the layer, the plain-MLP solvers on a grid; the first bad
+    # value named
+    for call, bad in [(lambda: Dense(np.array([1.0, math.inf])), "sigma_w = inf"),
+                      (lambda: Dense(1.0, -0.5), "sigma_b = -0.5"),
+                      (lambda: chi1("tanh", np.array([1.0, 0.0, -2.0])), "sigma_w = 0"),
+                      (lambda: chi1("tanh", 1.0, sigma_b=np.array([0.1, np.nan])),
+                       "sigma_b = nan"),
+                      (lambda: critical_transform("tanh", sigma_w=-1.0), "sigma_w = -1")]:
+        with pytest.raises(DepthscopeError, match=f"standard deviations, not variances\\); "
+                                                  f"got {bad}$"):
+            call()
+    w, b = check_sigmas([1.0, 2.0], 0.0)
+    assert w.tolist() == [1.0, 2.0]
+    assert b.item() == 0.0
     with pytest.raises(DepthscopeError, match="alpha >= 0"):
         Residual(Dense(1.0), alpha=-1.0)
     with pytest.raises(DepthscopeError, match="at least one layer"):

@@ -81,7 +81,8 @@ class Record:
         return np.ma.masked_where(self.stat("has_grad") == 0, self.stat("norm").astype(float))
 
     def global_norm(self) -> np.ndarray:
-        """``(records,)`` ``sqrt(sum_l norm_l^2)`` over layers with a gradient."""
+        """``(records,)`` ``sqrt(sum_l norm_l^2)`` over layers with a gradient (0 without any);
+        nan or inf where a layer's norm is, as ``clip_grad_norm_`` returns it."""
         has = self.stat("has_grad") != 0
         with np.errstate(over="ignore", invalid="ignore"):
             squares = np.where(has, self.stat("norm").astype(float) ** 2, 0.0)

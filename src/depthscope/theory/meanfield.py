@@ -27,26 +27,19 @@ import numpy as np
 from depthscope.errors import DepthscopeError
 from depthscope.theory.blocks import DepthScales, block_scales, length_fixed_point, phase_of
 from depthscope.theory.maps import ActLike, as_activation
-from depthscope.theory.network import Serial, mlp_block
+from depthscope.theory.network import Serial, check_sigmas, mlp_block
 
 
 def variances(sigma_w: object, sigma_b: object) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """``(sigma_w^2, sigma_b^2, shape)``: the broadcast grid flattened, checked (finite,
-    ``sigma_w > 0``, ``sigma_b >= 0``: standard deviations)."""
-    sw, sb = np.broadcast_arrays(np.asarray(sigma_w, float), np.asarray(sigma_b, float))
-    if not (np.all(np.isfinite(sw)) and np.all(np.isfinite(sb))):
-        raise DepthscopeError("sigma_w and sigma_b must be finite numbers")
-    if np.any(sw <= 0) or np.any(sb < 0):
-        raise DepthscopeError(
-            "sigma_w must be > 0 and sigma_b >= 0 (they are standard deviations, not variances)"
-        )
+    """``(sigma_w^2, sigma_b^2, shape)``: the broadcast grid flattened, checked by
+    :func:`~depthscope.theory.network.check_sigmas`."""
+    sw, sb = np.broadcast_arrays(*check_sigmas(sigma_w, sigma_b))
     return (sw * sw).ravel(), (sb * sb).ravel(), sw.shape
 
 
 def plain_block(act: ActLike, sigma_w: object, sigma_b: object = 0.0) -> Serial:
-    """The plain MLP's block at ``(sigma_w, sigma_b)`` (numbers or arrays), the arguments
-    checked with :func:`variances`' message."""
-    variances(sigma_w, sigma_b)
+    """The plain MLP's block at ``(sigma_w, sigma_b)`` (numbers or arrays; ``Dense`` checks
+    them)."""
     return mlp_block(as_activation(act), np.asarray(sigma_w, float),
                      np.asarray(sigma_b, float))
 

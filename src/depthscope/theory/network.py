@@ -81,6 +81,19 @@ def _array(x: object) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
 
+def check_sigmas(sigma_w: object, sigma_b: object) -> tuple[np.ndarray, np.ndarray]:
+    """``(sigma_w, sigma_b)`` as float arrays (numbers or grids), refused unless every value is
+    finite with ``sigma_w > 0`` and ``sigma_b >= 0``: standard deviations, ``W_ij ~ N(0,
+    sigma_w^2/fan_in)``, ``b_i ~ N(0, sigma_b^2)``. The message names the first bad value."""
+    w, b = _array(sigma_w), _array(sigma_b)
+    bad_w, bad_b = w[~(np.isfinite(w) & (w > 0))], b[~(np.isfinite(b) & (b >= 0))]
+    if bad_w.size or bad_b.size:
+        got = f"sigma_w = {bad_w.flat[0]:g}" if bad_w.size else f"sigma_b = {bad_b.flat[0]:g}"
+        raise DepthscopeError(f"need finite sigma_w > 0 and sigma_b >= 0 (standard deviations, "
+                              f"not variances); got {got}")
+    return w, b
+
+
 @dataclass(frozen=True)
 class State:
     """The signal at one point of the net: second moment ``q``, two-input covariance ``k``,
@@ -159,11 +172,7 @@ class Dense(Layer):
     sigma_b: float | np.ndarray = 0.0
 
     def __post_init__(self) -> None:
-        w, b = _array(self.sigma_w), _array(self.sigma_b)
-        if not (np.all(np.isfinite(w)) and np.all(w > 0) and np.all(np.isfinite(b))
-                and np.all(b >= 0)):
-            raise DepthscopeError(f"Dense needs sigma_w > 0 and sigma_b >= 0 (standard "
-                                  f"deviations), got {self.sigma_w!r}, {self.sigma_b!r}")
+        check_sigmas(self.sigma_w, self.sigma_b)
 
     def local(self, s: State) -> State:
         w2, b2 = _array(self.sigma_w) ** 2, _array(self.sigma_b) ** 2

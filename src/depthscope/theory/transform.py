@@ -32,7 +32,7 @@ from depthscope.activations import Activation
 from depthscope.errors import DepthscopeError
 from depthscope.theory.gauss import expect
 from depthscope.theory.maps import ActLike, as_activation
-from depthscope.theory.network import Phi, State
+from depthscope.theory.network import Phi, State, check_sigmas
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,10 @@ def critical_transform(act: ActLike, *, q_star: float = 1.0, sigma_w: float = 1.
         1.0
     """
     base = as_activation(act)
-    for name, value in (("q_star", q_star), ("sigma_w", sigma_w), ("scale", scale)):
+    check_sigmas(sigma_w, sigma_b)
+    for name, value in (("q_star", q_star), ("scale", scale)):
         if not (math.isfinite(value) and value > 0):
             raise DepthscopeError(f"{name} must be a finite number > 0, got {value!r}")
-    if not (math.isfinite(sigma_b) and sigma_b >= 0):
-        raise DepthscopeError(f"sigma_b must be >= 0, got {sigma_b!r}")
     if q_star <= sigma_b**2:
         raise DepthscopeError(f"q_star must exceed sigma_b^2 = {sigma_b**2:g} (q = sigma_w^2 "
                               "E[phi^2] + sigma_b^2 >= sigma_b^2)")
