@@ -1,4 +1,4 @@
-"""Overhead of gradient monitoring at every step: 50-layer width-256 tanh MLP, CPU (any size).
+"""Overhead of gradient monitoring at every step: a tanh MLP (50 x 256 by default), CPU.
 
 Variants, measured side by side in one process (rounds interleaved, median per step; the
 ratio to no monitor is the median of the per-round ratios with its 95 % bootstrap interval

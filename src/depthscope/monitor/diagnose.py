@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -117,7 +118,11 @@ def alarm_findings(record: Record, thresholds: Thresholds | None = None) -> list
     return [f for f in _run(ALARM_DETECTORS, record, thresholds) if f.severity == "alarm"]
 
 
-def _run(detectors: tuple, record: Record, thresholds: Thresholds | None) -> list[Finding]:
+Detector = Callable[[Record, Thresholds], list[Finding]]
+
+
+def _run(detectors: tuple[Detector, ...], record: Record, thresholds: Thresholds | None
+         ) -> list[Finding]:
     t = thresholds or Thresholds()
     findings = [finding for detector in detectors for finding in detector(record, t)]
     order = {"alarm": 0, "warning": 1, "info": 2}

@@ -83,7 +83,5 @@ class Record:
     def global_norm(self) -> np.ndarray:
         """``(records,)`` ``sqrt(sum_l norm_l^2)`` over layers with a gradient (0 without any);
         nan or inf where a layer's norm is, as ``clip_grad_norm_`` returns it."""
-        has = self.stat("has_grad") != 0
-        with np.errstate(over="ignore", invalid="ignore"):
-            squares = np.where(has, self.stat("norm").astype(float) ** 2, 0.0)
-            return np.sqrt(squares.sum(axis=1))
+        with np.errstate(over="ignore", invalid="ignore"):  # squared after filling: numpy.ma's
+            return np.sqrt((self.norms().filled(0.0) ** 2).sum(axis=1))  # power masks nan
